@@ -1,0 +1,1 @@
+"""Client side of AWS MCP: the ``aws-mcp`` command line (client library arrives with its issue)."""

@@ -1,0 +1,55 @@
+"""The one place boto3 clients are built: adaptive retries, short timeouts, one client per service and region.
+
+Tools receive clients from here and never build their own, so timeouts fit
+the Lambda timeout everywhere and tests point every client at moto with a
+single injected endpoint.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from aws_mcp.config import Settings
+
+__all__ = ["ClientFactory"]
+
+
+class ClientFactory:
+    def __init__(
+        self,
+        settings: Settings,
+        session: boto3.Session | None = None,
+        endpoint_url: str | None = None,
+    ) -> None:
+        self._session = session or boto3.Session()
+        self._endpoint_url = endpoint_url
+        self._config = Config(
+            retries={"mode": "adaptive", "max_attempts": settings.aws_max_attempts},
+            connect_timeout=settings.aws_connect_timeout,
+            read_timeout=settings.aws_read_timeout,
+            user_agent_extra="aws-mcp/" + settings.server_version,
+        )
+        self._clients: dict[tuple[str, str], Any] = {}
+        # boto3 sessions are not thread-safe; clients are. Build under a lock, use freely.
+        self._lock = threading.Lock()
+
+    def client(self, service: str, region: str) -> Any:
+        key = (service, region)
+        found = self._clients.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            found = self._clients.get(key)
+            if found is None:
+                found = self._session.client(
+                    service,  # type: ignore[call-overload]
+                    region_name=region,
+                    config=self._config,
+                    endpoint_url=self._endpoint_url,
+                )
+                self._clients[key] = found
+            return found

@@ -1,0 +1,139 @@
+"""Settings: read from the environment once, frozen, passed down.
+
+Nothing else in the package reads ``os.environ``. The variable names live
+here as constants so the template, the tests and the CLI agree on them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Final
+
+from aws_mcp.errors import ConfigurationError
+
+__all__ = ["ENV", "AccessMode", "Settings"]
+
+
+class AccessMode(StrEnum):
+    READ_ONLY = "ReadOnly"
+    READ_WRITE = "ReadWrite"
+
+
+class ENV:
+    """Environment variable names (the template sets them on the function)."""
+
+    ACCESS_MODE: Final = "AWS_MCP_ACCESS_MODE"
+    ALLOWED_ORIGINS: Final = "AWS_MCP_ALLOWED_ORIGINS"
+    MAX_BODY_BYTES: Final = "AWS_MCP_MAX_BODY_BYTES"
+    DEFAULT_REGION: Final = "AWS_MCP_DEFAULT_REGION"
+    TOOLS_PAGE_SIZE: Final = "AWS_MCP_TOOLS_PAGE_SIZE"
+    TOOLS_TTL_MS: Final = "AWS_MCP_TOOLS_TTL_MS"
+    AWS_CONNECT_TIMEOUT: Final = "AWS_MCP_AWS_CONNECT_TIMEOUT"
+    AWS_READ_TIMEOUT: Final = "AWS_MCP_AWS_READ_TIMEOUT"
+    AWS_MAX_ATTEMPTS: Final = "AWS_MCP_AWS_MAX_ATTEMPTS"
+    BREAKER_TABLE: Final = "AWS_MCP_BREAKER_TABLE"
+    IDEMPOTENCY_TABLE: Final = "AWS_MCP_IDEMPOTENCY_TABLE"
+    AUDIT_TABLE: Final = "AWS_MCP_AUDIT_TABLE"
+    STAGE: Final = "AWS_MCP_STAGE"
+    # Set by the Lambda runtime itself.
+    AWS_REGION: Final = "AWS_REGION"
+    AWS_DEFAULT_REGION: Final = "AWS_DEFAULT_REGION"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the server is configured with. Build it with :meth:`from_env` or directly."""
+
+    access_mode: AccessMode = AccessMode.READ_ONLY
+    # Exact origins, or shell-style patterns such as ``http://localhost:*``.
+    # A request without an Origin header (every non-browser client) is always allowed.
+    allowed_origins: tuple[str, ...] = ()
+    max_body_bytes: int = 1_048_576
+    default_region: str = "us-east-1"
+    tools_page_size: int = 100
+    tools_ttl_ms: int = 300_000
+    # Fit inside the function timeout (25 s) with room for the response:
+    # attempts x (connect + read) stays well under it.
+    aws_connect_timeout: float = 2.0
+    aws_read_timeout: float = 5.0
+    aws_max_attempts: int = 3
+    breaker_table: str | None = None
+    idempotency_table: str | None = None
+    audit_table: str | None = None
+    stage: str = "local"
+    server_name: str = "aws-mcp"
+    server_version: str = field(default="0.1.0")
+
+    @property
+    def allows_writes(self) -> bool:
+        return self.access_mode is AccessMode.READ_WRITE
+
+    def with_changes(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from ``environ`` (default ``os.environ``); raise on bad values."""
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        return cls(
+            access_mode=_access_mode(env.get(ENV.ACCESS_MODE)),
+            allowed_origins=tuple(
+                o.strip() for o in env.get(ENV.ALLOWED_ORIGINS, "").split(",") if o.strip()
+            ),
+            max_body_bytes=_int(env, ENV.MAX_BODY_BYTES, defaults.max_body_bytes, minimum=1024),
+            default_region=(
+                env.get(ENV.DEFAULT_REGION)
+                or env.get(ENV.AWS_REGION)
+                or env.get(ENV.AWS_DEFAULT_REGION)
+                or defaults.default_region
+            ),
+            tools_page_size=_int(env, ENV.TOOLS_PAGE_SIZE, defaults.tools_page_size, minimum=1),
+            tools_ttl_ms=_int(env, ENV.TOOLS_TTL_MS, defaults.tools_ttl_ms, minimum=0),
+            aws_connect_timeout=_float(env, ENV.AWS_CONNECT_TIMEOUT, defaults.aws_connect_timeout),
+            aws_read_timeout=_float(env, ENV.AWS_READ_TIMEOUT, defaults.aws_read_timeout),
+            aws_max_attempts=_int(env, ENV.AWS_MAX_ATTEMPTS, defaults.aws_max_attempts, minimum=1),
+            breaker_table=env.get(ENV.BREAKER_TABLE) or None,
+            idempotency_table=env.get(ENV.IDEMPOTENCY_TABLE) or None,
+            audit_table=env.get(ENV.AUDIT_TABLE) or None,
+            stage=env.get(ENV.STAGE) or defaults.stage,
+        )
+
+
+def _access_mode(raw: str | None) -> AccessMode:
+    if not raw:
+        return AccessMode.READ_ONLY
+    try:
+        return AccessMode(raw)
+    except ValueError:
+        allowed = ", ".join(m.value for m in AccessMode)
+        raise ConfigurationError(f"{ENV.ACCESS_MODE}={raw!r}: expected one of {allowed}") from None
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name}={raw!r}: expected an integer") from None
+    if value < minimum:
+        raise ConfigurationError(f"{name}={raw!r}: must be at least {minimum}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name}={raw!r}: expected a number of seconds") from None
+    if value <= 0:
+        raise ConfigurationError(f"{name}={raw!r}: must be positive")
+    return value

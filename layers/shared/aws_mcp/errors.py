@@ -1,0 +1,102 @@
+"""The one exception tree of the server, and every JSON-RPC / MCP error code by name.
+
+::
+
+    AwsMcpError
+    ├── ConfigurationError      bad settings; raised at start-up, never on a request
+    ├── ProtocolError           becomes a JSON-RPC error response (code, message, data)
+    │     ... raised with one of the codes below, HTTP status from HTTP_STATUS
+    └── ToolError               becomes an ``isError: true`` tool result the agent can act on
+          ├── ToolInputError    the arguments failed validation
+          └── AwsCallError      AWS refused or failed; carries the service and error code
+
+Tool failures the agent can fix are results, not protocol errors (MCP tools spec);
+only envelope, method and tool-name problems are ``ProtocolError``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+__all__ = [
+    "HEADER_MISMATCH",
+    "HTTP_STATUS",
+    "INTERNAL_ERROR",
+    "INVALID_PARAMS",
+    "INVALID_REQUEST",
+    "METHOD_NOT_FOUND",
+    "MISSING_REQUIRED_CLIENT_CAPABILITY",
+    "PARSE_ERROR",
+    "UNSUPPORTED_PROTOCOL_VERSION",
+    "AwsCallError",
+    "AwsMcpError",
+    "ConfigurationError",
+    "ProtocolError",
+    "ToolError",
+    "ToolInputError",
+]
+
+# JSON-RPC 2.0
+PARSE_ERROR: Final = -32700
+INVALID_REQUEST: Final = -32600
+METHOD_NOT_FOUND: Final = -32601
+INVALID_PARAMS: Final = -32602
+INTERNAL_ERROR: Final = -32603
+# MCP 2026-07-28 (basic/index: protocol-defined sub-range)
+HEADER_MISMATCH: Final = -32020
+MISSING_REQUIRED_CLIENT_CAPABILITY: Final = -32021
+UNSUPPORTED_PROTOCOL_VERSION: Final = -32022
+
+# HTTP status for an error code on the 2026-07-28 wire (streamable-http.mdx);
+# anything unlisted answers 200 with the error in the body.
+HTTP_STATUS: Final[dict[int, int]] = {
+    PARSE_ERROR: 400,
+    INVALID_REQUEST: 400,
+    INVALID_PARAMS: 400,
+    HEADER_MISMATCH: 400,
+    MISSING_REQUIRED_CLIENT_CAPABILITY: 400,
+    UNSUPPORTED_PROTOCOL_VERSION: 400,
+    METHOD_NOT_FOUND: 404,
+}
+
+
+class AwsMcpError(Exception):
+    """Root of every exception this package raises on purpose."""
+
+
+class ConfigurationError(AwsMcpError):
+    """A setting is missing or malformed."""
+
+
+class ProtocolError(AwsMcpError):
+    """A request the protocol layer refuses; rendered as a JSON-RPC error."""
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+    def to_error(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.data is not None:
+            error["data"] = self.data
+        return error
+
+
+class ToolError(AwsMcpError):
+    """A tool failed in a way the caller can understand; rendered as ``isError: true``."""
+
+
+class ToolInputError(ToolError):
+    """The tool's arguments did not validate; the message says what to change."""
+
+
+class AwsCallError(ToolError):
+    """An AWS API call failed. ``retryable`` says whether trying again may help."""
+
+    def __init__(self, message: str, *, service: str, code: str, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.service = service
+        self.code = code
+        self.retryable = retryable

@@ -1,0 +1,345 @@
+"""EC2 instances: list, describe, start and stop."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, Field
+
+from aws_mcp.tools.registry import ToolInput, tool
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2 import EC2Client
+
+__all__ = ["TOOLS"]
+
+InstanceId = Annotated[str, Field(pattern=r"^i-[0-9a-f]{8,17}$", description="An EC2 instance id, i-...")]
+
+
+class InstanceState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SHUTTING_DOWN = "shutting-down"
+    TERMINATED = "terminated"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+
+
+class InstanceSummary(BaseModel):
+    instance_id: str
+    name: str | None = Field(description="The instance's Name tag, if any.")
+    state: str
+    instance_type: str
+    availability_zone: str | None
+    private_ip: str | None
+    public_ip: str | None
+    launch_time: str | None = Field(description="ISO 8601, UTC.")
+    tags: dict[str, str]
+
+
+class InstanceDetail(InstanceSummary):
+    image_id: str | None
+    platform: str | None
+    architecture: str | None
+    vpc_id: str | None
+    subnet_id: str | None
+    private_dns: str | None
+    public_dns: str | None
+    key_name: str | None
+    iam_instance_profile: str | None = Field(description="ARN of the attached instance profile.")
+    security_groups: list[dict[str, str]] = Field(description="Each with id and name.")
+    volumes: list[dict[str, str]] = Field(description="Attached EBS volumes, each with device and volume_id.")
+    state_reason: str | None = Field(description="Why the instance is in its state, when AWS says.")
+    monitoring: str | None
+
+
+class ListInstancesInput(ToolInput):
+    states: list[InstanceState] | None = Field(
+        default=None, description='Only instances in these states, for example ["running"].'
+    )
+    tags: dict[str, str] | None = Field(
+        default=None,
+        description='Only instances carrying every one of these tags, for example {"env": "prod"}. '
+        'Use "*" as a value to match any value of that key.',
+    )
+    instance_ids: list[InstanceId] | None = Field(
+        default=None, max_length=200, description="Only these instances."
+    )
+    max_results: int = Field(
+        default=50, ge=5, le=1000, description="Page size (ignored when instance_ids are given)."
+    )
+    cursor: str | None = Field(
+        default=None,
+        description="next_cursor from the previous call, for the next page. Pass the same filters again.",
+    )
+
+
+class ListInstancesOutput(BaseModel):
+    region: str
+    count: int = Field(description="Number of instances on this page.")
+    instances: list[InstanceSummary]
+    next_cursor: str | None = Field(description="Pass as cursor to get the next page; null on the last page.")
+
+
+class DescribeInstanceInput(ToolInput):
+    instance_id: InstanceId
+
+
+class DescribeInstanceOutput(BaseModel):
+    region: str
+    instance: InstanceDetail
+
+
+class StartInstancesInput(ToolInput):
+    instance_ids: list[InstanceId] = Field(min_length=1, max_length=50, description="Instances to start.")
+    dry_run: bool = Field(
+        default=False,
+        description="Ask EC2 whether the call would be allowed, without starting anything.",
+    )
+
+
+class StopInstancesInput(ToolInput):
+    instance_ids: list[InstanceId] = Field(min_length=1, max_length=50, description="Instances to stop.")
+    dry_run: bool = Field(
+        default=False,
+        description="Ask EC2 whether the call would be allowed, without stopping anything.",
+    )
+    force: bool = Field(
+        default=False,
+        description="Force the stop without a clean OS shutdown; only when a normal stop is stuck.",
+    )
+    hibernate: bool = Field(
+        default=False, description="Hibernate instead of stop (instance must support it)."
+    )
+
+
+class StateChange(BaseModel):
+    instance_id: str
+    previous_state: str
+    current_state: str
+
+
+class StateChangeOutput(BaseModel):
+    region: str
+    dry_run: bool
+    message: str
+    changes: list[StateChange]
+
+
+# -- tools ------------------------------------------------------------------------------------
+
+
+@tool(
+    name="ec2_list_instances",
+    title="List EC2 instances",
+    input=ListInstancesInput,
+    output=ListInstancesOutput,
+    clients=("ec2",),
+    iam_actions=("ec2:DescribeInstances",),
+    read_only=True,
+    idempotent=True,
+)
+def list_instances(ec2: EC2Client, args: ListInstancesInput) -> ListInstancesOutput:
+    """List EC2 instances in one region with their name, state, type, addresses and tags. Filter by
+    state, tags or instance ids; results come in pages, follow next_cursor for more."""
+    request: dict[str, Any] = {}
+    filters = []
+    if args.states:
+        filters.append({"Name": "instance-state-name", "Values": [s.value for s in args.states]})
+    for key, value in (args.tags or {}).items():
+        if value == "*":
+            filters.append({"Name": "tag-key", "Values": [key]})
+        else:
+            filters.append({"Name": f"tag:{key}", "Values": [value]})
+    if filters:
+        request["Filters"] = filters
+    if args.instance_ids:
+        request["InstanceIds"] = args.instance_ids
+    else:
+        request["MaxResults"] = args.max_results
+    if args.cursor:
+        request["NextToken"] = args.cursor
+    response = ec2.describe_instances(**request)
+    instances = [
+        _summary(instance)
+        for reservation in response.get("Reservations", [])
+        for instance in reservation.get("Instances", [])
+    ]
+    return ListInstancesOutput(
+        region=ec2.meta.region_name,
+        count=len(instances),
+        instances=instances,
+        next_cursor=response.get("NextToken") or None,
+    )
+
+
+@tool(
+    name="ec2_describe_instance",
+    title="Describe an EC2 instance",
+    input=DescribeInstanceInput,
+    output=DescribeInstanceOutput,
+    clients=("ec2",),
+    iam_actions=("ec2:DescribeInstances",),
+    read_only=True,
+    idempotent=True,
+)
+def describe_instance(ec2: EC2Client, args: DescribeInstanceInput) -> DescribeInstanceOutput:
+    """Show everything about one EC2 instance: image, network placement, security groups, volumes,
+    instance profile and why it is in its current state."""
+    response = ec2.describe_instances(InstanceIds=[args.instance_id])
+    found = [i for r in response.get("Reservations", []) for i in r.get("Instances", [])]
+    if not found:
+        raise ClientError(
+            {
+                "Error": {
+                    "Code": "InvalidInstanceID.NotFound",
+                    "Message": f"{args.instance_id} does not exist",
+                }
+            },
+            "DescribeInstances",
+        )
+    return DescribeInstanceOutput(region=ec2.meta.region_name, instance=_detail(found[0]))
+
+
+@tool(
+    name="ec2_start_instances",
+    title="Start EC2 instances",
+    input=StartInstancesInput,
+    output=StateChangeOutput,
+    clients=("ec2",),
+    iam_actions=("ec2:StartInstances",),
+    read_only=False,
+    destructive=False,
+    idempotent=True,
+)
+def start_instances(ec2: EC2Client, args: StartInstancesInput) -> StateChangeOutput:
+    """Start stopped EC2 instances. Set dry_run to check permission first; starting a running
+    instance changes nothing."""
+    try:
+        response = ec2.start_instances(InstanceIds=args.instance_ids, DryRun=args.dry_run)
+    except ClientError as err:
+        if _is_dry_run_success(err):
+            return _dry_run(ec2, "start")
+        raise
+    return _changes(ec2, "Start", response.get("StartingInstances", []))
+
+
+@tool(
+    name="ec2_stop_instances",
+    title="Stop EC2 instances",
+    input=StopInstancesInput,
+    output=StateChangeOutput,
+    clients=("ec2",),
+    iam_actions=("ec2:StopInstances",),
+    read_only=False,
+    destructive=True,
+    idempotent=True,
+)
+def stop_instances(ec2: EC2Client, args: StopInstancesInput) -> StateChangeOutput:
+    """Stop running EC2 instances (instance-store data is lost; EBS volumes are kept). Set dry_run to
+    check permission first; stopping a stopped instance changes nothing."""
+    request: dict[str, Any] = {"InstanceIds": args.instance_ids, "DryRun": args.dry_run}
+    if args.force:
+        request["Force"] = True
+    if args.hibernate:
+        request["Hibernate"] = True
+    try:
+        response = ec2.stop_instances(**request)
+    except ClientError as err:
+        if _is_dry_run_success(err):
+            return _dry_run(ec2, "stop")
+        raise
+    return _changes(ec2, "Stop", response.get("StoppingInstances", []))
+
+
+TOOLS = (list_instances, describe_instance, start_instances, stop_instances)
+
+
+# -- shaping ----------------------------------------------------------------------------------
+
+
+def _is_dry_run_success(err: ClientError) -> bool:
+    # EC2 answers a permitted dry run with this "error" (and UnauthorizedOperation otherwise).
+    return err.response.get("Error", {}).get("Code") == "DryRunOperation"
+
+
+def _dry_run(ec2: EC2Client, verb: str) -> StateChangeOutput:
+    return StateChangeOutput(
+        region=ec2.meta.region_name,
+        dry_run=True,
+        message=f"Dry run succeeded: you are allowed to {verb} these instances. Nothing was changed.",
+        changes=[],
+    )
+
+
+def _changes(ec2: EC2Client, verb: str, items: Any) -> StateChangeOutput:
+    changes = [
+        StateChange(
+            instance_id=item["InstanceId"],
+            previous_state=item["PreviousState"]["Name"],
+            current_state=item["CurrentState"]["Name"],
+        )
+        for item in items
+    ]
+    moved = sum(c.previous_state != c.current_state for c in changes)
+    return StateChangeOutput(
+        region=ec2.meta.region_name,
+        dry_run=False,
+        message=f"{verb} requested for {len(changes)} instance(s); {moved} changed state.",
+        changes=changes,
+    )
+
+
+def _tags(instance: Any) -> dict[str, str]:
+    return {t["Key"]: t.get("Value", "") for t in instance.get("Tags", [])}
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else None
+
+
+def _summary_fields(instance: Any) -> dict[str, Any]:
+    tags = _tags(instance)
+    return {
+        "instance_id": instance["InstanceId"],
+        "name": tags.get("Name"),
+        "state": instance.get("State", {}).get("Name", "unknown"),
+        "instance_type": instance.get("InstanceType", "unknown"),
+        "availability_zone": instance.get("Placement", {}).get("AvailabilityZone"),
+        "private_ip": instance.get("PrivateIpAddress"),
+        "public_ip": instance.get("PublicIpAddress"),
+        "launch_time": _iso(instance.get("LaunchTime")),
+        "tags": tags,
+    }
+
+
+def _summary(instance: Any) -> InstanceSummary:
+    return InstanceSummary(**_summary_fields(instance))
+
+
+def _detail(instance: Any) -> InstanceDetail:
+    return InstanceDetail(
+        **_summary_fields(instance),
+        image_id=instance.get("ImageId"),
+        platform=instance.get("PlatformDetails") or instance.get("Platform"),
+        architecture=instance.get("Architecture"),
+        vpc_id=instance.get("VpcId"),
+        subnet_id=instance.get("SubnetId"),
+        private_dns=instance.get("PrivateDnsName") or None,
+        public_dns=instance.get("PublicDnsName") or None,
+        key_name=instance.get("KeyName"),
+        iam_instance_profile=instance.get("IamInstanceProfile", {}).get("Arn"),
+        security_groups=[
+            {"id": g.get("GroupId", ""), "name": g.get("GroupName", "")}
+            for g in instance.get("SecurityGroups", [])
+        ],
+        volumes=[
+            {"device": m.get("DeviceName", ""), "volume_id": m.get("Ebs", {}).get("VolumeId", "")}
+            for m in instance.get("BlockDeviceMappings", [])
+        ],
+        state_reason=instance.get("StateReason", {}).get("Message"),
+        monitoring=instance.get("Monitoring", {}).get("State"),
+    )

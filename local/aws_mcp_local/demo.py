@@ -1,0 +1,148 @@
+"""The embedded demo AWS: a moto server on 127.0.0.1 holding a small, realistic fleet.
+
+Not shipped in the Lambda layer. ``aws-mcp serve --demo`` and the end-to-end
+tests use it, so every tool has something worth reading.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from aws_mcp.config import AccessMode, Settings
+from moto.server import ThreadedMotoServer
+
+__all__ = ["DEMO_REGIONS", "FLEET", "TABLE_KEYS", "DemoAws", "running_demo", "seed", "table_names"]
+
+DEMO_REGIONS = ("us-east-1", "eu-west-1")
+# Key attributes of the server's tables, as template.yaml declares them: Powertools'
+# breaker and idempotency persistence default to an "id" partition key.
+TABLE_KEYS = {"breaker": ("id",), "idempotency": ("id",), "audit": ("pk", "sk")}
+DEMO_KEY = "demo"
+
+
+@dataclass(frozen=True)
+class Machine:
+    name: str
+    region: str
+    instance_type: str
+    state: str  # "running" or "stopped"
+    tags: dict[str, str]
+
+
+# name, region, type, state, env, team, service
+_FLEET_TABLE = """
+web-prod-1      us-east-1  t3.medium   running  prod     storefront  web
+web-prod-2      us-east-1  t3.medium   running  prod     storefront  web
+api-prod-1      us-east-1  m6i.large   running  prod     payments    api
+worker-prod-1   us-east-1  c6i.xlarge  running  prod     payments    queue-worker
+bastion         us-east-1  t3.micro    running  shared   platform    ssh
+web-staging-1   us-east-1  t3.small    stopped  staging  storefront  web
+ml-train-1      us-east-1  g5.xlarge   stopped  dev      data        training
+api-eu-prod-1   eu-west-1  m6i.large   running  prod     payments    api
+web-eu-prod-1   eu-west-1  t3.medium   running  prod     storefront  web
+reporting-eu-1  eu-west-1  r6i.large   stopped  staging  data        reporting
+legacy-batch    eu-west-1  m5.large    stopped  dev      platform    batch
+"""
+
+
+def _fleet() -> tuple[Machine, ...]:
+    machines = []
+    for row in _FLEET_TABLE.strip().splitlines():
+        name, region, itype, state, env, team, service = row.split()
+        machines.append(Machine(name, region, itype, state, {"env": env, "team": team, "service": service}))
+    return tuple(machines)
+
+
+FLEET = _fleet()
+
+
+def _session() -> boto3.Session:
+    return boto3.Session(
+        aws_access_key_id=DEMO_KEY, aws_secret_access_key=DEMO_KEY, region_name=DEMO_REGIONS[0]
+    )
+
+
+def table_names(prefix: str = "aws-mcp-demo") -> dict[str, str]:
+    return {
+        "breaker": f"{prefix}-breaker",
+        "idempotency": f"{prefix}-idempotency",
+        "audit": f"{prefix}-audit",
+    }
+
+
+def seed(endpoint_url: str) -> dict[str, list[str]]:
+    """Create the fleet and the server's tables; return instance ids by region."""
+    ids: dict[str, list[str]] = {}
+    for region in DEMO_REGIONS:
+        ec2: Any = _session().client("ec2", region_name=region, endpoint_url=endpoint_url)
+        image_id = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        ids[region] = []
+        for machine in (m for m in FLEET if m.region == region):
+            tags = [{"Key": "Name", "Value": machine.name}] + [
+                {"Key": k, "Value": v} for k, v in machine.tags.items()
+            ]
+            launched = ec2.run_instances(
+                ImageId=image_id,
+                InstanceType=machine.instance_type,
+                MinCount=1,
+                MaxCount=1,
+                TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
+            )
+            instance_id = launched["Instances"][0]["InstanceId"]
+            ids[region].append(instance_id)
+            if machine.state == "stopped":
+                ec2.stop_instances(InstanceIds=[instance_id])
+    dynamodb: Any = _session().client("dynamodb", endpoint_url=endpoint_url)
+    for role, table in table_names().items():
+        keys = TABLE_KEYS[role]
+        dynamodb.create_table(
+            TableName=table,
+            KeySchema=[
+                {"AttributeName": k, "KeyType": kind}
+                for k, kind in zip(keys, ("HASH", "RANGE"), strict=False)
+            ],
+            AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in keys],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    return ids
+
+
+@dataclass(frozen=True)
+class DemoAws:
+    endpoint_url: str
+    instance_ids: dict[str, list[str]]
+
+    def session(self) -> boto3.Session:
+        return _session()
+
+    def settings(self, base: Settings) -> Settings:
+        """The demo's AWS is fake, so it allows writes: every tool can be tried."""
+        tables = table_names()
+        return base.with_changes(
+            access_mode=AccessMode.READ_WRITE,
+            default_region=DEMO_REGIONS[0],
+            breaker_table=tables["breaker"],
+            idempotency_table=tables["idempotency"],
+            audit_table=tables["audit"],
+            stage="demo",
+        )
+
+
+@contextmanager
+def running_demo() -> Iterator[DemoAws]:
+    """Start moto on 127.0.0.1 (a free port), seed it, and stop it on exit."""
+    # moto's werkzeug server logs every request; the demo's own output is what matters.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        yield DemoAws(endpoint_url=endpoint, instance_ids=seed(endpoint))
+    finally:
+        server.stop()
