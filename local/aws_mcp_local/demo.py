@@ -22,6 +22,8 @@ DEMO_REGIONS = ("us-east-1", "eu-west-1")
 # Key attributes of the server's tables, as template.yaml declares them: Powertools'
 # breaker and idempotency persistence default to an "id" partition key.
 TABLE_KEYS = {"breaker": ("id",), "idempotency": ("id",), "audit": ("pk", "sk")}
+# An Amazon Linux AMI moto ships in every region; looking one up costs a second per region.
+DEMO_IMAGE = "ami-760aaa0f"
 DEMO_KEY = "demo"
 
 
@@ -75,19 +77,21 @@ def table_names(prefix: str = "aws-mcp-demo") -> dict[str, str]:
     }
 
 
-def seed(endpoint_url: str) -> dict[str, list[str]]:
-    """Create the fleet and the server's tables; return instance ids by region."""
+def seed(endpoint_url: str | None) -> dict[str, list[str]]:
+    """Create the fleet and the server's tables; return instance ids by region.
+
+    ``endpoint_url=None`` seeds whatever AWS boto3 reaches: in-process moto in tests.
+    """
     ids: dict[str, list[str]] = {}
     for region in DEMO_REGIONS:
         ec2: Any = _session().client("ec2", region_name=region, endpoint_url=endpoint_url)
-        image_id = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
         ids[region] = []
         for machine in (m for m in FLEET if m.region == region):
             tags = [{"Key": "Name", "Value": machine.name}] + [
                 {"Key": k, "Value": v} for k, v in machine.tags.items()
             ]
             launched = ec2.run_instances(
-                ImageId=image_id,
+                ImageId=DEMO_IMAGE,
                 InstanceType=machine.instance_type,
                 MinCount=1,
                 MaxCount=1,

@@ -28,7 +28,7 @@ class ClientFactory:
         self._session = session or boto3.Session()
         self._endpoint_url = endpoint_url
         self._config = Config(
-            retries={"mode": "adaptive", "max_attempts": settings.aws_max_attempts},
+            retries={"mode": "adaptive", "total_max_attempts": settings.aws_max_attempts},
             connect_timeout=settings.aws_connect_timeout,
             read_timeout=settings.aws_read_timeout,
             user_agent_extra="aws-mcp/" + settings.server_version,

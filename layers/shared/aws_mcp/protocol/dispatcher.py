@@ -9,9 +9,10 @@ on stdio) and map ``Reply.status`` onto their wire.
 
 Era selection follows the SDK and the spec's dual-era rules:
 
-* ``MCP-Protocol-Version`` names a legacy revision → legacy, that revision.
-* it names anything else, or is absent while ``params._meta`` carries a
-  protocol version → the modern ladder (envelope, headers, version).
+* ``MCP-Protocol-Version`` names a legacy revision and the body carries no
+  modern envelope → legacy, that revision.
+* ``params._meta`` carries a protocol version, or the header names anything
+  else → the modern ladder (envelope, headers, version).
 * otherwise → legacy; ``initialize`` negotiates, other requests assume the
   transport's default (2025-03-26 on HTTP, per the spec).
 """
@@ -162,8 +163,10 @@ class Dispatcher:
 
         version_header = self._version_header(headers)
         meta = params.get("_meta")
+        # A body declaring its version is modern whatever the header says (a mismatch is
+        # then a HeaderMismatch); legacy bodies never carry that reserved key.
         modern = (version_header is not None and version_header not in LEGACY_VERSIONS) or (
-            version_header is None and isinstance(meta, dict) and PROTOCOL_VERSION_META in meta
+            isinstance(meta, dict) and PROTOCOL_VERSION_META in meta
         )
 
         if not has_id:

@@ -1,0 +1,193 @@
+"""The registry enforces the tool contract once, around every tool."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_mcp.aws.clients import ClientFactory
+from aws_mcp.config import AccessMode, Settings
+from aws_mcp.context import CallContext
+from aws_mcp.errors import INVALID_PARAMS, ProtocolError
+from aws_mcp.tools import CATALOG, build_registry
+from aws_mcp.tools.registry import ToolInput, ToolRegistry, ToolSpec, tool
+from botocore.exceptions import ClientError, ReadTimeoutError
+from pydantic import BaseModel
+
+
+class Nothing(ToolInput):
+    pass
+
+
+class Answer(BaseModel):
+    value: int
+
+
+def declare(name: str, body: Any, *, read_only: bool = True) -> ToolSpec:
+    def fn(args: Nothing) -> Answer:
+        return body()  # type: ignore[no-any-return]
+
+    fn.__doc__ = "A test tool."
+    return tool(
+        name=name,
+        title=name,
+        input=Nothing,
+        output=Answer,
+        clients=(),
+        iam_actions=("test:Do",),
+        read_only=read_only,
+        destructive=not read_only,
+    )(fn)
+
+
+def registry_of(*specs: ToolSpec, mode: AccessMode = AccessMode.READ_WRITE) -> ToolRegistry:
+    settings = Settings(access_mode=mode)
+    return ToolRegistry(specs, settings, ClientFactory(settings))
+
+
+def client_error(code: str, status: int = 400) -> ClientError:
+    response: Any = {
+        "Error": {"Code": code, "Message": f"{code} happened"},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return ClientError(response, "Do")
+
+
+class TestDeclaring:
+    @pytest.mark.parametrize("name", ["Ec2List", "ec2", "ec2-list-x", "x_" + "y" * 63])
+    def test_a_name_must_be_snake_case_service_verb_noun_within_64_chars(self, name: str) -> None:
+        with pytest.raises(ValueError, match="snake_case"):
+            declare(name, lambda: Answer(value=1))
+
+    def test_a_tool_needs_a_docstring(self) -> None:
+        def fn(args: Nothing) -> Answer:
+            return Answer(value=1)
+
+        with pytest.raises(ValueError, match="docstring"):
+            tool(
+                name="x_do_y",
+                title="t",
+                input=Nothing,
+                output=Answer,
+                clients=(),
+                iam_actions=(),
+                read_only=True,
+            )(fn)
+
+    def test_a_read_only_tool_cannot_be_destructive(self) -> None:
+        with pytest.raises(ValueError, match="read-only"):
+            tool(
+                name="x_do_y",
+                title="t",
+                input=Nothing,
+                output=Answer,
+                clients=(),
+                iam_actions=(),
+                read_only=True,
+                destructive=True,
+            )
+
+    def test_a_name_declared_twice_is_refused(self) -> None:
+        spec = declare("x_get_one", lambda: Answer(value=1))
+        with pytest.raises(ValueError, match="twice"):
+            registry_of(spec, spec)
+
+
+class TestCatalog:
+    def test_every_tool_is_described_for_a_model_and_annotated(self) -> None:
+        for spec in CATALOG:
+            definition = spec.definition()
+            assert len(definition["description"]) > 40, spec.name
+            annotations = definition["annotations"]
+            assert set(annotations) == {
+                "title",
+                "readOnlyHint",
+                "destructiveHint",
+                "idempotentHint",
+                "openWorldHint",
+            }
+            assert annotations["readOnlyHint"] is spec.read_only
+            assert spec.iam_actions, spec.name
+            for name, prop in definition["inputSchema"]["properties"].items():
+                assert prop.get("description"), f"{spec.name}.{name} has no description"
+
+    def test_read_only_mode_hides_mutating_tools(self, clients: ClientFactory) -> None:
+        registry = build_registry(Settings(access_mode=AccessMode.READ_ONLY), clients)
+        names = [t.name for t in registry.tools]
+        assert names == sorted(names)
+        assert "ec2_list_instances" in names
+        assert "ec2_start_instances" not in names and "ec2_stop_instances" not in names
+        assert "ec2:StartInstances" not in registry.iam_actions()
+
+    def test_read_write_mode_lists_every_tool(self, clients: ClientFactory) -> None:
+        registry = build_registry(Settings(access_mode=AccessMode.READ_WRITE), clients)
+        assert {t.name for t in registry.tools} == {spec.name for spec in CATALOG}
+
+    def test_calling_a_disabled_tool_says_why(self, clients: ClientFactory) -> None:
+        registry = build_registry(Settings(access_mode=AccessMode.READ_ONLY), clients)
+        with pytest.raises(ProtocolError) as raised:
+            registry.call("ec2_stop_instances", {"instance_ids": ["i-0123456789abcdef0"]}, CallContext())
+        assert raised.value.code == INVALID_PARAMS
+        assert "ReadOnly" in raised.value.message and "AccessMode=ReadWrite" in raised.value.message
+
+
+class TestCalling:
+    def test_a_result_comes_back_structured_with_a_json_text_copy(self) -> None:
+        outcome = registry_of(declare("x_get_one", lambda: Answer(value=7))).call(
+            "x_get_one", {}, CallContext()
+        )
+        assert outcome.structured == {"value": 7}
+        assert outcome.text == '{"value":7}'
+        assert not outcome.is_error
+
+    def test_unknown_arguments_are_refused_by_name(self) -> None:
+        outcome = registry_of(declare("x_get_one", lambda: Answer(value=7))).call(
+            "x_get_one", {"colour": "red"}, CallContext()
+        )
+        assert outcome.is_error and "colour" in outcome.text and "Extra inputs" in outcome.text
+
+    def test_a_bad_region_is_refused_before_any_aws_call(self) -> None:
+        called: list[int] = []
+
+        def answer() -> Answer:
+            called.append(1)
+            return Answer(value=1)
+
+        spec = declare("x_get_one", answer)
+        outcome = registry_of(spec).call("x_get_one", {"region": "moon-base-1x"}, CallContext())
+        assert outcome.is_error and "region" in outcome.text
+        assert called == []
+
+    def test_an_aws_refusal_is_a_tool_error_with_its_code(self) -> None:
+        def refuse() -> Answer:
+            raise client_error("UnauthorizedOperation", 403)
+
+        outcome = registry_of(declare("x_get_one", refuse)).call("x_get_one", {}, CallContext())
+        assert outcome.is_error
+        assert "UnauthorizedOperation" in outcome.text and "transient" not in outcome.text
+
+    @pytest.mark.parametrize(("code", "status"), [("Throttling", 400), ("InternalError", 500)])
+    def test_throttling_and_server_errors_say_they_are_transient(self, code: str, status: int) -> None:
+        def fail() -> Answer:
+            raise client_error(code, status)
+
+        outcome = registry_of(declare("x_get_one", fail)).call("x_get_one", {}, CallContext())
+        assert outcome.is_error and code in outcome.text and "transient" in outcome.text
+
+    def test_a_timeout_is_a_tool_error_inviting_a_retry(self) -> None:
+        def slow() -> Answer:
+            raise ReadTimeoutError(endpoint_url="https://ec2.amazonaws.com")
+
+        outcome = registry_of(declare("x_get_one", slow)).call("x_get_one", {}, CallContext())
+        assert outcome.is_error and "did not answer in time" in outcome.text
+
+    def test_a_bug_in_a_tool_is_reported_without_its_details(self) -> None:
+        def broken() -> Answer:
+            raise KeyError("secret-internal-detail")
+
+        outcome = registry_of(declare("x_get_one", broken)).call(
+            "x_get_one", {}, CallContext(request_id="r-1")
+        )
+        assert outcome.is_error
+        assert "Internal error" in outcome.text and "r-1" in outcome.text
+        assert "secret-internal-detail" not in outcome.text
