@@ -1,0 +1,235 @@
+"""The official MCP Python SDK against the real server: ``aws-mcp serve --demo`` over HTTP, and stdio.
+
+Each HTTP test runs twice: ``auto`` (the SDK probes ``server/discover`` and should settle on
+2026-07-28) and ``legacy`` (the ``initialize`` handshake, which should settle on 2025-11-25).
+Every test runs under a deadline so a wedged server fails the test instead of hanging it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import mcp_types as types
+import pytest
+from jsonschema import Draft202012Validator
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+from mcp.shared.exceptions import MCPError
+
+pytestmark = [pytest.mark.slow, pytest.mark.anyio]
+
+MODES = [
+    pytest.param("auto", "2026-07-28", id="auto"),
+    pytest.param("legacy", "2025-11-25", id="legacy"),
+]
+READ_TIMEOUT_S = 20.0
+TEST_TIMEOUT_S = 60.0
+# The stdio server starts the embedded AWS before it answers: allow for that.
+STDIO_TIMEOUT_S = 120.0
+INVALID_PARAMS = -32602
+
+READ_ONLY_TOOLS = {"aws_whoami", "ec2_list_instances", "ec2_describe_instance"}
+MUTATING_TOOLS = {"ec2_start_instances", "ec2_stop_instances"}
+
+
+@asynccontextmanager
+async def connected(url: str, mode: str, timeout: float = TEST_TIMEOUT_S) -> AsyncIterator[Client]:
+    with anyio.fail_after(timeout):
+        async with Client(url, mode=mode, read_timeout_seconds=READ_TIMEOUT_S) as client:
+            yield client
+
+
+async def call_ok(client: Client, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Call a tool that must succeed; check its result's shape; return its structured content."""
+    result = await client.call_tool(name, arguments)
+    text = _only_text(result)
+    assert result.is_error is False, text
+    assert result.structured_content is not None, f"{name} returned no structuredContent"
+    # The text block is the structured content, serialized (the spec's backward-compatible copy).
+    assert json.loads(text) == result.structured_content
+    structured: dict[str, Any] = result.structured_content
+    return structured
+
+
+def _only_text(result: types.CallToolResult) -> str:
+    assert len(result.content) == 1
+    block = result.content[0]
+    assert isinstance(block, types.TextContent)
+    return block.text
+
+
+async def list_instances(client: Client, region: str = "us-east-1") -> list[dict[str, Any]]:
+    listing = await call_ok(client, "ec2_list_instances", {"region": region})
+    instances: list[dict[str, Any]] = listing["instances"]
+    return instances
+
+
+async def state_of(client: Client, instance_id: str, region: str = "us-east-1") -> str:
+    described = await call_ok(client, "ec2_describe_instance", {"instance_id": instance_id, "region": region})
+    state: str = described["instance"]["state"]
+    return state
+
+
+async def pick(client: Client, state: str, region: str = "us-east-1") -> str:
+    ids: list[str] = [i["instance_id"] for i in await list_instances(client, region) if i["state"] == state]
+    assert ids, f"the demo fleet has no {state} instance in {region} left"
+    return ids[0]
+
+
+# -- HTTP ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("mode", "version"), MODES)
+async def test_the_sdk_negotiates_the_expected_protocol_version(
+    demo_url: str, mode: str, version: str
+) -> None:
+    async with connected(demo_url, mode) as client:
+        assert client.protocol_version == version
+        assert client.server_info is not None
+        assert client.server_info.name == "aws-mcp"
+        assert client.server_capabilities.tools is not None
+
+
+@pytest.mark.parametrize(("mode", "version"), MODES)
+async def test_tools_are_listed_with_annotations_and_output_schemas(
+    demo_url: str, mode: str, version: str
+) -> None:
+    async with connected(demo_url, mode) as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+
+    assert set(tools) == READ_ONLY_TOOLS | MUTATING_TOOLS
+    for name, tool in tools.items():
+        assert tool.title, name
+        assert tool.description, name
+        assert tool.input_schema.get("type") == "object", name
+        assert tool.output_schema is not None and tool.output_schema.get("type") == "object", name
+        Draft202012Validator.check_schema(tool.output_schema)
+        Draft202012Validator.check_schema(tool.input_schema)
+        hints = tool.annotations
+        assert hints is not None, name
+        # Every hint set explicitly: the spec's defaults (destructive, not idempotent) would misdescribe.
+        assert None not in (
+            hints.read_only_hint,
+            hints.destructive_hint,
+            hints.idempotent_hint,
+            hints.open_world_hint,
+        ), name
+        assert hints.read_only_hint is (name in READ_ONLY_TOOLS), name
+    assert tools["ec2_stop_instances"].annotations is not None
+    assert tools["ec2_stop_instances"].annotations.destructive_hint is True
+
+
+@pytest.mark.parametrize(("mode", "version"), MODES)
+async def test_read_only_tools_return_structured_content_that_matches_their_text_and_schema(
+    demo_url: str, mode: str, version: str
+) -> None:
+    async with connected(demo_url, mode) as client:
+        schemas = {tool.name: tool.output_schema for tool in (await client.list_tools()).tools}
+
+        whoami = await call_ok(client, "aws_whoami", {})
+        assert whoami["region"] == "us-east-1"
+        assert whoami["account"].isdigit()
+
+        by_region = {region: await list_instances(client, region) for region in ("us-east-1", "eu-west-1")}
+        assert all(by_region.values()), "the demo fleet has instances in both regions"
+        listing = await call_ok(client, "ec2_list_instances", {})
+        assert listing["count"] == len(listing["instances"]) == len(by_region["us-east-1"])
+
+        instance_id = by_region["eu-west-1"][0]["instance_id"]
+        described = await call_ok(
+            client, "ec2_describe_instance", {"instance_id": instance_id, "region": "eu-west-1"}
+        )
+        assert described["instance"]["instance_id"] == instance_id
+
+        for name, structured in (
+            ("aws_whoami", whoami),
+            ("ec2_list_instances", listing),
+            ("ec2_describe_instance", described),
+        ):
+            Draft202012Validator(schemas[name]).validate(structured)
+
+
+@pytest.mark.parametrize(("mode", "version"), MODES)
+async def test_dry_runs_of_start_and_stop_succeed_and_change_nothing(
+    demo_url: str, mode: str, version: str
+) -> None:
+    async with connected(demo_url, mode) as client:
+        stopped, running = await pick(client, "stopped"), await pick(client, "running")
+
+        started = await call_ok(client, "ec2_start_instances", {"instance_ids": [stopped], "dry_run": True})
+        halted = await call_ok(client, "ec2_stop_instances", {"instance_ids": [running], "dry_run": True})
+
+        for outcome in (started, halted):
+            assert outcome["dry_run"] is True
+            assert outcome["changes"] == []
+        assert await state_of(client, stopped) == "stopped"
+        assert await state_of(client, running) == "running"
+
+
+@pytest.mark.parametrize(("mode", "version"), MODES)
+async def test_start_and_stop_change_instance_state(demo_url: str, mode: str, version: str) -> None:
+    async with connected(demo_url, mode) as client:
+        schemas = {tool.name: tool.output_schema for tool in (await client.list_tools()).tools}
+        stopped, running = await pick(client, "stopped"), await pick(client, "running")
+
+        started = await call_ok(client, "ec2_start_instances", {"instance_ids": [stopped]})
+        halted = await call_ok(client, "ec2_stop_instances", {"instance_ids": [running]})
+
+        Draft202012Validator(schemas["ec2_start_instances"]).validate(started)
+        Draft202012Validator(schemas["ec2_stop_instances"]).validate(halted)
+        assert started["dry_run"] is False
+        assert [(c["instance_id"], c["previous_state"]) for c in started["changes"]] == [(stopped, "stopped")]
+        assert [(c["instance_id"], c["previous_state"]) for c in halted["changes"]] == [(running, "running")]
+        assert await state_of(client, stopped) in {"pending", "running"}
+        assert await state_of(client, running) in {"stopping", "stopped"}
+
+
+@pytest.mark.parametrize(("mode", "version"), MODES)
+async def test_an_unknown_tool_is_a_json_rpc_invalid_params_error(
+    demo_url: str, mode: str, version: str
+) -> None:
+    async with connected(demo_url, mode) as client:
+        with pytest.raises(MCPError) as caught:
+            await client.call_tool("ec2_no_such_tool", {})
+    assert caught.value.code == INVALID_PARAMS
+
+
+@pytest.mark.parametrize(("mode", "version"), MODES)
+@pytest.mark.parametrize(
+    ("arguments", "mentions"),
+    [
+        pytest.param({}, "instance_id", id="missing"),
+        pytest.param({"instance_id": "not-an-instance"}, "instance_id", id="malformed"),
+        pytest.param({"instance_id": 42}, "instance_id", id="wrong-type"),
+        pytest.param({"instance_id": "i-0123456789abcdef0", "colour": "red"}, "colour", id="unknown-field"),
+    ],
+)
+async def test_invalid_arguments_come_back_as_an_error_result(
+    demo_url: str, mode: str, version: str, arguments: dict[str, Any], mentions: str
+) -> None:
+    async with connected(demo_url, mode) as client:
+        result = await client.call_tool("ec2_describe_instance", arguments)
+    assert result.is_error is True
+    assert result.structured_content is None
+    assert mentions in _only_text(result)
+
+
+# -- stdio -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("mode", "version"), MODES)
+async def test_stdio_serves_the_same_tools(
+    stdio_demo: StdioServerParameters, mode: str, version: str
+) -> None:
+    with anyio.fail_after(STDIO_TIMEOUT_S):
+        async with Client(stdio_demo, mode=mode, read_timeout_seconds=READ_TIMEOUT_S * 3) as client:
+            assert client.protocol_version == version
+            names = {tool.name for tool in (await client.list_tools()).tools}
+            assert names == READ_ONLY_TOOLS | MUTATING_TOOLS
+            whoami = await call_ok(client, "aws_whoami", {})
+            assert whoami["region"] == "us-east-1"
+            assert await list_instances(client, "eu-west-1")
