@@ -7,10 +7,11 @@ from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
+
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import AccessMode, Settings
 from aws_mcp_local.demo import DEMO_IMAGE, seed
-from moto import mock_aws
 
 
 @pytest.fixture(autouse=True)

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from aws_mcp.config import AccessMode, Settings
 from moto.server import ThreadedMotoServer
+
+from aws_mcp.config import AccessMode, Settings
 
 __all__ = ["DEMO_REGIONS", "FLEET", "TABLE_KEYS", "DemoAws", "running_demo", "seed", "table_names"]
 

@@ -56,6 +56,7 @@ def server_parts(demo: bool) -> Iterator[tuple[Settings, ClientFactory, dict[str
 
 def serve_http(host: str, port: int, demo: bool, out: IO[str] = sys.stderr) -> None:
     import uvicorn
+
     from aws_mcp.http import MCP_PATH, create_app
 
     with server_parts(demo) as (settings, clients, fleet):

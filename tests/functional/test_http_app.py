@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import Settings
 from aws_mcp.errors import HEADER_MISMATCH, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from aws_mcp.config import ENV, AccessMode, Settings
 from aws_mcp.errors import ConfigurationError
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import boto3
+
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import Settings
 

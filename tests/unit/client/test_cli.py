@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from aws_mcp_client.cli import app
 from typer.testing import CliRunner
+
+from aws_mcp_client.cli import app
 
 runner = CliRunner()
 

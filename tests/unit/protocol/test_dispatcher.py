@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from mcp_types.methods import validate_server_result
+from pydantic import BaseModel
+
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import Settings
 from aws_mcp.context import CallContext
@@ -30,8 +33,6 @@ from aws_mcp.protocol.versions import (
     SERVER_INFO_META,
 )
 from aws_mcp.tools.registry import ToolInput, ToolRegistry, tool
-from mcp_types.methods import validate_server_result
-from pydantic import BaseModel
 
 MODERN = "2026-07-28"
 

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import Settings
 from aws_mcp.context import CallContext
 from aws_mcp.tools import build_registry
 from aws_mcp.tools.registry import ToolOutcome, ToolRegistry
-
 from tests.conftest import SCRATCH_REGION
 
 Launch = Callable[[str], str]

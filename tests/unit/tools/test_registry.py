@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError, ReadTimeoutError
+from pydantic import BaseModel
+
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import AccessMode, Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import INVALID_PARAMS, ProtocolError
 from aws_mcp.tools import CATALOG, build_registry
 from aws_mcp.tools.registry import ToolInput, ToolRegistry, ToolSpec, tool
-from botocore.exceptions import ClientError, ReadTimeoutError
-from pydantic import BaseModel
 
 
 class Nothing(ToolInput):

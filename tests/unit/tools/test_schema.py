@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 
-from aws_mcp.tools.schema import model_schema
 from pydantic import BaseModel, ConfigDict, Field
+
+from aws_mcp.tools.schema import model_schema
 
 
 class Colour(StrEnum):
