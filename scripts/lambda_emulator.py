@@ -18,6 +18,7 @@ Used by ``make build-x86``, ``make invoke EVENT=...`` and tests/lambda::
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import importlib.metadata
 import json
@@ -158,6 +159,14 @@ def _stamp(directory: Path) -> Path:
 
 def ensure_build(*, force: bool = False, log: IO[str] = sys.stderr) -> Build:
     """Build the x86_64 function and layer into .aws-sam/build-x86_64 unless the last build is current."""
+    BUILD_DIR.parent.mkdir(parents=True, exist_ok=True)
+    # One build at a time (two test runs, or make and a test run): sam build rewrites the directory.
+    with (BUILD_DIR.parent / f"{BUILD_DIR.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _ensure_build(force=force, log=log)
+
+
+def _ensure_build(*, force: bool, log: IO[str]) -> Build:
     digest = source_digest()
     stamp = _stamp(BUILD_DIR)
     current = (
@@ -333,6 +342,14 @@ class Emulator:
         self._log: IO[bytes] | None = None
 
     @property
+    def environment(self) -> dict[str, str]:
+        return dict(self._environment)
+
+    @property
+    def python(self) -> str:
+        return self._python
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/2015-03-31/functions/function/invocations"
 
@@ -356,6 +373,8 @@ class Emulator:
         self._log = self.log_path.open("wb")
         self._process = subprocess.Popen(  # noqa: S603 - fixed command line
             command,
+            # Lambda starts the runtime in /var/task; `-m` puts the working directory on sys.path.
+            cwd=self._environment.get("LAMBDA_TASK_ROOT"),
             env=self._environment,
             stdin=subprocess.DEVNULL,
             stdout=self._log,
