@@ -252,6 +252,18 @@ def test_stage_is_throttled_and_writes_json_access_logs(template: dict[str, Any]
     assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
 
+def test_api_gateway_may_write_logs_before_the_stage_is_created(template: dict[str, Any]) -> None:
+    # REST API stages refuse AccessLogSetting until the account settings name a CloudWatch role.
+    assert resources(template)["Api"]["DependsOn"] == "ApiGatewayAccount"
+    account = resources(template)["ApiGatewayAccount"]
+    assert account["Properties"]["CloudWatchRoleArn"] == {"Fn::GetAtt": ["ApiGatewayCloudWatchRole", "Arn"]}
+    role = resources(template)["ApiGatewayCloudWatchRole"]
+    # Retained: the account-wide setting must never name a deleted role.
+    assert role["DeletionPolicy"] == "Retain"
+    (policy,) = role["Properties"]["ManagedPolicyArns"]
+    assert policy["Fn::Sub"].endswith(":policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+
+
 # -- tables ----------------------------------------------------------------------------------------
 
 
