@@ -22,6 +22,7 @@ import fcntl
 import hashlib
 import importlib.metadata
 import json
+import logging
 import os
 import re
 import shutil
@@ -476,17 +477,47 @@ class Running:
         raise KeyError(machine)
 
 
+def _reset_moto(endpoint: str) -> None:
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", data=b"", method="POST")  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - the 127.0.0.1 moto server
+        pass
+
+
+@contextmanager
+def demo_aws() -> Iterator[tuple[str, dict[str, list[str]]]]:
+    """moto on 127.0.0.1 seeded by aws_mcp_local.demo.seed: its endpoint and the demo instance ids.
+
+    The server keeps its state in moto's process-wide backends, which every other in-process
+    moto user (mock_aws, an earlier demo server) shares: start from empty, and leave it empty.
+    """
+    from moto.server import ThreadedMotoServer
+
+    from aws_mcp_local.demo import seed
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        _reset_moto(endpoint)
+        try:
+            yield endpoint, seed(endpoint)
+        finally:
+            _reset_moto(endpoint)
+    finally:
+        server.stop()
+
+
 @contextmanager
 def running(build: Build, work_dir: Path, overrides: Mapping[str, str] | None = None) -> Iterator[Running]:
     """The demo AWS and the emulator with the built function, both stopped on exit."""
-    from aws_mcp_local.demo import running_demo
-
     with ExitStack() as stack:
-        demo = stack.enter_context(running_demo())
+        endpoint, instance_ids = stack.enter_context(demo_aws())
         runtime = runtime_site(work_dir / "runtime")
-        environment = function_environment(build, runtime, demo.endpoint_url, overrides)
+        environment = function_environment(build, runtime, endpoint, overrides)
         emulator = stack.enter_context(Emulator(find_python313(), environment, work_dir / "emulator.log"))
-        yield Running(emulator, demo.instance_ids, demo.endpoint_url)
+        yield Running(emulator, instance_ids, endpoint)
 
 
 def write_report(**facts: Any) -> None:
