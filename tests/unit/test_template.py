@@ -336,6 +336,8 @@ def test_outputs_name_the_endpoint_function_and_tables(template: dict[str, Any])
     for role, logical_id in TABLES.items():
         assert outputs[f"{role.capitalize()}TableName"]["Value"] == {"Ref": logical_id}
     assert outputs["ApiKeyId"]["Value"] == {"Ref": "ApiKey"}
+    assert outputs["McpInvokeResource"]["Condition"] == "UseIamAuth"
+    assert outputs["McpInvokeResource"]["Value"]["Fn::Sub"].endswith(":${Api}/${Stage}/*/mcp")
 
 
 def _overrides(raw: str) -> dict[str, str]:
