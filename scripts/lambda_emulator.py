@@ -22,7 +22,6 @@ import fcntl
 import hashlib
 import importlib.metadata
 import json
-import logging
 import os
 import re
 import shutil
@@ -477,36 +476,13 @@ class Running:
         raise KeyError(machine)
 
 
-def _reset_moto(endpoint: str) -> None:
-    request = urllib.request.Request(f"{endpoint}/moto-api/reset", data=b"", method="POST")  # noqa: S310
-    with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - the 127.0.0.1 moto server
-        pass
-
-
 @contextmanager
 def demo_aws() -> Iterator[tuple[str, dict[str, list[str]]]]:
-    """moto on 127.0.0.1 seeded by aws_mcp_local.demo.seed: its endpoint and the demo instance ids.
+    """moto on 127.0.0.1 seeded with the demo fleet: its endpoint and the demo instance ids."""
+    from aws_mcp_local.demo import running_demo
 
-    The server keeps its state in moto's process-wide backends, which every other in-process
-    moto user (mock_aws, an earlier demo server) shares: start from empty, and leave it empty.
-    """
-    from moto.server import ThreadedMotoServer
-
-    from aws_mcp_local.demo import seed
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        _reset_moto(endpoint)
-        try:
-            yield endpoint, seed(endpoint)
-        finally:
-            _reset_moto(endpoint)
-    finally:
-        server.stop()
+    with running_demo() as aws:
+        yield aws.endpoint_url, aws.instance_ids
 
 
 @contextmanager

@@ -7,6 +7,7 @@ tests use it, so every tool has something worth reading.
 from __future__ import annotations
 
 import logging
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -148,6 +149,18 @@ def running_demo() -> Iterator[DemoAws]:
     try:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
-        yield DemoAws(endpoint_url=endpoint, instance_ids=seed(endpoint))
+        # moto's state is process-wide: start from empty and leave it empty, so a second
+        # demo in the same process (tests) does not trip over the first one's tables.
+        _reset_moto(endpoint)
+        try:
+            yield DemoAws(endpoint_url=endpoint, instance_ids=seed(endpoint))
+        finally:
+            _reset_moto(endpoint)
     finally:
         server.stop()
+
+
+def _reset_moto(endpoint: str) -> None:
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", data=b"", method="POST")  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - our own moto on 127.0.0.1
+        pass
