@@ -12,6 +12,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import IO
 
 from aws_mcp.aws.clients import ClientFactory
@@ -90,7 +91,9 @@ def serve_stdio(demo: bool, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.st
 
 
 def connect_instructions(url: str, settings: Settings, fleet: dict[str, list[str]], demo: bool) -> str:
-    exe = shutil.which("aws-mcp") or "aws-mcp"
+    # The command next to this interpreter (the venv's), so the config works from any directory.
+    beside = Path(sys.executable).with_name("aws-mcp")
+    exe = str(beside) if beside.exists() else shutil.which("aws-mcp") or "aws-mcp"
     stdio_args = '["stdio", "--demo"]' if demo else '["stdio"]'
     where = (
         "the embedded demo AWS ("
