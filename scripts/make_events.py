@@ -189,6 +189,7 @@ LEGACY_TOOL_ARGUMENTS: Final[dict[str, dict[str, Any]]] = {
     "ec2_describe_instance": {"instance_id": SAMPLE_INSTANCE_ID},
     "ec2_start_instances": {"instance_ids": [SAMPLE_INSTANCE_ID], "dry_run": True},
     "ec2_stop_instances": {"instance_ids": [SAMPLE_INSTANCE_ID], "dry_run": True},
+    "audit_query": {"tool": "ec2_stop_instances"},
 }
 MODERN_TOOL_ARGUMENTS: Final[dict[str, dict[str, Any]]] = {
     "aws_whoami": {},
@@ -289,6 +290,8 @@ def build() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
         },
         "ec2_start_instances": {"isError": False, "structured": {"dry_run": True, "changes": []}},
         "ec2_stop_instances": {"isError": False, "structured": {"dry_run": True, "changes": []}},
+        # Each event runs on a fresh trail, so no earlier stop call is on record.
+        "audit_query": {"isError": False, "structured": {"count": 0, "records": [], "next_cursor": None}},
     }
     seeded: dict[str, dict[str, Any]] = {
         "ec2_describe_instance": {

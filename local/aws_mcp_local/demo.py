@@ -16,14 +16,26 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
+from aws_mcp.audit import BY_CALLER_INDEX
 from aws_mcp.config import AccessMode, Settings
 
-__all__ = ["DEMO_REGIONS", "FLEET", "TABLE_KEYS", "DemoAws", "running_demo", "seed", "table_names"]
+__all__ = [
+    "AUDIT_BY_CALLER",
+    "DEMO_REGIONS",
+    "FLEET",
+    "TABLE_KEYS",
+    "DemoAws",
+    "running_demo",
+    "seed",
+    "table_names",
+]
 
 DEMO_REGIONS = ("us-east-1", "eu-west-1")
 # Key attributes of the server's tables, as template.yaml declares them: Powertools'
 # breaker and idempotency persistence default to an "id" partition key.
 TABLE_KEYS = {"breaker": ("id",), "idempotency": ("id",), "audit": ("pk", "sk")}
+# The audit table's by-caller index: calls of one principal in time order.
+AUDIT_BY_CALLER = ("caller_pk", "sk")
 # An Amazon Linux AMI moto ships in every region; looking one up costs a second per region.
 DEMO_IMAGE = "ami-760aaa0f"
 DEMO_KEY = "demo"
@@ -106,15 +118,31 @@ def seed(endpoint_url: str | None) -> dict[str, list[str]]:
     dynamodb: Any = _session().client("dynamodb", endpoint_url=endpoint_url)
     for role, table in table_names().items():
         keys = TABLE_KEYS[role]
-        dynamodb.create_table(
-            TableName=table,
-            KeySchema=[
+        attributes = set(keys)
+        request: dict[str, Any] = {
+            "TableName": table,
+            "KeySchema": [
                 {"AttributeName": k, "KeyType": kind}
                 for k, kind in zip(keys, ("HASH", "RANGE"), strict=False)
             ],
-            AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in keys],
-            BillingMode="PAY_PER_REQUEST",
-        )
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        if role == "audit":
+            attributes.add(AUDIT_BY_CALLER[0])
+            request["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": BY_CALLER_INDEX,
+                    "KeySchema": [
+                        {"AttributeName": AUDIT_BY_CALLER[0], "KeyType": "HASH"},
+                        {"AttributeName": AUDIT_BY_CALLER[1], "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ]
+        request["AttributeDefinitions"] = [
+            {"AttributeName": a, "AttributeType": "S"} for a in sorted(attributes)
+        ]
+        dynamodb.create_table(**request)
     return ids
 
 

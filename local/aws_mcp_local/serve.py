@@ -7,6 +7,7 @@ stdio server would bring its whole server stack along for a dozen lines.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import sys
@@ -14,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO
+
+from aws_lambda_powertools import Logger
 
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import ENV, Settings
@@ -69,7 +72,9 @@ def serve_http(host: str, port: int, demo: bool, out: IO[str] = sys.stderr) -> N
 
 def serve_stdio(demo: bool, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout) -> None:
     with server_parts(demo) as (settings, clients, _):
-        dispatcher = Dispatcher(settings, build_registry(settings, clients))
+        # stdout is the protocol channel: audit lines go to stderr.
+        logger = Logger(service=settings.server_name, logger_handler=logging.StreamHandler(sys.stderr))
+        dispatcher = Dispatcher(settings, build_registry(settings, clients, logger=logger))
         context = CallContext(caller="local")
         # Legacy requests run under the revision initialize negotiated (the latest until then).
         version = LATEST_LEGACY

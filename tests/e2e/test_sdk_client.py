@@ -32,7 +32,7 @@ TEST_TIMEOUT_S = 60.0
 STDIO_TIMEOUT_S = 120.0
 INVALID_PARAMS = -32602
 
-READ_ONLY_TOOLS = {"aws_whoami", "ec2_list_instances", "ec2_describe_instance"}
+READ_ONLY_TOOLS = {"aws_whoami", "ec2_list_instances", "ec2_describe_instance", "audit_query"}
 MUTATING_TOOLS = {"ec2_start_instances", "ec2_stop_instances"}
 
 
@@ -186,6 +186,14 @@ async def test_start_and_stop_change_instance_state(demo_url: str, mode: str, ve
         assert [(c["instance_id"], c["previous_state"]) for c in halted["changes"]] == [(running, "running")]
         assert await state_of(client, stopped) in {"pending", "running"}
         assert await state_of(client, running) in {"stopping", "stopped"}
+
+        # Both changes are on the audit trail, with the client's identity, newest first.
+        trail = await call_ok(client, "audit_query", {"tool": "ec2_stop_instances", "outcome": "success"})
+        Draft202012Validator(schemas["audit_query"]).validate(trail)
+        newest = trail["records"][0]
+        assert newest["arguments"] == {"instance_ids": [running]}
+        assert newest["caller"] == "local" and newest["status"] == "complete" and newest["mutating"] is True
+        assert newest["protocol_version"] == version and newest["aws_request_ids"]
 
 
 @pytest.mark.parametrize(("mode", "version"), MODES)

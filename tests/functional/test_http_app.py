@@ -112,7 +112,7 @@ class TestTheHappyPath:
             "server": "aws-mcp",
             "version": "0.1.0",
             "accessMode": "ReadWrite",
-            "tools": 5,
+            "tools": 6,
         }
 
 

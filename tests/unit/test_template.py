@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from cfnlint.decode import decode
 
+from aws_mcp.audit import BY_CALLER_INDEX
 from aws_mcp.config import ENV, AccessMode
 from aws_mcp.tools import CATALOG
-from aws_mcp_local.demo import TABLE_KEYS
+from aws_mcp_local.demo import AUDIT_BY_CALLER, TABLE_KEYS
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO / "template.yaml"
@@ -120,11 +121,18 @@ def test_infrastructure_statements_grant_no_tool_actions(template: dict[str, Any
 
 
 def test_table_statements_are_scoped_to_the_stack_tables(template: dict[str, Any]) -> None:
-    scoped = {
-        statement["Resource"]["Fn::GetAtt"][0]
-        for _, statement in policy_statements(template)
-        if any(a.startswith("dynamodb:") for a in actions(statement))
-    }
+    scoped = set()
+    for _, statement in policy_statements(template):
+        if not any(a.startswith("dynamodb:") for a in actions(statement)):
+            continue
+        targets = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        for target in targets:
+            # !GetAtt Table.Arn, or !Sub "${Table.Arn}/index/<name>"
+            scoped.add(
+                target["Fn::GetAtt"][0] if "Fn::GetAtt" in target else target["Fn::Sub"][2:].split(".")[0]
+            )
     assert scoped == set(TABLES.values())
 
 
@@ -276,7 +284,15 @@ def test_table_keys_and_ttl_match_what_the_code_writes(template: dict[str, Any],
     schema = {key["KeyType"]: key["AttributeName"] for key in props["KeySchema"]}
     assert tuple(schema[kind] for kind in ("HASH", "RANGE") if kind in schema) == TABLE_KEYS[role]
     types = {d["AttributeName"]: d["AttributeType"] for d in props["AttributeDefinitions"]}
-    assert types == dict.fromkeys(TABLE_KEYS[role], "S")
+    index_keys = AUDIT_BY_CALLER if role == "audit" else ()
+    assert types == dict.fromkeys((*TABLE_KEYS[role], *index_keys), "S")
+    indexes = {i["IndexName"]: i for i in props.get("GlobalSecondaryIndexes", [])}
+    if role == "audit":
+        index = indexes[BY_CALLER_INDEX]
+        assert tuple(k["AttributeName"] for k in index["KeySchema"]) == AUDIT_BY_CALLER
+        assert index["Projection"] == {"ProjectionType": "ALL"}
+    else:
+        assert indexes == {}
     assert props["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTES[role], "Enabled": True}
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
 

@@ -37,6 +37,8 @@ class ENV:
     BREAKER_TABLE: Final = "AWS_MCP_BREAKER_TABLE"
     IDEMPOTENCY_TABLE: Final = "AWS_MCP_IDEMPOTENCY_TABLE"
     AUDIT_TABLE: Final = "AWS_MCP_AUDIT_TABLE"
+    AUDIT_RETENTION_DAYS: Final = "AWS_MCP_AUDIT_RETENTION_DAYS"
+    AUDIT_TABLE_WRITES: Final = "AWS_MCP_AUDIT_TABLE_WRITES"
     STAGE: Final = "AWS_MCP_STAGE"
     # Set by the Lambda runtime itself.
     AWS_REGION: Final = "AWS_REGION"
@@ -63,6 +65,10 @@ class Settings:
     breaker_table: str | None = None
     idempotency_table: str | None = None
     audit_table: str | None = None
+    audit_retention_days: int = 90
+    # "all": every record is written to the table by the call itself (local serving).
+    # "mutations": only mutating calls write synchronously; a log subscription copies the rest.
+    audit_table_writes: str = "all"
     stage: str = "local"
     server_name: str = "aws-mcp"
     server_version: str = field(default="0.1.0")
@@ -99,6 +105,12 @@ class Settings:
             breaker_table=env.get(ENV.BREAKER_TABLE) or None,
             idempotency_table=env.get(ENV.IDEMPOTENCY_TABLE) or None,
             audit_table=env.get(ENV.AUDIT_TABLE) or None,
+            audit_retention_days=_int(
+                env, ENV.AUDIT_RETENTION_DAYS, defaults.audit_retention_days, minimum=1
+            ),
+            audit_table_writes=_choice(
+                env, ENV.AUDIT_TABLE_WRITES, defaults.audit_table_writes, ("all", "mutations")
+            ),
             stage=env.get(ENV.STAGE) or defaults.stage,
         )
 
@@ -111,6 +123,13 @@ def _access_mode(raw: str | None) -> AccessMode:
     except ValueError:
         allowed = ", ".join(m.value for m in AccessMode)
         raise ConfigurationError(f"{ENV.ACCESS_MODE}={raw!r}: expected one of {allowed}") from None
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    raw = env.get(name) or default
+    if raw not in allowed:
+        raise ConfigurationError(f"{name}={raw!r}: expected one of {', '.join(allowed)}")
+    return raw
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:

@@ -8,7 +8,12 @@
     │     ... raised with one of the codes below, HTTP status from HTTP_STATUS
     └── ToolError               becomes an ``isError: true`` tool result the agent can act on
           ├── ToolInputError    the arguments failed validation
-          └── AwsCallError      AWS refused or failed; carries the service and error code
+          ├── AwsCallError      AWS refused or failed; carries the service and error code
+          │     └── AwsUnavailableError   throttling, 5xx, timeouts: the service is unhealthy
+          ├── AccessDeniedError the call is not allowed (by AWS, or by the server's own rules)
+          ├── BreakerOpenError  the circuit for a service and region is open; no AWS call made
+          ├── DeadlineError     the call ran out of time before AWS answered
+          └── InProgressError   the same idempotent call is still running elsewhere
 
 Tool failures the agent can fix are results, not protocol errors (MCP tools spec);
 only envelope, method and tool-name problems are ``ProtocolError``.
@@ -28,9 +33,14 @@ __all__ = [
     "MISSING_REQUIRED_CLIENT_CAPABILITY",
     "PARSE_ERROR",
     "UNSUPPORTED_PROTOCOL_VERSION",
+    "AccessDeniedError",
     "AwsCallError",
     "AwsMcpError",
+    "AwsUnavailableError",
+    "BreakerOpenError",
     "ConfigurationError",
+    "DeadlineError",
+    "InProgressError",
     "ProtocolError",
     "ToolError",
     "ToolInputError",
@@ -100,3 +110,23 @@ class AwsCallError(ToolError):
         self.service = service
         self.code = code
         self.retryable = retryable
+
+
+class AwsUnavailableError(AwsCallError):
+    """The service looks unhealthy (throttling, 5xx, timeout, connection): counts against its breaker."""
+
+
+class AccessDeniedError(ToolError):
+    """AWS refused the caller's permissions, or the server refused the call itself."""
+
+
+class BreakerOpenError(ToolError):
+    """The breaker for a service and region is open: no AWS call was made."""
+
+
+class DeadlineError(ToolError):
+    """The call would outlive the invocation: answered as a timeout instead of being killed."""
+
+
+class InProgressError(ToolError):
+    """An identical idempotent call is still running; its result will be replayed when done."""

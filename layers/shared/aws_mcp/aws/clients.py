@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from aws_mcp.aws.request_ids import record_request_id
 from aws_mcp.config import Settings
 
 __all__ = ["ClientFactory"]
@@ -51,5 +52,6 @@ class ClientFactory:
                     config=self._config,
                     endpoint_url=self._endpoint_url,
                 )
+                found.meta.events.register("after-call", record_request_id)
                 self._clients[key] = found
             return found

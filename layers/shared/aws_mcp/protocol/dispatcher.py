@@ -326,15 +326,8 @@ class Dispatcher:
         return result
 
     def _tools_call(self, params: dict[str, Any], version: str, ctx: CallContext) -> dict[str, Any]:
-        name = params.get("name")
-        if not isinstance(name, str):
-            raise ProtocolError(INVALID_PARAMS, "tools/call: params.name must be a string")
-        arguments = params.get("arguments")
-        if arguments is None:
-            arguments = {}
-        if not isinstance(arguments, dict):
-            raise ProtocolError(INVALID_PARAMS, "tools/call: params.arguments must be an object")
-        outcome = self._registry.call(name, arguments, ctx)
+        # The registry checks name and arguments itself, so malformed calls are audited too.
+        outcome = self._registry.call(params.get("name"), params.get("arguments"), ctx)
         return _render_outcome(outcome, structured=version in WITH_TITLES_AND_STRUCTURED)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from aws_mcp.audit.query import AuditStore
+from aws_mcp.audit.trail import AuditTrail
 from aws_mcp.config import Settings
-from aws_mcp.tools import ec2, identity
+from aws_mcp.tools import audit, ec2, identity
 from aws_mcp.tools.registry import ToolOutcome, ToolRegistry, ToolSpec
 
 if TYPE_CHECKING:
@@ -13,9 +15,30 @@ if TYPE_CHECKING:
 
 __all__ = ["CATALOG", "ToolOutcome", "ToolRegistry", "ToolSpec", "build_registry"]
 
-CATALOG: tuple[ToolSpec, ...] = identity.TOOLS + ec2.TOOLS
+CATALOG: tuple[ToolSpec, ...] = identity.TOOLS + ec2.TOOLS + audit.TOOLS
 
 
-def build_registry(settings: Settings, clients: ClientFactory) -> ToolRegistry:
-    """The tools this deployment exposes: mutating ones only when the access mode allows writes."""
-    return ToolRegistry(CATALOG, settings, clients)
+def build_registry(settings: Settings, clients: ClientFactory, *, logger: Any = None) -> ToolRegistry:
+    """The tools this deployment exposes (mutating ones only when writes are allowed), audited.
+
+    ``logger`` receives the audit lines (a Powertools Logger on stdout by default; stdio
+    serving passes one on stderr, since stdout is its protocol channel).
+    """
+    if logger is None:
+        from aws_lambda_powertools import Logger
+
+        logger = Logger(service=settings.server_name)
+    table = settings.audit_table
+
+    def dynamodb() -> Any:
+        return clients.client("dynamodb", settings.default_region)
+
+    trail = AuditTrail(
+        logger,
+        dynamodb=dynamodb if table else None,
+        table=table,
+        retention_days=settings.audit_retention_days,
+        write_reads=settings.audit_table_writes == "all",
+    )
+    store = AuditStore(dynamodb, table) if table else None
+    return ToolRegistry(CATALOG, settings, clients, audit=trail, services={audit.AUDIT_STORE: store})

@@ -9,10 +9,12 @@ result shaping) happens once, here.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
@@ -29,12 +31,27 @@ from botocore.exceptions import (
 )
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from aws_mcp.audit.record import AuditRecord, Outcome, redact
+from aws_mcp.audit.record import now as audit_now
+from aws_mcp.aws.request_ids import collect_request_ids
 from aws_mcp.config import Settings
 from aws_mcp.context import CallContext
-from aws_mcp.errors import INVALID_PARAMS, AwsCallError, ProtocolError, ToolError, ToolInputError
+from aws_mcp.errors import (
+    INVALID_PARAMS,
+    AccessDeniedError,
+    AwsCallError,
+    AwsUnavailableError,
+    BreakerOpenError,
+    DeadlineError,
+    InProgressError,
+    ProtocolError,
+    ToolError,
+    ToolInputError,
+)
 from aws_mcp.tools.schema import model_schema
 
 if TYPE_CHECKING:
+    from aws_mcp.audit.trail import AuditTrail
     from aws_mcp.aws.clients import ClientFactory
 
 __all__ = ["ToolInput", "ToolOutcome", "ToolRegistry", "ToolSpec", "tool"]
@@ -152,9 +169,20 @@ def tool(
 class ToolRegistry:
     """The tools one deployment exposes, in a deterministic (name) order, and the call path."""
 
-    def __init__(self, tools: Iterable[ToolSpec], settings: Settings, clients: ClientFactory) -> None:
+    def __init__(
+        self,
+        tools: Iterable[ToolSpec],
+        settings: Settings,
+        clients: ClientFactory,
+        *,
+        audit: AuditTrail | None = None,
+        services: Mapping[str, Any] | None = None,
+    ) -> None:
         self._settings = settings
         self._clients = clients
+        self._audit = audit
+        # Non-boto3 dependencies a tool may name in ``clients`` (the audit store, ...).
+        self._services = dict(services or {})
         enabled: dict[str, ToolSpec] = {}
         disabled: dict[str, ToolSpec] = {}
         for spec in sorted(tools, key=lambda t: t.name):
@@ -176,32 +204,105 @@ class ToolRegistry:
     def iam_actions(self) -> set[str]:
         return {action for spec in self._tools.values() for action in spec.iam_actions}
 
-    def call(self, name: str, arguments: dict[str, Any], context: CallContext) -> ToolOutcome:
-        spec = self._tools.get(name)
-        if spec is None:
-            if name in self._disabled:
-                raise ProtocolError(
-                    INVALID_PARAMS,
-                    f"Tool {name!r} is disabled: this server runs in {self._settings.access_mode} mode. "
-                    "Deploy with AccessMode=ReadWrite to allow changes.",
+    def call(self, name: Any, arguments: Any, context: CallContext) -> ToolOutcome:
+        """Run one ``tools/call``; every path, protocol errors included, leaves one audit record.
+
+        Raises ProtocolError for what is not a tool call at all (unknown or disabled tool,
+        malformed params); everything else comes back as a ToolOutcome.
+        """
+        started = time.perf_counter()
+        spec = self._tools.get(name) if isinstance(name, str) else None
+        record = AuditRecord(
+            tool=name if isinstance(name, str) else repr(name)[:100],
+            caller=context.caller,
+            arguments=redact(arguments),
+            started_at=audit_now(),
+            request_id=context.request_id,
+            client_name=context.client_name,
+            client_version=context.client_version,
+            protocol_version=context.protocol_version,
+            mutating=bool(spec and spec.mutating),
+        )
+        refusal: ProtocolError | None = None
+        with collect_request_ids() as request_ids:
+            try:
+                outcome, result, record = self._run(spec, name, arguments, context, record)
+            except ProtocolError as err:
+                refusal, result = err, ToolOutcome(text=err.message, is_error=True)
+                outcome = Outcome.DENIED if name in self._disabled else Outcome.PROTOCOL_ERROR
+        if self._audit is not None:
+            self._audit.finish(
+                record.completed(
+                    outcome,
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                    error=result.text if result.is_error else None,
+                    aws_request_ids=tuple(request_ids),
                 )
-            raise ProtocolError(INVALID_PARAMS, f"Unknown tool: {name!r}. Call tools/list to see the tools.")
+            )
+        if refusal is not None:
+            raise refusal
+        return result
+
+    def _run(
+        self, spec: ToolSpec | None, name: Any, arguments: Any, context: CallContext, record: AuditRecord
+    ) -> tuple[Outcome, ToolOutcome, AuditRecord]:
+        """The call itself; returns the outcome, the result and the record with its region set."""
+        if spec is None:
+            raise self._not_a_tool(name)
+        if arguments is None:
+            arguments = {}
+        if not isinstance(arguments, dict):
+            raise ProtocolError(INVALID_PARAMS, "tools/call: params.arguments must be an object")
         try:
             args = _validate(spec, arguments)
             region = args.region or self._settings.default_region
-            clients = [self._clients.client(service, region) for service in spec.clients]
+            record = dataclasses.replace(record, region=region)
+            if spec.mutating and self._audit is not None:
+                self._audit.begin(record)
+            clients = [self._dependency(service, region) for service in spec.clients]
             output = _call_aws(spec, clients, args)
         except ToolError as err:
-            return ToolOutcome(text=str(err), is_error=True)
+            return _outcome_of(err), ToolOutcome(text=str(err), is_error=True), record
         except Exception:
             # A bug in a tool, not the caller's fault: keep the details in the log, not on the wire.
-            logger.exception("tool %s failed unexpectedly", name)
-            return ToolOutcome(
-                text=f"Internal error in {name}; the server logged it (request {context.request_id or '-'}).",
-                is_error=True,
-            )
+            logger.exception("tool %s failed unexpectedly", spec.name)
+            request = context.request_id or "-"
+            text = f"Internal error in {spec.name}; the server logged it (request {request})."
+            return Outcome.TOOL_ERROR, ToolOutcome(text=text, is_error=True), record
         structured = output.model_dump(mode="json")
-        return ToolOutcome(text=json.dumps(structured, separators=(",", ":")), structured=structured)
+        text = json.dumps(structured, separators=(",", ":"))
+        return Outcome.SUCCESS, ToolOutcome(text=text, structured=structured), record
+
+    def _not_a_tool(self, name: Any) -> ProtocolError:
+        if not isinstance(name, str):
+            return ProtocolError(INVALID_PARAMS, "tools/call: params.name must be a string")
+        if name in self._disabled:
+            return ProtocolError(
+                INVALID_PARAMS,
+                f"Tool {name!r} is disabled: this server runs in {self._settings.access_mode} mode. "
+                "Deploy with AccessMode=ReadWrite to allow changes.",
+            )
+        return ProtocolError(INVALID_PARAMS, f"Unknown tool: {name!r}. Call tools/list to see the tools.")
+
+    def _dependency(self, name: str, region: str) -> Any:
+        if name in self._services:
+            return self._services[name]
+        return self._clients.client(name, region)
+
+
+def _outcome_of(err: ToolError) -> Outcome:
+    for kind, outcome in _OUTCOMES:
+        if isinstance(err, kind):
+            return outcome
+    return Outcome.TOOL_ERROR
+
+
+_OUTCOMES: Final = (
+    (AccessDeniedError, Outcome.DENIED),
+    (BreakerOpenError, Outcome.BREAKER_OPEN),
+    (DeadlineError, Outcome.TIMEOUT),
+    (InProgressError, Outcome.IN_PROGRESS),
+)
 
 
 def _validate(spec: ToolSpec, arguments: dict[str, Any]) -> ToolInput:
@@ -225,16 +326,24 @@ def _call_aws(spec: ToolSpec, clients: list[Any], args: ToolInput) -> BaseModel:
         code = str(error.get("Code", "Unknown"))
         message = str(error.get("Message", err))
         status = int(err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-        retryable = status >= 500 or code in _THROTTLING
-        hint = " This is transient: try again shortly." if retryable else ""
+        if code in _ACCESS_DENIED:
+            raise AccessDeniedError(
+                f"AWS {service} denied {spec.name}: {code}: {message}. The server's role lacks this "
+                "permission for these resources; a retry will not help."
+            ) from None
+        if status >= 500 or code in _THROTTLING:
+            raise AwsUnavailableError(
+                f"AWS {service} could not serve {spec.name}: {code}: {message}. This is transient: "
+                "try again shortly.",
+                service=service,
+                code=code,
+                retryable=True,
+            ) from None
         raise AwsCallError(
-            f"AWS {service} refused {spec.name}: {code}: {message}.{hint}",
-            service=service,
-            code=code,
-            retryable=retryable,
+            f"AWS {service} refused {spec.name}: {code}: {message}.", service=service, code=code
         ) from None
     except (ConnectTimeoutError, ReadTimeoutError, EndpointConnectionError, ConnectionError) as err:
-        raise AwsCallError(
+        raise AwsUnavailableError(
             f"AWS {service} did not answer in time for {spec.name} ({type(err).__name__}). Try again soon.",
             service=service,
             code=type(err).__name__,
@@ -252,6 +361,9 @@ def _call_aws(spec: ToolSpec, clients: list[Any], args: ToolInput) -> BaseModel:
         ) from None
 
 
+_ACCESS_DENIED: Final = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException"}
+)
 _THROTTLING: Final = frozenset(
     {
         "Throttling",

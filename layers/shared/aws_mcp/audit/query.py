@@ -1,0 +1,158 @@
+"""Reading the audit table back: by time range (day partitions) or by caller (the by-caller index)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from aws_mcp.audit.record import BY_CALLER_INDEX, iso
+from aws_mcp.errors import ToolInputError
+
+__all__ = ["AuditPage", "AuditStore"]
+
+# Bounded work per call: a page of results never costs more than this many Queries.
+_MAX_QUERIES: Final = 25
+_FIELDS: Final = (
+    "started_at",
+    "call_id",
+    "tool",
+    "caller",
+    "outcome",
+    "status",
+    "region",
+    "duration_ms",
+    "error",
+    "client_name",
+    "client_version",
+    "protocol_version",
+    "request_id",
+    "mutating",
+    "arguments",
+    "aws_request_ids",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    records: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+class AuditStore:
+    def __init__(self, dynamodb: Callable[[], Any], table: str) -> None:
+        """``dynamodb`` returns the client when first needed."""
+        self._client = dynamodb
+        self._table = table
+        self._serializer = TypeSerializer()
+        self._deserializer = TypeDeserializer()
+
+    def query(
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        caller: str | None = None,
+        tool: str | None = None,
+        outcome: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> AuditPage:
+        """Newest first. The cursor carries the partition being read and where it stopped."""
+        if since > until:
+            raise ToolInputError("since must be before until")
+        position = _decode(cursor) if cursor else {}
+        day = position.get("day") or f"{until:%Y-%m-%d}"
+        start_key = position.get("key")
+        records: list[dict[str, Any]] = []
+        for _ in range(_MAX_QUERIES):
+            request = self._request(
+                since=since,
+                until=until,
+                caller=caller,
+                tool=tool,
+                outcome=outcome,
+                day=day,
+                limit=limit - len(records),
+            )
+            if start_key:
+                request["ExclusiveStartKey"] = start_key
+            response = self._client().query(**request)
+            records.extend(self._plain(item) for item in response.get("Items", []))
+            start_key = response.get("LastEvaluatedKey")
+            if not start_key:
+                if caller is not None or day <= f"{since:%Y-%m-%d}":
+                    return AuditPage(records, None)
+                day = f"{datetime.fromisoformat(day) - timedelta(days=1):%Y-%m-%d}"
+            if len(records) >= limit:
+                break
+        return AuditPage(records, _encode({"day": day, "key": start_key}))
+
+    def _request(
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        caller: str | None,
+        tool: str | None,
+        outcome: str | None,
+        day: str,
+        limit: int,
+    ) -> dict[str, Any]:
+        values: dict[str, Any] = {":from": iso(since), ":to": iso(until) + "~"}
+        if caller is not None:
+            key = "caller_pk = :p AND sk BETWEEN :from AND :to"
+            values[":p"] = f"CALLER#{caller}"
+        else:
+            key = "pk = :p AND sk BETWEEN :from AND :to"
+            values[":p"] = f"DAY#{day}"
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": key,
+            "ScanIndexForward": False,
+            "Limit": max(limit, 1),
+        }
+        if caller is not None:
+            request["IndexName"] = BY_CALLER_INDEX
+        filters, names = [], {}
+        for field, value in (("tool", tool), ("outcome", outcome)):
+            if value is not None:
+                filters.append(f"#{field} = :{field}")
+                names[f"#{field}"] = field
+                values[f":{field}"] = value
+        if filters:
+            request["FilterExpression"] = " AND ".join(filters)
+            request["ExpressionAttributeNames"] = names
+        request["ExpressionAttributeValues"] = {k: self._serializer.serialize(v) for k, v in values.items()}
+        return request
+
+    def _plain(self, item: dict[str, Any]) -> dict[str, Any]:
+        data = {k: self._deserializer.deserialize(v) for k, v in item.items()}
+        if "duration_ms" in data:
+            data["duration_ms"] = float(data["duration_ms"])
+        return {k: _jsonable(data.get(k)) for k in _FIELDS}
+
+
+def _jsonable(value: Any) -> Any:
+    # DynamoDB numbers come back as Decimal; the audit record holds no other number kinds.
+    return json.loads(json.dumps(value, default=float))
+
+
+def _encode(position: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> dict[str, Any]:
+    try:
+        position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError):
+        raise ToolInputError("Invalid cursor: pass back the next_cursor of the previous call") from None
+    if not isinstance(position, dict):
+        raise ToolInputError("Invalid cursor: pass back the next_cursor of the previous call")
+    return position

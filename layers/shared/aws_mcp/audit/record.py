@@ -1,0 +1,136 @@
+"""One audit record per ``tools/call``: what was asked, by whom, and how it ended.
+
+Table layout (one table, TTL on ``expires_at``):
+
+* ``pk = DAY#<yyyy-mm-dd>``, ``sk = <iso-utc-start>#<call id>``: a day's calls in time order,
+  so a time range is one Query per day.
+* GSI ``by-caller``: ``caller_pk = CALLER#<caller>``, same ``sk``: one caller's calls in time
+  order across days.
+
+A day partition takes every call of that day; at agent call rates (far below DynamoDB's
+1,000 writes/s per partition) that is the simplest layout that answers both questions.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Final
+
+__all__ = ["BY_CALLER_INDEX", "REDACTED", "AuditRecord", "Outcome", "redact"]
+
+BY_CALLER_INDEX: Final = "by-caller"
+REDACTED: Final = "***redacted***"
+
+# Argument names that carry secrets, wherever they appear in the arguments.
+_SECRET_NAME: Final = re.compile(
+    r"pass(word|wd|phrase)?|secret|token|credential|private|api[_-]?key|access[_-]?key|auth|cookie|session"
+    r"|^key$|(ssh|signing|encryption|master)[_-]?key",
+    re.IGNORECASE,
+)
+# Values that are secrets whatever they are called: AWS access key ids, JWTs, PEM keys,
+# and long base64 runs the length of AWS secret keys and session tokens.
+_SECRET_VALUE: Final = re.compile(
+    r"(?:AKIA|ASIA)[A-Z0-9]{16}|eyJ[\w-]{8,}\.[\w-]{8,}\.|-----BEGIN [A-Z ]*PRIVATE KEY|[A-Za-z0-9/+=]{40,}"
+)
+
+
+class Outcome(StrEnum):
+    SUCCESS = "success"
+    TOOL_ERROR = "tool_error"
+    PROTOCOL_ERROR = "protocol_error"
+    DENIED = "denied"
+    BREAKER_OPEN = "breaker_open"
+    REPLAY = "replay"
+    IN_PROGRESS = "in_progress"
+    TIMEOUT = "timeout"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    tool: str
+    caller: str
+    arguments: Any
+    started_at: datetime
+    call_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    request_id: str = ""
+    client_name: str | None = None
+    client_version: str | None = None
+    protocol_version: str = ""
+    region: str | None = None
+    account: str | None = None
+    mutating: bool = False
+    # "intent" while a mutating call is under way, "complete" once it has an outcome.
+    status: str = "intent"
+    outcome: Outcome | None = None
+    error: str | None = None
+    duration_ms: float | None = None
+    aws_request_ids: tuple[str, ...] = ()
+
+    def completed(
+        self, outcome: Outcome, *, duration_ms: float, error: str | None, aws_request_ids: tuple[str, ...]
+    ) -> AuditRecord:
+        return replace(
+            self,
+            status="complete",
+            outcome=outcome,
+            duration_ms=round(duration_ms, 3),
+            error=error[:500] if error else None,
+            aws_request_ids=aws_request_ids,
+        )
+
+    @property
+    def sort_key(self) -> str:
+        return f"{iso(self.started_at)}#{self.call_id}"
+
+    def to_log(self) -> dict[str, Any]:
+        """The JSON-ready record, as it appears in logs and in the table (minus keys)."""
+        data = asdict(self)
+        data["started_at"] = iso(self.started_at)
+        data["outcome"] = self.outcome.value if self.outcome else None
+        data["aws_request_ids"] = list(self.aws_request_ids)
+        return data
+
+    def to_item(self, retention_days: int) -> dict[str, Any]:
+        """The table item, in Python types (numbers as Decimal, as DynamoDB's serializer wants)."""
+        expires = self.started_at + timedelta(days=retention_days)
+        item = {k: v for k, v in self.to_log().items() if v is not None}
+        if self.duration_ms is not None:
+            item["duration_ms"] = Decimal(str(self.duration_ms))
+        item.update(
+            pk=f"DAY#{self.started_at:%Y-%m-%d}",
+            sk=self.sort_key,
+            caller_pk=f"CALLER#{self.caller}",
+            expires_at=int(expires.timestamp()),
+        )
+        return item
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def redact(value: Any, *, _depth: int = 0) -> Any:
+    """A copy of ``value`` with secret-looking names and values replaced; never raises."""
+    if _depth > 20:
+        return REDACTED
+    if isinstance(value, dict):
+        return {
+            str(k): REDACTED if _SECRET_NAME.search(str(k)) else redact(v, _depth=_depth + 1)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact(v, _depth=_depth + 1) for v in value]
+    if isinstance(value, str):
+        return REDACTED if _SECRET_VALUE.search(value) else value[:1000]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return REDACTED

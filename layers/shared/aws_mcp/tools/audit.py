@@ -1,0 +1,107 @@
+"""The audit trail as a tool: who called what, when, and how it ended."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from aws_mcp.audit.record import Outcome
+from aws_mcp.errors import ToolError
+from aws_mcp.tools.registry import ToolInput, tool
+
+if TYPE_CHECKING:
+    from aws_mcp.audit.query import AuditStore
+
+__all__ = ["AUDIT_STORE", "TOOLS"]
+
+# The registry service name under which the audit store is injected.
+AUDIT_STORE = "audit_store"
+
+
+class AuditQueryInput(ToolInput):
+    since: datetime | None = Field(
+        default=None, description="Start of the time range, ISO 8601 (default: 24 hours before until)."
+    )
+    until: datetime | None = Field(
+        default=None, description="End of the time range, ISO 8601 (default: now)."
+    )
+    caller: str | None = Field(
+        default=None,
+        description="Only calls by this principal: an IAM ARN, apikey:<id>, a JWT subject or local.",
+    )
+    tool: str | None = Field(default=None, description="Only calls of this tool, e.g. ec2_stop_instances.")
+    outcome: Outcome | None = Field(default=None, description="Only calls that ended this way.")
+    max_results: int = Field(default=50, ge=1, le=200, description="Page size.")
+    cursor: str | None = Field(
+        default=None, description="next_cursor from the previous call, for the next page."
+    )
+
+    @field_validator("since", "until")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class AuditEntry(BaseModel):
+    started_at: str
+    call_id: str
+    tool: str
+    caller: str
+    outcome: str | None = Field(description="null while a mutating call is still under way (or crashed).")
+    status: str = Field(description="intent (under way, or interrupted) or complete.")
+    region: str | None
+    duration_ms: float | None
+    error: str | None
+    client_name: str | None
+    client_version: str | None
+    protocol_version: str | None
+    request_id: str | None
+    mutating: bool | None
+    arguments: Any = Field(description="The arguments as called, secrets redacted.")
+    aws_request_ids: list[str] | None
+
+
+class AuditQueryOutput(BaseModel):
+    count: int
+    records: list[AuditEntry] = Field(description="Newest first.")
+    next_cursor: str | None
+
+
+@tool(
+    name="audit_query",
+    title="Query the audit trail",
+    input=AuditQueryInput,
+    output=AuditQueryOutput,
+    clients=(AUDIT_STORE,),
+    iam_actions=("dynamodb:Query",),
+    read_only=True,
+    idempotent=True,
+    open_world=False,
+)
+def audit_query(store: AuditStore | None, args: AuditQueryInput) -> AuditQueryOutput:
+    """Search the record of every tool call made through this server: by time range, caller, tool and
+    outcome (success, tool_error, protocol_error, denied, breaker_open, replay, in_progress, timeout).
+    Newest first, paginated. Records with status intent are changes that were started but never
+    finished."""
+    if store is None:
+        raise ToolError("This server has no audit table configured; its audit trail is in its logs only.")
+    until = args.until or datetime.now(UTC)
+    since = args.since or until - timedelta(days=1)
+    page = store.query(
+        since=since,
+        until=until,
+        caller=args.caller,
+        tool=args.tool,
+        outcome=args.outcome.value if args.outcome else None,
+        limit=args.max_results,
+        cursor=args.cursor,
+    )
+    records = [AuditEntry.model_validate(r) for r in page.records]
+    return AuditQueryOutput(count=len(records), records=records, next_cursor=page.next_cursor)
+
+
+TOOLS = (audit_query,)

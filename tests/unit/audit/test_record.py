@@ -1,0 +1,62 @@
+"""Audit records: secrets never survive redaction, keys sort by time and caller."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from aws_mcp.audit.record import REDACTED, AuditRecord, Outcome, redact
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"password": "hunter2"},
+        {"db": {"MasterUserPassword": "hunter2"}},
+        {"api_key": "hunter2"},
+        {"auth_token": "hunter2"},
+        {"key": "hunter2"},
+        {"ssh_key": "hunter2"},
+        {"note": "AKIAIOSFODNN7EXAMPLE"},
+        {"note": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYhunter2"},
+        {"note": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJodW50ZXIyIn0.c2lnbmF0dXJl"},
+        {"items": [{"note": "-----BEGIN RSA PRIVATE KEY-----\nhunter2"}]},
+    ],
+)
+def test_secret_names_and_values_are_redacted(arguments: dict[str, object]) -> None:
+    redacted = str(redact(arguments))
+    assert "hunter2" not in redacted and "AKIA" not in redacted and "eyJ" not in redacted
+    assert REDACTED in redacted
+
+
+def test_ordinary_arguments_are_kept() -> None:
+    arguments = {
+        "instance_ids": ["i-0123456789abcdef0"],
+        "idempotency_key": "retry-7",
+        "dry_run": True,
+        "n": 5,
+    }
+    assert redact(arguments) == arguments
+
+
+def test_odd_values_and_deep_nesting_never_raise() -> None:
+    deep: list[object] = ["x"]
+    for _ in range(50):
+        deep = [deep]
+    redacted = redact({1: object(), "deep": deep})
+    assert redacted["1"] == REDACTED
+    assert REDACTED in str(redacted["deep"])  # cut off past a sane depth
+
+
+def test_items_are_keyed_by_day_time_and_caller_and_expire() -> None:
+    started = datetime(2026, 11, 21, 9, 30, 0, 123456, tzinfo=UTC)
+    record = AuditRecord(tool="aws_whoami", caller="arn:aws:iam::1:user/a", arguments={}, started_at=started)
+    done = record.completed(Outcome.SUCCESS, duration_ms=1.23456, error=None, aws_request_ids=("r1",))
+    item = done.to_item(retention_days=10)
+    assert item["pk"] == "DAY#2026-11-21"
+    assert item["sk"] == f"2026-11-21T09:30:00.123Z#{record.call_id}"
+    assert item["caller_pk"] == "CALLER#arn:aws:iam::1:user/a"
+    assert item["expires_at"] == int(datetime(2026, 12, 1, 9, 30, 0, 123456, tzinfo=UTC).timestamp())
+    assert item["status"] == "complete" and item["outcome"] == "success"
+    assert done.to_log()["aws_request_ids"] == ["r1"]
