@@ -40,6 +40,12 @@ class ENV:
     AUDIT_RETENTION_DAYS: Final = "AWS_MCP_AUDIT_RETENTION_DAYS"
     AUDIT_TABLE_WRITES: Final = "AWS_MCP_AUDIT_TABLE_WRITES"
     STAGE: Final = "AWS_MCP_STAGE"
+    BREAKER_FAILURE_THRESHOLD: Final = "AWS_MCP_BREAKER_FAILURE_THRESHOLD"
+    BREAKER_RECOVERY_TIMEOUT: Final = "AWS_MCP_BREAKER_RECOVERY_TIMEOUT"
+    BREAKER_SUCCESS_THRESHOLD: Final = "AWS_MCP_BREAKER_SUCCESS_THRESHOLD"
+    IDEMPOTENCY_EXPIRY_SECONDS: Final = "AWS_MCP_IDEMPOTENCY_EXPIRY_SECONDS"
+    DEADLINE_MARGIN_MS: Final = "AWS_MCP_DEADLINE_MARGIN_MS"
+    METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
     # Set by the Lambda runtime itself.
     AWS_REGION: Final = "AWS_REGION"
     AWS_DEFAULT_REGION: Final = "AWS_DEFAULT_REGION"
@@ -70,6 +76,15 @@ class Settings:
     # "mutations": only mutating calls write synchronously; a log subscription copies the rest.
     audit_table_writes: str = "all"
     stage: str = "local"
+    # Circuit breaker per AWS service and region (Powertools, state in the breaker table).
+    breaker_failure_threshold: int = 5
+    breaker_recovery_timeout: int = 30
+    breaker_success_threshold: int = 2
+    # How long a mutating call's result is replayed for the same idempotency key.
+    idempotency_expiry_seconds: int = 3600
+    # Time kept back from the Lambda deadline for the response and the audit write.
+    deadline_margin_ms: int = 1500
+    metrics_namespace: str = "AwsMcp"
     server_name: str = "aws-mcp"
     server_version: str = field(default="0.1.0")
 
@@ -112,6 +127,20 @@ class Settings:
                 env, ENV.AUDIT_TABLE_WRITES, defaults.audit_table_writes, ("all", "mutations")
             ),
             stage=env.get(ENV.STAGE) or defaults.stage,
+            breaker_failure_threshold=_int(
+                env, ENV.BREAKER_FAILURE_THRESHOLD, defaults.breaker_failure_threshold, minimum=1
+            ),
+            breaker_recovery_timeout=_int(
+                env, ENV.BREAKER_RECOVERY_TIMEOUT, defaults.breaker_recovery_timeout, minimum=1
+            ),
+            breaker_success_threshold=_int(
+                env, ENV.BREAKER_SUCCESS_THRESHOLD, defaults.breaker_success_threshold, minimum=1
+            ),
+            idempotency_expiry_seconds=_int(
+                env, ENV.IDEMPOTENCY_EXPIRY_SECONDS, defaults.idempotency_expiry_seconds, minimum=1
+            ),
+            deadline_margin_ms=_int(env, ENV.DEADLINE_MARGIN_MS, defaults.deadline_margin_ms, minimum=0),
+            metrics_namespace=env.get(ENV.METRICS_NAMESPACE) or defaults.metrics_namespace,
         )
 
 

@@ -95,6 +95,15 @@ class AuditRecord:
         data["aws_request_ids"] = list(self.aws_request_ids)
         return data
 
+    @classmethod
+    def from_log(cls, data: dict[str, Any]) -> AuditRecord:
+        """The record back from its log form (``to_log``), e.g. in the log-subscription ingest."""
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        fields["started_at"] = datetime.fromisoformat(fields["started_at"])
+        fields["outcome"] = Outcome(fields["outcome"]) if fields.get("outcome") else None
+        fields["aws_request_ids"] = tuple(fields.get("aws_request_ids") or ())
+        return cls(**fields)
+
     def to_item(self, retention_days: int) -> dict[str, Any]:
         """The table item, in Python types (numbers as Decimal, as DynamoDB's serializer wants)."""
         expires = self.started_at + timedelta(days=retention_days)
@@ -111,7 +120,9 @@ class AuditRecord:
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    """UTC now, to the millisecond: the precision records keep, so a record survives its log form."""
+    moment = datetime.now(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def iso(moment: datetime) -> str:
