@@ -20,6 +20,7 @@ def test_every_user_setting_is_in_the_readme() -> None:
     internal = {
         ENV.AWS_REGION,
         ENV.AWS_DEFAULT_REGION,
+        ENV.LAMBDA_FUNCTION_NAME,
         ENV.STAGE,
         ENV.BREAKER_TABLE,
         ENV.IDEMPOTENCY_TABLE,

@@ -47,6 +47,7 @@ class ENV:
     DEADLINE_MARGIN_MS: Final = "AWS_MCP_DEADLINE_MARGIN_MS"
     METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
     # Set by the Lambda runtime itself.
+    LAMBDA_FUNCTION_NAME: Final = "AWS_LAMBDA_FUNCTION_NAME"
     AWS_REGION: Final = "AWS_REGION"
     AWS_DEFAULT_REGION: Final = "AWS_DEFAULT_REGION"
 
@@ -85,6 +86,8 @@ class Settings:
     # Time kept back from the Lambda deadline for the response and the audit write.
     deadline_margin_ms: int = 1500
     metrics_namespace: str = "AwsMcp"
+    # EMF metrics only where CloudWatch collects them from stdout: on Lambda.
+    metrics_enabled: bool = False
     server_name: str = "aws-mcp"
     server_version: str = field(default="0.1.0")
 
@@ -141,6 +144,7 @@ class Settings:
             ),
             deadline_margin_ms=_int(env, ENV.DEADLINE_MARGIN_MS, defaults.deadline_margin_ms, minimum=0),
             metrics_namespace=env.get(ENV.METRICS_NAMESPACE) or defaults.metrics_namespace,
+            metrics_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
         )
 
 

@@ -22,7 +22,7 @@ from aws_mcp.config import AccessMode, Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import ProtocolError
 from aws_mcp.tools import build_registry
-from aws_mcp.tools.registry import ToolInput, ToolRegistry, ToolSpec, tool
+from aws_mcp.tools.registry import MutatingInput, ToolRegistry, ToolSpec, tool
 from aws_mcp_local.demo import table_names
 
 TABLE = table_names()["audit"]
@@ -170,8 +170,8 @@ def test_a_mutation_writes_intent_before_calling_aws(
     assert only_record(audited)["outcome"] == "success"
 
 
-class Nothing(ToolInput):
-    pass
+class Nothing(MutatingInput):
+    """Arguments of the test tools; MutatingInput so they may be declared mutating."""
 
 
 class Done(BaseModel):

@@ -20,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from aws_mcp.audit.record import AuditRecord
 from aws_mcp.errors import AccessDeniedError
+from aws_mcp.telemetry import Telemetry
 
 __all__ = ["AuditTrail"]
 
@@ -33,6 +34,7 @@ class AuditTrail:
         table: str | None = None,
         retention_days: int = 90,
         write_reads: bool = True,
+        telemetry: Telemetry | None = None,
     ) -> None:
         """``dynamodb`` returns the client when first needed, so a cold start builds none."""
         self._logger = logger
@@ -40,6 +42,7 @@ class AuditTrail:
         self._table = table
         self._retention_days = retention_days
         self._write_reads = write_reads
+        self._telemetry = telemetry
         self._serializer = TypeSerializer()
 
     @property
@@ -54,6 +57,7 @@ class AuditTrail:
             self._put(record)
         except (ClientError, BotoCoreError) as err:
             logging.getLogger(__name__).error("audit intent not written: %s", err)
+            self._count_failure()
             raise AccessDeniedError(
                 "The audit trail is unavailable, so changes are refused until it is back. "
                 "Read-only tools still work."
@@ -69,6 +73,11 @@ class AuditTrail:
         except (ClientError, BotoCoreError) as err:
             # The log line above already holds the record; the table copy is best effort here.
             logging.getLogger(__name__).error("audit completion not stored: %s", err)
+            self._count_failure()
+
+    def _count_failure(self) -> None:
+        if self._telemetry is not None:
+            self._telemetry.count("AuditWriteErrors")
 
     def _put(self, record: AuditRecord) -> None:
         item = {k: self._serializer.serialize(v) for k, v in record.to_item(self._retention_days).items()}

@@ -34,12 +34,21 @@ class ClientFactory:
             read_timeout=settings.aws_read_timeout,
             user_agent_extra="aws-mcp/" + settings.server_version,
         )
-        self._clients: dict[tuple[str, str], Any] = {}
+        # The server's own state tables (breaker, idempotency, audit) must fail fast: a slow
+        # table must not hold a tool call hostage. Two attempts, sub-second connect.
+        self._state_config = Config(
+            retries={"mode": "standard", "total_max_attempts": 2},
+            connect_timeout=1.0,
+            read_timeout=2.0,
+            user_agent_extra="aws-mcp/" + settings.server_version,
+        )
+        self._clients: dict[tuple[str, str, bool], Any] = {}
         # boto3 sessions are not thread-safe; clients are. Build under a lock, use freely.
         self._lock = threading.Lock()
 
-    def client(self, service: str, region: str) -> Any:
-        key = (service, region)
+    def client(self, service: str, region: str, *, state: bool = False) -> Any:
+        """A client for ``service`` in ``region``; ``state=True`` for the server's own tables."""
+        key = (service, region, state)
         found = self._clients.get(key)
         if found is not None:
             return found
@@ -49,7 +58,7 @@ class ClientFactory:
                 found = self._session.client(
                     service,  # type: ignore[call-overload]
                     region_name=region,
-                    config=self._config,
+                    config=self._state_config if state else self._config,
                     endpoint_url=self._endpoint_url,
                 )
                 found.meta.events.register("after-call", record_request_id)

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 from aws_mcp.audit.query import AuditStore
 from aws_mcp.audit.trail import AuditTrail
 from aws_mcp.config import Settings
+from aws_mcp.resilience import Breakers, Deadlines, Idempotency, Resilience
+from aws_mcp.telemetry import Telemetry
 from aws_mcp.tools import audit, ec2, identity
 from aws_mcp.tools.registry import ToolOutcome, ToolRegistry, ToolSpec
 
@@ -18,7 +20,9 @@ __all__ = ["CATALOG", "ToolOutcome", "ToolRegistry", "ToolSpec", "build_registry
 CATALOG: tuple[ToolSpec, ...] = identity.TOOLS + ec2.TOOLS + audit.TOOLS
 
 
-def build_registry(settings: Settings, clients: ClientFactory, *, logger: Any = None) -> ToolRegistry:
+def build_registry(
+    settings: Settings, clients: ClientFactory, *, logger: Any = None, telemetry: Telemetry | None = None
+) -> ToolRegistry:
     """The tools this deployment exposes (mutating ones only when writes are allowed), audited.
 
     ``logger`` receives the audit lines (a Powertools Logger on stdout by default; stdio
@@ -28,17 +32,38 @@ def build_registry(settings: Settings, clients: ClientFactory, *, logger: Any = 
         from aws_lambda_powertools import Logger
 
         logger = Logger(service=settings.server_name)
+    if telemetry is None:
+        telemetry = Telemetry(
+            settings.metrics_namespace, settings.server_name, enabled=settings.metrics_enabled
+        )
     table = settings.audit_table
 
-    def dynamodb() -> Any:
+    def state_tables() -> Any:
+        return clients.client("dynamodb", settings.default_region, state=True)
+
+    def query_client() -> Any:
         return clients.client("dynamodb", settings.default_region)
 
     trail = AuditTrail(
         logger,
-        dynamodb=dynamodb if table else None,
+        dynamodb=state_tables if table else None,
         table=table,
         retention_days=settings.audit_retention_days,
         write_reads=settings.audit_table_writes == "all",
+        telemetry=telemetry,
     )
-    store = AuditStore(dynamodb, table) if table else None
-    return ToolRegistry(CATALOG, settings, clients, audit=trail, services={audit.AUDIT_STORE: store})
+    resilience = Resilience(
+        breakers=Breakers(settings, state_tables, telemetry),
+        idempotency=Idempotency(settings, state_tables),
+        deadlines=Deadlines(settings.deadline_margin_ms),
+    )
+    store = AuditStore(query_client, table) if table else None
+    return ToolRegistry(
+        CATALOG,
+        settings,
+        clients,
+        audit=trail,
+        resilience=resilience,
+        telemetry=telemetry,
+        services={audit.AUDIT_STORE: store},
+    )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
-from aws_mcp.tools.registry import ToolInput, tool
+from aws_mcp.tools.registry import MutatingInput, ToolInput, tool
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -93,7 +93,7 @@ class DescribeInstanceOutput(BaseModel):
     instance: InstanceDetail
 
 
-class StartInstancesInput(ToolInput):
+class StartInstancesInput(MutatingInput):
     instance_ids: list[InstanceId] = Field(min_length=1, max_length=50, description="Instances to start.")
     dry_run: bool = Field(
         default=False,
@@ -101,7 +101,7 @@ class StartInstancesInput(ToolInput):
     )
 
 
-class StopInstancesInput(ToolInput):
+class StopInstancesInput(MutatingInput):
     instance_ids: list[InstanceId] = Field(min_length=1, max_length=50, description="Instances to stop.")
     dry_run: bool = Field(
         default=False,

@@ -53,8 +53,10 @@ from aws_mcp.tools.schema import model_schema
 if TYPE_CHECKING:
     from aws_mcp.audit.trail import AuditTrail
     from aws_mcp.aws.clients import ClientFactory
+    from aws_mcp.resilience import Resilience
+    from aws_mcp.telemetry import Telemetry
 
-__all__ = ["ToolInput", "ToolOutcome", "ToolRegistry", "ToolSpec", "tool"]
+__all__ = ["MutatingInput", "ToolInput", "ToolOutcome", "ToolRegistry", "ToolSpec", "tool"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +73,19 @@ class ToolInput(BaseModel):
         default=None,
         pattern=_REGION,
         description="AWS region to act in, such as us-east-1. Omit it to use the server's default region.",
+    )
+
+
+class MutatingInput(ToolInput):
+    """Base of every mutating tool's arguments: adds the client's optional idempotency key."""
+
+    idempotency_key: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="Any string unique to this intended change. Calls repeating the key replay the first "
+        "call's result instead of acting again. Without it, identical arguments from the same caller "
+        "within the idempotency window are treated as the same change.",
     )
 
 
@@ -143,6 +158,8 @@ def tool(
         raise ValueError(f"tool name {name!r} must be service_verb_noun snake_case, at most 64 characters")
     if read_only and destructive:
         raise ValueError(f"tool {name!r} cannot be both read-only and destructive")
+    if not read_only and not issubclass(input, MutatingInput):
+        raise ValueError(f"mutating tool {name!r} must take a MutatingInput (for its idempotency_key)")
 
     def declare(func: Callable[..., BaseModel]) -> ToolSpec:
         description = " ".join((func.__doc__ or "").split())
@@ -176,11 +193,15 @@ class ToolRegistry:
         clients: ClientFactory,
         *,
         audit: AuditTrail | None = None,
+        resilience: Resilience | None = None,
+        telemetry: Telemetry | None = None,
         services: Mapping[str, Any] | None = None,
     ) -> None:
         self._settings = settings
         self._clients = clients
         self._audit = audit
+        self._resilience = resilience
+        self._telemetry = telemetry
         # Non-boto3 dependencies a tool may name in ``clients`` (the audit store, ...).
         self._services = dict(services or {})
         enabled: dict[str, ToolSpec] = {}
@@ -226,52 +247,94 @@ class ToolRegistry:
         refusal: ProtocolError | None = None
         with collect_request_ids() as request_ids:
             try:
-                outcome, result, record = self._run(spec, name, arguments, context, record)
+                ran = self._run(spec, name, arguments, context, record)
             except ProtocolError as err:
-                refusal, result = err, ToolOutcome(text=err.message, is_error=True)
+                refusal = err
                 outcome = Outcome.DENIED if name in self._disabled else Outcome.PROTOCOL_ERROR
+                ran = _Ran(outcome, ToolOutcome(text=err.message, is_error=True), record)
+        elapsed_ms = (time.perf_counter() - started) * 1000
         if self._audit is not None:
+            error = ran.result.text if ran.result.is_error else None
             self._audit.finish(
-                record.completed(
-                    outcome,
-                    duration_ms=(time.perf_counter() - started) * 1000,
-                    error=result.text if result.is_error else None,
-                    aws_request_ids=tuple(request_ids),
+                ran.record.completed(
+                    ran.outcome, duration_ms=elapsed_ms, error=error, aws_request_ids=tuple(request_ids)
                 )
+            )
+        if self._telemetry is not None:
+            self._telemetry.tool_call(
+                record.tool, error=ran.result.is_error, latency_ms=elapsed_ms, throttled=ran.throttled
             )
         if refusal is not None:
             raise refusal
-        return result
+        return ran.result
 
     def _run(
         self, spec: ToolSpec | None, name: Any, arguments: Any, context: CallContext, record: AuditRecord
-    ) -> tuple[Outcome, ToolOutcome, AuditRecord]:
-        """The call itself; returns the outcome, the result and the record with its region set."""
+    ) -> _Ran:
         if spec is None:
             raise self._not_a_tool(name)
         if arguments is None:
             arguments = {}
         if not isinstance(arguments, dict):
             raise ProtocolError(INVALID_PARAMS, "tools/call: params.arguments must be an object")
+        outcome = Outcome.SUCCESS
         try:
             args = _validate(spec, arguments)
             region = args.region or self._settings.default_region
             record = dataclasses.replace(record, region=region)
             if spec.mutating and self._audit is not None:
                 self._audit.begin(record)
-            clients = [self._dependency(service, region) for service in spec.clients]
-            output = _call_aws(spec, clients, args)
+            structured, replayed = self._guarded(spec, args, region, context)
+            if replayed:
+                outcome = Outcome.REPLAY
         except ToolError as err:
-            return _outcome_of(err), ToolOutcome(text=str(err), is_error=True), record
+            throttled = isinstance(err, AwsCallError) and err.code in _THROTTLING
+            return _Ran(_outcome_of(err), ToolOutcome(text=str(err), is_error=True), record, throttled)
         except Exception:
             # A bug in a tool, not the caller's fault: keep the details in the log, not on the wire.
             logger.exception("tool %s failed unexpectedly", spec.name)
             request = context.request_id or "-"
             text = f"Internal error in {spec.name}; the server logged it (request {request})."
-            return Outcome.TOOL_ERROR, ToolOutcome(text=text, is_error=True), record
-        structured = output.model_dump(mode="json")
+            return _Ran(Outcome.TOOL_ERROR, ToolOutcome(text=text, is_error=True), record)
         text = json.dumps(structured, separators=(",", ":"))
-        return Outcome.SUCCESS, ToolOutcome(text=text, structured=structured), record
+        return _Ran(outcome, ToolOutcome(text=text, structured=structured), record)
+
+    def _guarded(
+        self, spec: ToolSpec, args: ToolInput, region: str, context: CallContext
+    ) -> tuple[dict[str, Any], bool]:
+        """deadline( idempotency( breaker( the AWS call ) ) ); returns the result and whether replayed."""
+        clients = [self._dependency(service, region) for service in spec.clients]
+        # The breaker guards the first AWS service a tool calls (injected services need none).
+        service = next((s for s in spec.clients if s not in self._services), None)
+        resilience = self._resilience
+
+        def call() -> BaseModel:
+            return _call_aws(spec, clients, args)
+
+        def aws_call() -> dict[str, Any]:
+            if resilience is not None and service is not None:
+                output = resilience.breakers.run(service, region, call)
+            else:
+                output = call()
+            return output.model_dump(mode="json")
+
+        def once() -> tuple[dict[str, Any], bool]:
+            if resilience is None or not spec.mutating:
+                return aws_call(), False
+            key = args.idempotency_key if isinstance(args, MutatingInput) else None
+            normalized = {**args.model_dump(mode="json", exclude={"idempotency_key"}), "region": region}
+            return resilience.idempotency.run(
+                tool=spec.name,
+                caller=context.caller,
+                arguments=normalized,
+                idempotency_key=key,
+                lambda_context=context.lambda_context,
+                call=aws_call,
+            )
+
+        if resilience is None:
+            return once()
+        return resilience.deadlines.run(context.lambda_context, once, mutating=spec.mutating)
 
     def _not_a_tool(self, name: Any) -> ProtocolError:
         if not isinstance(name, str):
@@ -288,6 +351,14 @@ class ToolRegistry:
         if name in self._services:
             return self._services[name]
         return self._clients.client(name, region)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Ran:
+    outcome: Outcome
+    result: ToolOutcome
+    record: AuditRecord  # with the region, once known
+    throttled: bool = False
 
 
 def _outcome_of(err: ToolError) -> Outcome:

@@ -1,0 +1,181 @@
+"""One circuit breaker per AWS service and region, shared by every Lambda instance.
+
+Powertools' ``circuit_breaker`` runs the state machine; its DynamoDB persistence keeps
+the state in the breaker table, so an instance that trips a circuit trips it for all.
+What we add:
+
+* only :class:`~aws_mcp.errors.AwsUnavailableError` (throttling, 5xx, timeouts,
+  connection errors) counts as a failure: AccessDenied, validation and not-found are
+  answers from a healthy service;
+* an open circuit becomes a :class:`~aws_mcp.errors.BreakerOpenError` naming the
+  service, the region and when the next probe may go through;
+* the persistence counts its own failures. Powertools already fails open (a state read
+  that fails is CLOSED, a state write that fails is skipped); we only make that visible.
+
+Staleness: Powertools serves the state from a per-instance cache for
+``local_cache_max_age`` seconds (5), so a closed circuit costs no DynamoDB round trip
+on a warm instance, and another instance's trip is seen within 5 seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from aws_lambda_powertools.utilities.circuit_breaker import (
+    CircuitBreakerConfig,
+    CircuitBreakerOpenError,
+    CircuitTransition,
+    circuit_breaker,
+)
+from aws_lambda_powertools.utilities.circuit_breaker.persistence import CircuitBreakerDynamoDBPersistence
+from aws_lambda_powertools.utilities.circuit_breaker.persistence.base import CircuitBreakerExistingLockError
+from aws_lambda_powertools.utilities.circuit_breaker.persistence.record import CircuitStateRecord
+from aws_lambda_powertools.utilities.circuit_breaker.states import CircuitState
+from botocore.exceptions import ClientError
+
+from aws_mcp.config import Settings
+from aws_mcp.errors import AwsUnavailableError, BreakerOpenError
+from aws_mcp.telemetry import Telemetry
+
+__all__ = ["Breakers"]
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+# Whether this thread's last CLOSED -> OPEN write was the one that opened the circuit.
+_trip = threading.local()
+
+
+class _CountingPersistence(CircuitBreakerDynamoDBPersistence):
+    """Powertools' DynamoDB persistence, counting the store failures it absorbs, with one trip per opening.
+
+    Powertools counts failures per instance and resets the count when it trips, so calls
+    already in flight on a stale CLOSED state (other threads, other instances) can trip
+    an open circuit again, moving ``opened_at`` and reporting another transition. Opening
+    is therefore a conditional write: only a circuit not already OPEN is opened, and only
+    the writer that opened it reports the transition.
+    """
+
+    def __init__(self, telemetry: Telemetry, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._telemetry = telemetry
+
+    def save_open(self, name: str, failure_count: int, opened_at: int) -> None:
+        record = CircuitStateRecord(
+            name=name,
+            state=CircuitState.OPEN,
+            failure_count=failure_count,
+            opened_at=opened_at,
+            expiry_timestamp=self._durable_ttl(name),
+        )
+        _trip.won = False
+        try:
+            self._counted(
+                self.client.put_item,
+                TableName=self.table_name,
+                Item=self._record_to_item(record),
+                ConditionExpression="attribute_not_exists(#key) OR #state <> :open",
+                ExpressionAttributeNames={"#key": self.key_attr, "#state": self.state_attr},
+                ExpressionAttributeValues={":open": {"S": str(CircuitState.OPEN)}},
+            )
+            _trip.won = True
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            record = self._get_record(name) or record  # already open: keep its opened_at
+        self._save_to_cache(record)
+
+    def _get_record(self, name: str) -> Any:
+        return self._counted(super()._get_record, name)
+
+    def _put_record(self, *args: Any, **kwargs: Any) -> Any:
+        return self._counted(super()._put_record, *args, **kwargs)
+
+    def _update_record(self, *args: Any, **kwargs: Any) -> Any:
+        return self._counted(super()._update_record, *args, **kwargs)
+
+    def _counted(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CircuitBreakerExistingLockError:
+            raise  # another instance won the probe election: the store works
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                self._store_failed()
+            raise
+        except Exception:
+            self._store_failed()
+            raise
+
+    def _store_failed(self) -> None:
+        self._telemetry.count("BreakerStoreErrors")
+        logger.warning("breaker table unreachable; the breaker fails open", exc_info=True)
+
+
+class Breakers:
+    def __init__(self, settings: Settings, dynamodb: Callable[[], Any], telemetry: Telemetry) -> None:
+        """``dynamodb`` returns the state-table client when first needed (not at cold start)."""
+        self._table = settings.breaker_table
+        self._dynamodb = dynamodb
+        self._telemetry = telemetry
+        self._config = CircuitBreakerConfig(
+            failure_threshold=settings.breaker_failure_threshold,
+            recovery_timeout=settings.breaker_recovery_timeout,
+            success_threshold=settings.breaker_success_threshold,
+            handled_exceptions=(AwsUnavailableError,),
+        )
+        self._persistence: _CountingPersistence | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self._table is not None
+
+    def run(self, service: str, region: str, call: Callable[[], T]) -> T:
+        """Run ``call`` through the circuit for ``service`` in ``region``."""
+        if self._table is None:
+            return call()
+        name = f"{service}:{region}"
+
+        def on_transition(transition: CircuitTransition) -> None:
+            to_state = str(transition.to_state.value).upper()
+            if transition.from_state == CircuitState.CLOSED and not getattr(_trip, "won", True):
+                return  # a late trip of a circuit another call already opened
+            logger.warning("circuit %s: %s -> %s", name, transition.from_state, to_state)
+            self._telemetry.breaker_transition(service, to_state)
+
+        protected = circuit_breaker(
+            name=name, persistence_store=self._store(), on_transition=on_transition, config=self._config
+        )(call)
+        try:
+            result: T = protected()
+            return result
+        except CircuitBreakerOpenError as err:
+            retry_at = _retry_at(err, self._config.recovery_timeout)
+            raise BreakerOpenError(
+                f"AWS {service} in {region} is failing (throttling, errors or timeouts), so calls to it are "
+                f"paused to let it recover. No call was made. It will be tried again after {retry_at}."
+            ) from None
+
+    def _store(self) -> _CountingPersistence:
+        if self._persistence is None:
+            with self._lock:
+                if self._persistence is None:
+                    self._persistence = _CountingPersistence(
+                        self._telemetry, table_name=self._table, boto3_client=self._dynamodb()
+                    )
+        return self._persistence
+
+
+def _retry_at(err: CircuitBreakerOpenError, recovery_timeout: int) -> str:
+    circuit = getattr(err, "circuit", None)
+    opened_at = getattr(circuit, "opened_at", None)
+    if opened_at is None:
+        return f"about {recovery_timeout} seconds"
+    moment = datetime.fromtimestamp(int(opened_at) + recovery_timeout, UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -1,0 +1,165 @@
+"""Mutations that happen once, however often a client retries: Powertools idempotency on DynamoDB.
+
+The key is ``aws-mcp#<tool>#hash(tool, caller, key)`` where ``key`` is the client's
+``idempotency_key`` when given, else the normalized arguments. We pass ``key_prefix``
+so keys depend on the tool's name, not on the Python module holding it (Powertools'
+default prefix is ``<function name>.<module>.<qualname>``) nor on the stack's function name.
+
+* same key, same arguments, first call finished → the stored result is replayed;
+* same key, different arguments → refused (Powertools' payload validation);
+* same key while the first call is still running → wait up to a few seconds for its
+  result, then "already in progress";
+* the idempotency store unreachable → the mutation is refused: we cannot promise once.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, cast
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+    IdempotencyValidationError,
+)
+
+from aws_mcp.config import Settings
+from aws_mcp.errors import AccessDeniedError, InProgressError, ToolInputError
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+__all__ = ["Idempotency"]
+
+_POLL_SECONDS = 0.1
+_replayed: ContextVar[bool] = ContextVar("aws_mcp_replayed", default=False)
+
+
+class _OffLambda:
+    """Stands in for the Lambda context off Lambda: a call gets a minute to finish."""
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 60_000
+
+
+def _mark_replay(response: Any, record: Any) -> Any:
+    _replayed.set(True)
+    return response
+
+
+class Idempotency:
+    def __init__(self, settings: Settings, dynamodb: Callable[[], Any], *, wait_seconds: float = 5.0) -> None:
+        """``dynamodb`` returns the state-table client when first needed (not at cold start).
+
+        ``wait_seconds``: how long a duplicate waits for the first call to finish before
+        answering "in progress" (the first call's AWS round trip is usually well under it).
+        """
+        self._wait_seconds = wait_seconds
+        self._table = settings.idempotency_table
+        self._expiry = settings.idempotency_expiry_seconds
+        self._dynamodb = dynamodb
+        # One persistence layer per tool: Powertools stores the key prefix on it per call.
+        self._stores: dict[str, DynamoDBPersistenceLayer] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self._table is not None
+
+    def run(
+        self,
+        *,
+        tool: str,
+        caller: str,
+        arguments: dict[str, Any],
+        idempotency_key: str | None,
+        lambda_context: Any,
+        call: Callable[[], dict[str, Any]],
+    ) -> tuple[dict[str, Any], bool]:
+        """Run ``call`` at most once per key; return its (possibly replayed) result and whether replayed."""
+        if self._table is None:
+            return call(), False
+        config = IdempotencyConfig(
+            event_key_jmespath="[tool, caller, key]",
+            payload_validation_jmespath="arguments",
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=self._expiry,
+            response_hook=_mark_replay,  # type: ignore[arg-type]  # Powertools' protocol is stricter than its use
+        )
+        # In-progress records expire with the invocation (or a minute off Lambda), so a call
+        # that crashed mid-way can be retried instead of staying "in progress" for the window.
+        config.register_lambda_context(cast("LambdaContext", lambda_context or _OffLambda()))
+        canonical = json.dumps(arguments, sort_keys=True, separators=(",", ":"))
+        payload = {
+            "tool": tool,
+            "caller": caller,
+            "key": idempotency_key or canonical,
+            "arguments": arguments,
+        }
+
+        @idempotent_function(  # type: ignore[untyped-decorator]
+            data_keyword_argument="payload",
+            persistence_store=self._store(tool),
+            config=config,
+            key_prefix=f"aws-mcp#{tool}",
+        )
+        def once(payload: dict[str, Any]) -> dict[str, Any]:
+            return call()
+
+        token = _replayed.set(False)
+        try:
+            result = self._first_or_replay(once, payload)
+            return result, _replayed.get()
+        except IdempotencyValidationError:
+            raise ToolInputError(
+                f"idempotency_key {idempotency_key!r} was already used for {tool} with different "
+                "arguments. Use a new key for a different change, or repeat the original arguments."
+            ) from None
+        except IdempotencyAlreadyInProgressError:
+            raise InProgressError(
+                f"The same {tool} call is already in progress. Wait a few seconds and call again with the "
+                "same arguments to get its result; it will not be repeated."
+            ) from None
+        except IdempotencyPersistenceLayerError:
+            raise AccessDeniedError(
+                "The idempotency store is unavailable, so changes are refused (a retry could repeat them). "
+                "Read-only tools still work."
+            ) from None
+        finally:
+            _replayed.reset(token)
+
+    def _first_or_replay(
+        self, once: Callable[..., dict[str, Any]], payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Run, or replay; a duplicate of a call still running waits a little for its result."""
+        waited = 0.0
+        while True:
+            try:
+                return once(payload=payload)
+            except IdempotencyAlreadyInProgressError:
+                if waited >= self._wait_seconds:
+                    raise
+                time.sleep(_POLL_SECONDS)
+                waited += _POLL_SECONDS
+
+    def _store(self, tool: str) -> DynamoDBPersistenceLayer:
+        store = self._stores.get(tool)
+        if store is None:
+            with self._lock:
+                store = self._stores.get(tool)
+                if store is None:
+                    store = DynamoDBPersistenceLayer(
+                        table_name=self._table or "", boto3_client=self._dynamodb()
+                    )
+                    self._stores[tool] = store
+        return store

@@ -1,0 +1,68 @@
+"""Metrics in CloudWatch Embedded Metric Format, through Powertools' EMF provider.
+
+Each call builds its own provider (Powertools' ``Metrics`` shares one buffer across
+instances and threads) and writes one EMF line per dimension set. The names here are
+what template.yaml's alarms and dashboard read:
+
+* ``{service}``: ToolCalls, ToolErrors, Throttles, BreakerOpened, BreakerStoreErrors, AuditWriteErrors
+* ``{service, tool}``: ToolCalls, ToolErrors, ToolLatency (ms)
+* ``{service, aws_service, to_state}``: BreakerTransitions
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import IO, Any
+
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+
+__all__ = ["Telemetry"]
+
+logger = logging.getLogger(__name__)
+
+
+class Telemetry:
+    """Emits the server's metrics; disabled (a no-op) off Lambda, where nothing collects EMF."""
+
+    def __init__(self, namespace: str, service: str, *, enabled: bool, stream: IO[str] | None = None) -> None:
+        self._namespace = namespace
+        self._service = service
+        self.enabled = enabled
+        self._stream = stream
+
+    def tool_call(self, tool: str, *, error: bool, latency_ms: float, throttled: bool) -> None:
+        self._emit({"tool": tool}, {"ToolCalls": 1, "ToolErrors": int(error)}, latency_ms=latency_ms)
+        aggregate = {"ToolCalls": 1, "ToolErrors": int(error)}
+        if throttled:
+            aggregate["Throttles"] = 1
+        self._emit({}, aggregate)
+
+    def breaker_transition(self, aws_service: str, to_state: str) -> None:
+        self._emit({"aws_service": aws_service, "to_state": to_state}, {"BreakerTransitions": 1})
+        if to_state == "OPEN":
+            self._emit({}, {"BreakerOpened": 1})
+
+    def count(self, name: str) -> None:
+        """An aggregate counter: BreakerStoreErrors, AuditWriteErrors."""
+        self._emit({}, {name: 1})
+
+    def _emit(
+        self, dimensions: dict[str, str], counts: dict[str, int], latency_ms: float | None = None
+    ) -> None:
+        if not self.enabled:
+            return
+        try:
+            provider = AmazonCloudWatchEMFProvider(namespace=self._namespace, service=self._service)
+            for name, dimension in dimensions.items():
+                provider.add_dimension(name=name, value=dimension)
+            for name, count in counts.items():
+                provider.add_metric(name=name, unit="Count", value=count)
+            if latency_ms is not None:
+                provider.add_metric(name="ToolLatency", unit="Milliseconds", value=latency_ms)
+            blob: Any = provider.serialize_metric_set()
+            print(json.dumps(blob, separators=(",", ":")), file=self._stream or sys.stdout, flush=True)
+        except Exception:
+            # Metrics must never break a tool call.
+            logger.warning("metrics not emitted", exc_info=True)

@@ -1,0 +1,144 @@
+"""Circuit breakers per AWS service and region: unhealthy services are left alone to recover."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.circuit_breaker.base import CircuitBreakerHandler
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+
+from aws_mcp.context import CallContext
+from aws_mcp.tools.registry import ToolOutcome, ToolRegistry
+from tests.unit.resilience.conftest import Build
+
+CALL = CallContext(caller="breaker-test")
+
+
+class FakeClock:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = 1_900_000_000
+        monkeypatch.setattr(CircuitBreakerHandler, "_now", staticmethod(lambda: self.now))
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    return FakeClock(monkeypatch)
+
+
+def list_in(registry: ToolRegistry, region: str) -> ToolOutcome:
+    return registry.call("ec2_list_instances", {"region": region}, CALL)
+
+
+def fail_next(stubber: Stubber, times: int, code: str = "RequestLimitExceeded", status: int = 503) -> None:
+    for _ in range(times):
+        stubber.add_client_error("describe_instances", code, http_status_code=status)
+
+
+def test_only_unhealthy_answers_count_and_the_threshold_opens_the_circuit(build: Build) -> None:
+    registry, clients, telemetry = build()
+    region = "ap-south-1"
+    with Stubber(clients.client("ec2", region)) as stubber:
+        # Answers from a healthy service do not count, however many.
+        for _ in range(4):
+            stubber.add_client_error("describe_instances", "UnauthorizedOperation", http_status_code=403)
+        for _ in range(4):
+            assert "denied" in list_in(registry, region).text
+        fail_next(stubber, 3)
+        for _ in range(3):
+            assert "transient" in list_in(registry, region).text
+        # Open: no AWS call (the stubber has nothing queued and would fail loudly).
+        blocked = list_in(registry, region)
+        stubber.assert_no_pending_responses()
+    assert blocked.is_error
+    assert "ec2" in blocked.text and region in blocked.text and "No call was made" in blocked.text
+    assert telemetry.total("BreakerTransitions", aws_service="ec2", to_state="OPEN") == 1
+    assert telemetry.total("BreakerOpened") == 1
+
+
+def test_open_then_half_open_after_the_timeout_then_closed_on_success(build: Build, clock: FakeClock) -> None:
+    registry, clients, telemetry = build()
+    region = "sa-east-1"
+    with Stubber(clients.client("ec2", region)) as stubber:
+        fail_next(stubber, 3)
+        for _ in range(3):
+            list_in(registry, region)
+        clock.now += 10
+        assert "paused" in list_in(registry, region).text  # still open, nothing called
+        clock.now += 25  # past the 30 s recovery timeout
+        for _ in range(2):  # success_threshold probes
+            stubber.add_response("describe_instances", {"Reservations": []})
+            assert not list_in(registry, region).is_error
+        stubber.add_response("describe_instances", {"Reservations": []})
+        assert not list_in(registry, region).is_error  # closed: calls flow again
+    states = [d["to_state"] for d, c in telemetry.emitted if "BreakerTransitions" in c]
+    assert states == ["OPEN", "HALF_OPEN", "CLOSED"]
+
+
+def test_a_failed_probe_reopens(build: Build, clock: FakeClock) -> None:
+    registry, clients, telemetry = build()
+    region = "ca-central-1"
+    with Stubber(clients.client("ec2", region)) as stubber:
+        fail_next(stubber, 4)
+        for _ in range(3):
+            list_in(registry, region)
+        clock.now += 31
+        assert "transient" in list_in(registry, region).text  # the probe, failing
+        assert "paused" in list_in(registry, region).text
+    states = [d["to_state"] for d, c in telemetry.emitted if "BreakerTransitions" in c]
+    assert states == ["OPEN", "HALF_OPEN", "OPEN"]
+
+
+def test_state_is_shared_between_app_instances_on_one_table(build: Build) -> None:
+    first, first_clients, _ = build()
+    second, second_clients, _ = build()
+    region = "eu-north-1"
+    with Stubber(first_clients.client("ec2", region)) as stubber:
+        fail_next(stubber, 3)
+        for _ in range(3):
+            list_in(first, region)
+    with Stubber(second_clients.client("ec2", region)) as untouched:
+        blocked = list_in(second, region)
+        untouched.assert_no_pending_responses()
+    assert "paused" in blocked.text
+
+
+def test_concurrent_failures_make_exactly_one_open_transition(build: Build) -> None:
+    registry, clients, telemetry = build()
+    region = "ap-northeast-2"
+    client = clients.client("ec2", region)
+
+    def throttled(**_: Any) -> Any:
+        raise _throttle()
+
+    client.meta.events.register("before-call.ec2.DescribeInstances", throttled)
+    barrier = threading.Barrier(16)
+    results: list[ToolOutcome] = []
+
+    def hammer() -> None:
+        barrier.wait()
+        for _ in range(3):
+            results.append(list_in(registry, region))
+
+    threads = [threading.Thread(target=hammer) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 48 and all(r.is_error for r in results)
+    assert telemetry.total("BreakerTransitions", to_state="OPEN") == 1
+    assert any("paused" in r.text for r in results)
+
+
+def test_an_unreachable_breaker_table_lets_calls_through_and_is_counted(build: Build) -> None:
+    registry, _, telemetry = build(breaker_table="no-such-table")
+    outcome = list_in(registry, "me-south-1")
+    assert not outcome.is_error
+    assert telemetry.total("BreakerStoreErrors") >= 1
+
+
+def _throttle() -> Exception:
+    response: Any = {"Error": {"Code": "Throttling", "Message": "slow down"}}
+    return ClientError(response, "DescribeInstances")
