@@ -2,9 +2,12 @@
 
 A tool is a plain function ``fn(*clients, args) -> Output`` declared with
 :func:`tool`. It receives its boto3 clients (never builds them), and never
-reads the environment or writes audit records: everything that wraps a call
-(authorization by access mode, argument validation, AWS error translation,
-result shaping) happens once, here.
+reads the environment or writes audit records. Everything that wraps a call
+happens once, here, in this order::
+
+    access mode → argument validation → audit intent (mutations) → deadline
+      → idempotency (mutations) → circuit breaker (service + region) → the tool
+      → AWS error translation → result shaping → audit record → metrics
 """
 
 from __future__ import annotations
