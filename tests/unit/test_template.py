@@ -6,16 +6,18 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+import re
 import tomllib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cfnlint.decode import decode
 
-from aws_mcp.audit import BY_CALLER_INDEX
-from aws_mcp.config import ENV, AccessMode
+from aws_mcp.audit import BY_CALLER_INDEX, AuditRecord, Outcome
+from aws_mcp.config import ENV, AccessMode, Settings
 from aws_mcp.tools import CATALOG
 from aws_mcp_local.demo import AUDIT_BY_CALLER, TABLE_KEYS
 
@@ -31,6 +33,19 @@ TABLES = {"breaker": "BreakerTable", "idempotency": "IdempotencyTable", "audit":
 TTL_ATTRIBUTES = {"breaker": "expiration", "idempotency": "expiration", "audit": "expires_at"}
 
 
+SETTINGS_VARIABLES = {value for name, value in vars(ENV).items() if name.isupper()}
+# Powertools' own variables (its Logger and Metrics read them).
+POWERTOOLS_VARIABLES = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+# Template parameter -> (function variable, Settings field).
+TUNING = {
+    "BreakerFailureThreshold": (ENV.BREAKER_FAILURE_THRESHOLD, "breaker_failure_threshold"),
+    "BreakerRecoveryTimeout": (ENV.BREAKER_RECOVERY_TIMEOUT, "breaker_recovery_timeout"),
+    "BreakerSuccessThreshold": (ENV.BREAKER_SUCCESS_THRESHOLD, "breaker_success_threshold"),
+    "IdempotencyExpirySeconds": (ENV.IDEMPOTENCY_EXPIRY_SECONDS, "idempotency_expiry_seconds"),
+    "AuditRetentionDays": (ENV.AUDIT_RETENTION_DAYS, "audit_retention_days"),
+}
+
+
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
     loaded, problems = decode(str(TEMPLATE_PATH))
@@ -44,6 +59,14 @@ def template() -> dict[str, Any]:
 def resources(template: dict[str, Any]) -> dict[str, Any]:
     found: dict[str, Any] = template["Resources"]
     return found
+
+
+def resolve(template: dict[str, Any], value: Any) -> Any:
+    """``value`` with Fn::FindInMap looked up in the template's Mappings; anything else as it is."""
+    if isinstance(value, dict) and "Fn::FindInMap" in value:
+        mapping, key, attribute = value["Fn::FindInMap"]
+        return template["Mappings"][mapping][key][attribute]
+    return value
 
 
 def function(template: dict[str, Any]) -> dict[str, Any]:
@@ -173,14 +196,44 @@ def test_function_runs_the_lambda_handler_on_python_3_13(template: dict[str, Any
 
 def test_function_environment_uses_the_settings_variable_names(template: dict[str, Any]) -> None:
     variables = function(template)["Environment"]["Variables"]
-    known = {value for name, value in vars(ENV).items() if name.isupper()}
-    assert set(variables) <= known
+    assert set(variables) <= SETTINGS_VARIABLES | POWERTOOLS_VARIABLES
     assert variables[ENV.ACCESS_MODE] == {"Ref": "AccessMode"}
     assert variables[ENV.ALLOWED_ORIGINS] == {"Ref": "AllowedOrigins"}
     assert variables[ENV.STAGE] == {"Ref": "Stage"}
     assert variables[ENV.BREAKER_TABLE] == {"Ref": TABLES["breaker"]}
     assert variables[ENV.IDEMPOTENCY_TABLE] == {"Ref": TABLES["idempotency"]}
     assert variables[ENV.AUDIT_TABLE] == {"Ref": TABLES["audit"]}
+
+
+def test_read_only_calls_leave_the_audit_table_to_the_log_subscription(template: dict[str, Any]) -> None:
+    variables = function(template)["Environment"]["Variables"]
+    assert variables[ENV.AUDIT_TABLE_WRITES] == "mutations"
+    # The value the settings accept for "only mutating calls write synchronously".
+    parsed = Settings.from_env({ENV.AUDIT_TABLE_WRITES: variables[ENV.AUDIT_TABLE_WRITES]})
+    assert parsed.audit_table_writes == "mutations"
+
+
+@pytest.mark.parametrize("parameter", sorted(TUNING))
+def test_tuning_parameters_reach_the_function_with_the_settings_defaults(
+    template: dict[str, Any], parameter: str
+) -> None:
+    variable, field = TUNING[parameter]
+    declared = template["Parameters"][parameter]
+    assert declared["Type"] == "Number"
+    assert function(template)["Environment"]["Variables"][variable] == {"Ref": parameter}
+    default = getattr(Settings(), field)
+    assert int(declared["Default"]) == default
+    # Within bounds Settings.from_env accepts (every one of these must be at least 1).
+    assert 1 <= int(declared["MinValue"]) <= default < int(declared["MaxValue"])
+    assert Settings.from_env({variable: str(declared["MinValue"])}) == Settings().with_changes(
+        **{field: int(declared["MinValue"])}
+    )
+
+
+def test_metrics_namespace_and_service_are_the_settings_defaults(template: dict[str, Any]) -> None:
+    variables = function(template)["Environment"]["Variables"]
+    assert resolve(template, variables[ENV.METRICS_NAMESPACE]) == Settings().metrics_namespace
+    assert resolve(template, variables["POWERTOOLS_SERVICE_NAME"]) == Settings().server_name
 
 
 def test_function_logs_to_its_own_log_group_with_retention(template: dict[str, Any]) -> None:
@@ -376,3 +429,402 @@ def test_samconfig_environments_pass_only_valid_parameter_values(template: dict[
     stacks = [config[env]["global"]["parameters"]["stack_name"] for env in ("default", "dev", "prod")]
     assert len(set(stacks)) == len(stacks)
     assert _overrides(config["prod"]["deploy"]["parameters"]["parameter_overrides"])["AuthMode"] != "NONE"
+
+
+def test_every_parameter_is_in_exactly_one_parameter_group(template: dict[str, Any]) -> None:
+    groups = template["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
+    grouped = [name for group in groups for name in group["Parameters"]]
+    assert sorted(grouped) == sorted(template["Parameters"])
+
+
+def test_outputs_name_the_dashboard_and_the_audit_ingest_function(template: dict[str, Any]) -> None:
+    outputs = template["Outputs"]
+    assert outputs["DashboardName"]["Value"] == {"Ref": "Dashboard"}
+    url = outputs["DashboardUrl"]["Value"]["Fn::Sub"]
+    assert url.startswith("https://${AWS::Region}.console.aws.amazon.com/cloudwatch/")
+    assert url.endswith("#dashboards/dashboard/${Dashboard}")
+    assert outputs["AuditIngestFunctionName"]["Value"] == {"Ref": "AuditIngestFunction"}
+
+
+# -- audit ingest: the log subscription ------------------------------------------------------------
+
+INGEST = "AuditIngestFunction"
+
+
+def ingest_function(template: dict[str, Any]) -> dict[str, Any]:
+    props: dict[str, Any] = resources(template)[INGEST]["Properties"]
+    return props
+
+
+def role_statements(template: dict[str, Any], role: str) -> list[dict[str, Any]]:
+    return [
+        statement
+        for policy in resources(template)[role]["Properties"]["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_ingest_function_runs_its_handler_with_the_shared_layer_small_and_short(
+    template: dict[str, Any],
+) -> None:
+    resource = resources(template)[INGEST]
+    assert resource["Type"] == "AWS::Serverless::Function"
+    props = resource["Properties"]
+    assert props.get("Runtime", template["Globals"]["Function"]["Runtime"]) == "python3.13"
+    assert props["Layers"] == [{"Ref": "SharedLayer"}]
+    assert props["CodeUri"] == "functions/audit_ingest"
+    module, attribute = props["Handler"].split(".")
+    source = (REPO / props["CodeUri"] / f"{module}.py").read_text(encoding="utf-8")
+    assert any(
+        isinstance(node, ast.FunctionDef) and node.name == attribute for node in ast.parse(source).body
+    )
+    assert props["MemorySize"] <= 256
+    assert props["Timeout"] <= 60
+    assert props["Role"] == {"Fn::GetAtt": ["AuditIngestFunctionRole", "Arn"]}
+    assert "Policies" not in props
+    assert "Events" not in props, "invoked by the subscription filter alone"
+
+
+def test_ingest_function_logs_to_its_own_log_group_with_retention(template: dict[str, Any]) -> None:
+    assert ingest_function(template)["LoggingConfig"]["LogGroup"] == {"Ref": "AuditIngestFunctionLogGroup"}
+    group = resources(template)["AuditIngestFunctionLogGroup"]
+    assert group["Type"] == "AWS::Logs::LogGroup"
+    assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_ingest_function_writes_the_audit_table_with_the_function_retention(template: dict[str, Any]) -> None:
+    variables = ingest_function(template)["Environment"]["Variables"]
+    assert set(variables) <= SETTINGS_VARIABLES
+    assert variables[ENV.AUDIT_TABLE] == {"Ref": TABLES["audit"]}
+    # The same retention as the records the MCP function writes itself.
+    assert variables[ENV.AUDIT_RETENTION_DAYS] == {"Ref": "AuditRetentionDays"}
+    assert function(template)["Environment"]["Variables"][ENV.AUDIT_RETENTION_DAYS] == {
+        "Ref": "AuditRetentionDays"
+    }
+
+
+def test_ingest_function_may_only_batch_write_the_audit_table_and_its_own_logs(
+    template: dict[str, Any],
+) -> None:
+    statements = role_statements(template, "AuditIngestFunctionRole")
+    granted: dict[str, list[Any]] = {}
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        assert statement["Sid"].startswith(INFRA_SID_PREFIX), statement["Sid"]
+        for action in actions(statement):
+            granted.setdefault(action, []).append(statement["Resource"])
+    assert granted == {
+        "dynamodb:BatchWriteItem": [{"Fn::GetAtt": [TABLES["audit"], "Arn"]}],
+        "logs:CreateLogStream": [{"Fn::GetAtt": ["AuditIngestFunctionLogGroup", "Arn"]}],
+        "logs:PutLogEvents": [{"Fn::GetAtt": ["AuditIngestFunctionLogGroup", "Arn"]}],
+    }
+    trust = resources(template)["AuditIngestFunctionRole"]["Properties"]["AssumeRolePolicyDocument"]
+    assert [s["Principal"] for s in trust["Statement"]] == [{"Service": "lambda.amazonaws.com"}]
+
+
+def test_subscription_filter_sends_the_mcp_function_log_to_the_ingest_function(
+    template: dict[str, Any],
+) -> None:
+    (name,) = [n for n, r in resources(template).items() if r["Type"] == "AWS::Logs::SubscriptionFilter"]
+    subscription = resources(template)[name]
+    props = subscription["Properties"]
+    assert props["LogGroupName"] == {"Ref": "McpFunctionLogGroup"}
+    assert props["DestinationArn"] == {"Fn::GetAtt": [INGEST, "Arn"]}
+    # CloudWatch Logs must be allowed to invoke the function before the filter is created.
+    (permission_name,) = [n for n, r in resources(template).items() if r["Type"] == "AWS::Lambda::Permission"]
+    depends = subscription["DependsOn"]
+    assert permission_name in ([depends] if isinstance(depends, str) else depends)
+    permission = resources(template)[permission_name]["Properties"]
+    assert permission["Action"] == "lambda:InvokeFunction"
+    assert permission["FunctionName"] == {"Fn::GetAtt": [INGEST, "Arn"]}
+    assert permission["Principal"] == "logs.amazonaws.com"
+    assert permission["SourceArn"] == {"Fn::GetAtt": ["McpFunctionLogGroup", "Arn"]}
+    assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}
+
+
+# A CloudWatch Logs JSON filter pattern, the subset the template uses: { (clause) && (clause) ... }
+# with clauses `$.path IS TRUE|FALSE|NULL` or `$.path = "string"` / `!= "string"`. Anything else
+# fails the test: extend this when the pattern needs more.
+_CLAUSE = re.compile(
+    r"^\$\.(?P<path>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s+"
+    r'(?:IS\s+(?P<literal>TRUE|FALSE|NULL)|(?P<op>!?=)\s*"(?P<string>[^"\\]*)")$'
+)
+
+
+def json_filter_matches(pattern: str, message: str) -> bool:
+    body = pattern.strip()
+    assert body.startswith("{") and body.endswith("}"), pattern
+    clauses = [c.strip() for c in body[1:-1].split("&&")]
+    assert all(c.startswith("(") and c.endswith(")") for c in clauses) or len(clauses) == 1, pattern
+    try:
+        event = json.loads(message)
+    except ValueError:
+        return False  # JSON patterns never match lines that are not JSON
+    for clause in clauses:
+        found = _CLAUSE.match(clause.removeprefix("(").removesuffix(")").strip())
+        assert found, f"unsupported clause {clause!r} in {pattern!r}"
+        value: Any = event
+        for part in found["path"].split("."):
+            value = value.get(part, _MISSING) if isinstance(value, dict) else _MISSING
+        if found["literal"]:
+            expected = {"TRUE": True, "FALSE": False, "NULL": None}[found["literal"]]
+            matched = value is expected
+        else:
+            matched = isinstance(value, str) and (value == found["string"]) == (found["op"] == "=")
+        if not matched:
+            return False
+    return True
+
+
+_MISSING = object()
+
+
+def audit_log_line(mutating: bool, status: str) -> str:
+    record = AuditRecord(
+        tool="ec2_stop_instances" if mutating else "ec2_list_instances",
+        caller="arn:aws:iam::123456789012:user/alice",
+        arguments={},
+        started_at=datetime(2026, 11, 21, tzinfo=UTC),
+        mutating=mutating,
+    )
+    if status == "complete":
+        record = record.completed(Outcome.SUCCESS, duration_ms=1.0, error=None, aws_request_ids=())
+    line = {"level": "INFO", "message": "tool call", "service": "aws-mcp", "audit": record.to_log()}
+    return json.dumps(line)
+
+
+def test_filter_pattern_passes_exactly_the_completed_read_only_audit_lines(template: dict[str, Any]) -> None:
+    pattern = resources(template)["AuditSubscription"]["Properties"]["FilterPattern"]
+    assert len(pattern) <= 1024  # CloudWatch Logs' limit
+    assert json_filter_matches(pattern, audit_log_line(mutating=False, status="complete"))
+    assert not json_filter_matches(pattern, audit_log_line(mutating=True, status="complete"))
+    assert not json_filter_matches(pattern, audit_log_line(mutating=True, status="intent"))
+    assert not json_filter_matches(pattern, audit_log_line(mutating=False, status="intent"))
+    emf = {"_aws": {"CloudWatchMetrics": []}, "service": "aws-mcp", "ToolCalls": 1}
+    assert not json_filter_matches(pattern, json.dumps(emf))
+    assert not json_filter_matches(pattern, '{"level": "INFO", "message": "no audit here"}')
+    assert not json_filter_matches(pattern, "START RequestId: 1 Version: $LATEST")
+
+
+# -- alarms and dashboard --------------------------------------------------------------------------
+
+# What the server emits (aws_mcp.telemetry): metric name -> the dimension sets it carries.
+SERVER_METRICS: dict[str, set[tuple[str, ...]]] = {
+    "ToolCalls": {("service",), ("service", "tool")},
+    "ToolErrors": {("service",), ("service", "tool")},
+    "ToolLatency": {("service", "tool")},
+    "Throttles": {("service",)},
+    "BreakerOpened": {("service",)},
+    "BreakerStoreErrors": {("service",)},
+    "AuditWriteErrors": {("service",)},
+    "BreakerTransitions": {("aws_service", "service", "to_state")},
+}
+LAMBDA_METRICS = {"Errors", "Throttles", "Invocations", "Duration", "ConcurrentExecutions"}
+
+
+def alarms(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        name: resource["Properties"]
+        for name, resource in resources(template).items()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+    }
+
+
+def alarm_metrics(props: dict[str, Any]) -> list[dict[str, Any]]:
+    """The metrics an alarm reads: its one metric, or those of its metric math."""
+    if "MetricName" in props:
+        return [{k: props[k] for k in ("Namespace", "MetricName", "Dimensions")}]
+    return [m["MetricStat"]["Metric"] for m in props["Metrics"] if "MetricStat" in m]
+
+
+def alarm_on(template: dict[str, Any], namespace: str, metric: str, **dimensions: Any) -> str:
+    """The one alarm reading ``metric`` in ``namespace`` with exactly ``dimensions``."""
+    found = [
+        name
+        for name, props in alarms(template).items()
+        for m in alarm_metrics(props)
+        if resolve(template, m["Namespace"]) == namespace
+        and m["MetricName"] == metric
+        and {d["Name"]: resolve(template, d["Value"]) for d in m["Dimensions"]} == dimensions
+    ]
+    assert len(found) == 1, (metric, found)
+    return found[0]
+
+
+def test_alarms_read_the_documented_server_metrics_in_the_server_namespace(template: dict[str, Any]) -> None:
+    namespace = Settings().metrics_namespace
+    for name, props in alarms(template).items():
+        for metric in alarm_metrics(props):
+            dimensions = {d["Name"]: resolve(template, d["Value"]) for d in metric["Dimensions"]}
+            if metric["Namespace"] == "AWS/Lambda":
+                assert metric["MetricName"] in LAMBDA_METRICS, name
+                assert set(dimensions) == {"FunctionName"}, name
+                continue
+            assert resolve(template, metric["Namespace"]) == namespace, name
+            assert tuple(sorted(dimensions)) in SERVER_METRICS[metric["MetricName"]], name
+            assert dimensions["service"] == Settings().server_name, name
+
+
+def test_every_documented_failure_has_an_alarm(template: dict[str, Any]) -> None:
+    namespace, service = Settings().metrics_namespace, Settings().server_name
+    for metric in (
+        "ToolErrors",
+        "ToolCalls",
+        "BreakerOpened",
+        "Throttles",
+        "BreakerStoreErrors",
+        "AuditWriteErrors",
+    ):
+        alarm_on(template, namespace, metric, service=service)
+    for metric in ("Errors", "Throttles"):
+        alarm_on(template, "AWS/Lambda", metric, FunctionName={"Ref": "McpFunction"})
+    alarm_on(template, "AWS/Lambda", "Errors", FunctionName={"Ref": INGEST})
+
+
+def test_alarms_notify_the_topic_when_one_is_given_and_ignore_missing_data(template: dict[str, Any]) -> None:
+    assert template["Conditions"]["HasAlarmTopic"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]}]
+    }
+    assert template["Parameters"]["AlarmTopicArn"]["Default"] == ""
+    notify = {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
+    assert len(alarms(template)) >= 8
+    for name, props in alarms(template).items():
+        assert props["AlarmActions"] == notify, name
+        assert props["OKActions"] == notify, name
+        assert props["TreatMissingData"] == "notBreaching", name
+        assert props["AlarmName"]["Fn::Sub"].startswith("${AWS::StackName}-"), name
+
+
+def test_tool_error_rate_alarm_divides_errors_by_calls_over_5_minutes_ignoring_few_calls(
+    template: dict[str, Any],
+) -> None:
+    namespace, service = Settings().metrics_namespace, Settings().server_name
+    name = alarm_on(template, namespace, "ToolErrors", service=service)
+    assert alarm_on(template, namespace, "ToolCalls", service=service) == name
+    props = alarms(template)[name]
+    queries = {m["Id"]: m for m in props["Metrics"]}
+    ids = {m["MetricStat"]["Metric"]["MetricName"]: i for i, m in queries.items() if "MetricStat" in m}
+    assert set(ids) == {"ToolCalls", "ToolErrors"}
+    for i in ids.values():
+        assert (queries[i]["MetricStat"]["Period"], queries[i]["MetricStat"]["Stat"]) == (300, "Sum")
+    (expression,) = [m for m in queries.values() if "Expression" in m]
+    assert [m.get("ReturnData", True) for m in props["Metrics"]].count(True) == 1
+    assert expression.get("ReturnData", True) is True
+    assert expression["Expression"]["Fn::Sub"].replace(" ", "") == (
+        f"IF({ids['ToolCalls']}>=${{ToolErrorRateMinCalls}},{ids['ToolErrors']}/{ids['ToolCalls']},0)"
+    )
+    assert props["Threshold"] == {"Ref": "ToolErrorRateThreshold"}
+    assert props["ComparisonOperator"] == "GreaterThanThreshold"
+    assert props["EvaluationPeriods"] == 1
+    threshold = template["Parameters"]["ToolErrorRateThreshold"]
+    assert float(threshold["Default"]) == 0.2
+    assert 0 < float(threshold["MinValue"]) <= 0.2 <= float(threshold["MaxValue"]) <= 1
+
+
+@pytest.mark.parametrize(
+    ("metric", "period", "threshold"),
+    [
+        ("BreakerOpened", 60, 1),
+        ("Throttles", 300, {"Ref": "ThrottleAlarmThreshold"}),
+        ("BreakerStoreErrors", 300, 1),
+        ("AuditWriteErrors", 300, 1),
+    ],
+)
+def test_counter_alarms_go_off_at_their_threshold(
+    template: dict[str, Any], metric: str, period: int, threshold: Any
+) -> None:
+    name = alarm_on(template, Settings().metrics_namespace, metric, service=Settings().server_name)
+    props = alarms(template)[name]
+    assert props["Statistic"] == "Sum"
+    assert props["Period"] == period
+    assert props["EvaluationPeriods"] == 1
+    assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert props["Threshold"] == threshold
+
+
+_SUB_VARIABLE = re.compile(r"\$\{(?!!)([^}]+)\}")
+
+
+def dashboard(template: dict[str, Any]) -> dict[str, Any]:
+    """The dashboard body with every ${...} checked against the template and filled in."""
+    resource = resources(template)["Dashboard"]
+    assert resource["Type"] == "AWS::CloudWatch::Dashboard"
+    assert resource["Properties"]["DashboardName"] == {"Fn::Sub": "${AWS::StackName}-${AWS::Region}"}
+    body, variables = resource["Properties"]["DashboardBody"]["Fn::Sub"]
+    values = {name: resolve(template, value) for name, value in variables.items()}
+
+    def fill(found: re.Match[str]) -> str:
+        name = found[1]
+        if name in values:
+            return str(values[name])
+        if name.startswith("AWS::"):
+            return {"AWS::Region": "eu-west-1", "AWS::StackName": "stack"}[name]
+        logical_id, _, attribute = name.partition(".")
+        assert logical_id in resources(template) or logical_id in template["Parameters"], name
+        return f"<{logical_id}{'.' + attribute if attribute else ''}>"
+
+    parsed: dict[str, Any] = json.loads(_SUB_VARIABLE.sub(fill, body))
+    return parsed
+
+
+def widget_metrics(body: dict[str, Any]) -> Iterator[tuple[str, list[Any]]]:
+    for widget in body["widgets"]:
+        for row in widget["properties"].get("metrics", []):
+            yield widget["properties"]["title"], row
+
+
+def test_dashboard_reads_only_documented_metrics(template: dict[str, Any]) -> None:
+    body = dashboard(template)
+    namespace = Settings().metrics_namespace
+    searched = re.compile(
+        r"SEARCH\('\{(?P<schema>[^}]+)\} service=\"(?P<service>[^\"]+)\" MetricName=\"(?P<metric>\w+)\"'"
+    )
+    for title, row in widget_metrics(body):
+        if isinstance(row[0], dict):
+            expression = row[0]["expression"]
+            if "SEARCH(" in expression:
+                assert searched.search(expression), expression
+            for found in searched.finditer(expression):
+                schema_namespace, *dimensions = found["schema"].split(",")
+                assert schema_namespace == namespace, title
+                assert tuple(sorted(dimensions)) in SERVER_METRICS[found["metric"]], title
+                assert found["service"] == Settings().server_name, title
+            continue
+        # The last element may be the row's options (label, stat, id).
+        metric_namespace, metric, *rest = row[:-1] if isinstance(row[-1], dict) else row
+        dimensions = dict(zip(rest[0::2], rest[1::2], strict=True))
+        if metric_namespace == namespace:
+            assert tuple(sorted(dimensions)) in SERVER_METRICS[metric], title
+            assert dimensions["service"] == Settings().server_name, title
+        elif metric_namespace == "AWS/Lambda":
+            assert metric in LAMBDA_METRICS, title
+            assert dimensions["FunctionName"] in {"<McpFunction>", f"<{INGEST}>"}, title
+        else:
+            assert metric_namespace == "AWS/ApiGateway", title
+            assert metric in {"Count", "4XXError", "5XXError", "Latency", "IntegrationLatency"}, title
+            # A REST API's metrics carry its name: the definition's title, which is the stack name.
+            api = resources(template)["Api"]["Properties"]
+            assert api["DefinitionBody"]["info"]["title"] == {"Ref": "AWS::StackName"}
+            assert dimensions == {"ApiName": "stack", "Stage": "<Stage>"}, title
+
+
+def test_dashboard_shows_calls_errors_latency_breakers_api_and_lambda(template: dict[str, Any]) -> None:
+    body = dashboard(template)
+    shown = set()
+    for _, row in widget_metrics(body):
+        if isinstance(row[0], dict):
+            shown |= {
+                (m, s) for m, s in re.findall(r"MetricName=\\?\"(\w+)\\?\"', '(\w+)'", row[0]["expression"])
+            }
+        else:
+            options = row[-1] if isinstance(row[-1], dict) else {}
+            shown.add((row[1], options.get("stat", "")))
+    names = {metric for metric, _ in shown}
+    assert {"ToolCalls", "ToolErrors", "Throttles", "BreakerTransitions", "BreakerOpened"} <= names
+    assert {("ToolLatency", "p50"), ("ToolLatency", "p99")} <= shown
+    assert {"4XXError", "5XXError", "Latency"} <= names
+    assert {"Duration", "Errors", "ConcurrentExecutions"} <= names
+    (alarm_widget,) = [w for w in body["widgets"] if w["type"] == "alarm"]
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(
+        f"<{name}.Arn>" for name in alarms(template)
+    )
