@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import io
 import json
 import re
 import tomllib
@@ -18,6 +19,7 @@ from cfnlint.decode import decode
 
 from aws_mcp.audit import BY_CALLER_INDEX, AuditRecord, Outcome
 from aws_mcp.config import ENV, AccessMode, Settings
+from aws_mcp.telemetry import Telemetry
 from aws_mcp.tools import CATALOG
 from aws_mcp_local.demo import AUDIT_BY_CALLER, TABLE_KEYS
 
@@ -620,6 +622,36 @@ SERVER_METRICS: dict[str, set[tuple[str, ...]]] = {
     "BreakerTransitions": {("aws_service", "service", "to_state")},
 }
 LAMBDA_METRICS = {"Errors", "Throttles", "Invocations", "Duration", "ConcurrentExecutions"}
+
+
+def emitted_metrics() -> dict[str, set[tuple[str, ...]]]:
+    """What aws_mcp.telemetry writes, as EMF, for every kind of event the server reports."""
+    stream = io.StringIO()
+    settings = Settings()
+    telemetry = Telemetry(settings.metrics_namespace, settings.server_name, enabled=True, stream=stream)
+    telemetry.tool_call("aws_whoami", error=True, latency_ms=1.0, throttled=True)
+    telemetry.breaker_transition("ec2", "OPEN")
+    # The counters the package reports through Telemetry.count, wherever it does.
+    counted = {
+        name
+        for path in (REPO / "layers" / "shared" / "aws_mcp").rglob("*.py")
+        for name in re.findall(r'telemetry\.count\("(\w+)"\)', path.read_text(encoding="utf-8"))
+    }
+    assert counted, "Telemetry.count is called somewhere"
+    for name in counted:
+        telemetry.count(name)
+    found: dict[str, set[tuple[str, ...]]] = {}
+    for line in stream.getvalue().splitlines():
+        (directive,) = json.loads(line)["_aws"]["CloudWatchMetrics"]
+        assert directive["Namespace"] == settings.metrics_namespace
+        for dimensions in directive["Dimensions"]:
+            for metric in directive["Metrics"]:
+                found.setdefault(metric["Name"], set()).add(tuple(sorted(dimensions)))
+    return found
+
+
+def test_the_documented_metrics_are_what_the_server_emits() -> None:
+    assert emitted_metrics() == SERVER_METRICS
 
 
 def alarms(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
