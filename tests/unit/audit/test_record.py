@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -60,3 +61,12 @@ def test_items_are_keyed_by_day_time_and_caller_and_expire() -> None:
     assert item["expires_at"] == int(datetime(2026, 12, 1, 9, 30, 0, 123456, tzinfo=UTC).timestamp())
     assert item["status"] == "complete" and item["outcome"] == "success"
     assert done.to_log()["aws_request_ids"] == ["r1"]
+
+
+def test_fractions_become_decimals_for_dynamodb_and_nan_is_kept_as_text() -> None:
+    arguments = redact({"ratio": 0.5, "odd": float("nan"), "list": [1.25]})
+    record = AuditRecord(
+        tool="t", caller="c", arguments=arguments, started_at=datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    item = record.to_item(retention_days=1)
+    assert item["arguments"] == {"ratio": Decimal("0.5"), "odd": "nan", "list": [Decimal("1.25")]}

@@ -28,14 +28,12 @@ from __future__ import annotations
 
 import binascii
 import json
-import math
 import random
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Final
 
 from boto3.dynamodb.types import TypeSerializer
@@ -183,25 +181,9 @@ def _record(audit: dict[str, Any]) -> AuditRecord:
 def _item(record: AuditRecord, retention_days: int) -> dict[str, Any]:
     """The record's table item in DynamoDB's wire form, as the synchronous path writes it."""
     try:
-        return {
-            name: _SERIALIZER.serialize(_decimals(value))
-            for name, value in record.to_item(retention_days).items()
-        }
+        return {name: _SERIALIZER.serialize(value) for name, value in record.to_item(retention_days).items()}
     except (TypeError, ValueError, ArithmeticError) as err:
         raise _MalformedAuditError(f"cannot be stored in DynamoDB: {err}") from None
-
-
-def _decimals(value: Any) -> Any:
-    """``value`` with floats as Decimal: logged arguments are JSON, DynamoDB takes no floats."""
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"{value} is not a number DynamoDB can store")
-        return Decimal(repr(value))
-    if isinstance(value, dict):
-        return {k: _decimals(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decimals(v) for v in value]
-    return value
 
 
 class AuditTableWriter:

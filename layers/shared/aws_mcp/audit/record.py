@@ -13,6 +13,7 @@ A day partition takes every call of that day; at agent call rates (far below Dyn
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from dataclasses import asdict, dataclass, field, replace
@@ -107,9 +108,7 @@ class AuditRecord:
     def to_item(self, retention_days: int) -> dict[str, Any]:
         """The table item, in Python types (numbers as Decimal, as DynamoDB's serializer wants)."""
         expires = self.started_at + timedelta(days=retention_days)
-        item = {k: v for k, v in self.to_log().items() if v is not None}
-        if self.duration_ms is not None:
-            item["duration_ms"] = Decimal(str(self.duration_ms))
+        item = {k: _dynamodb_numbers(v) for k, v in self.to_log().items() if v is not None}
         item.update(
             pk=f"DAY#{self.started_at:%Y-%m-%d}",
             sk=self.sort_key,
@@ -117,6 +116,19 @@ class AuditRecord:
             expires_at=int(expires.timestamp()),
         )
         return item
+
+
+def _dynamodb_numbers(value: Any) -> Any:
+    """``value`` with floats as Decimal, the only non-integer numbers DynamoDB takes."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value} is not a number DynamoDB can store")
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _dynamodb_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dynamodb_numbers(v) for v in value]
+    return value
 
 
 def now() -> datetime:
@@ -142,6 +154,8 @@ def redact(value: Any, *, _depth: int = 0) -> Any:
         return [redact(v, _depth=_depth + 1) for v in value]
     if isinstance(value, str):
         return REDACTED if _SECRET_VALUE.search(value) else value[:1000]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # NaN and infinities: JSON extensions no store takes
     if value is None or isinstance(value, bool | int | float):
         return value
     return REDACTED

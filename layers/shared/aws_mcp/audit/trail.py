@@ -70,7 +70,7 @@ class AuditTrail:
             return
         try:
             self._put(record)
-        except (ClientError, BotoCoreError) as err:
+        except (ClientError, BotoCoreError, ValueError) as err:
             # The log line above already holds the record; the table copy is best effort here.
             logging.getLogger(__name__).error("audit completion not stored: %s", err)
             self._count_failure()
