@@ -39,7 +39,7 @@ lint: $(STAMP)
 
 .PHONY: typecheck
 typecheck: $(STAMP)
-	$(BIN)/mypy layers/shared/aws_mcp local client functions tests scripts
+	$(BIN)/mypy layers/shared/aws_mcp local client functions tests scripts bench
 
 .PHONY: pytest
 pytest: $(STAMP)

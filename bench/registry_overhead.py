@@ -155,10 +155,9 @@ def overhead() -> tuple[tuple[float, float], tuple[float, float]]:
 
 
 def main() -> None:
-    with mock_aws():
-        with redirect_stdout(io.StringIO()):  # EMF lines and moto chatter
-            reads, writes, kinds = round_trips()
-            direct, through = overhead()
+    with mock_aws(), redirect_stdout(io.StringIO()):  # EMF lines and moto chatter
+        reads, writes, kinds = round_trips()
+        direct, through = overhead()
     print("registry safety nets, per tool call (in-process, state tables on moto)")
     print(f"  DynamoDB round trips, read-only call, warm, breaker closed: {reads:.2f}   (target 0)")
     print(f"  DynamoDB round trips, mutating call:                        {writes:.2f}   (target <= 4)")
