@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +11,7 @@ from typing import Any, Final
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from aws_mcp.audit.record import BY_CALLER_INDEX, iso
+from aws_mcp.cursor import decode_cursor, encode_cursor
 from aws_mcp.errors import ToolInputError
 
 __all__ = ["AuditPage", "AuditStore"]
@@ -67,7 +66,7 @@ class AuditStore:
         """Newest first. The cursor carries the partition being read and where it stopped."""
         if since > until:
             raise ToolInputError("since must be before until")
-        position = _decode(cursor) if cursor else {}
+        position = _position(cursor) if cursor else {}
         day = position.get("day") or f"{until:%Y-%m-%d}"
         start_key = position.get("key")
         records: list[dict[str, Any]] = []
@@ -92,7 +91,7 @@ class AuditStore:
                 day = f"{datetime.fromisoformat(day) - timedelta(days=1):%Y-%m-%d}"
             if len(records) >= limit:
                 break
-        return AuditPage(records, _encode({"day": day, "key": start_key}))
+        return AuditPage(records, encode_cursor({"day": day, "key": start_key}))
 
     def _request(
         self,
@@ -144,15 +143,8 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=float))
 
 
-def _encode(position: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> dict[str, Any]:
-    try:
-        position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError):
-        raise ToolInputError("Invalid cursor: pass back the next_cursor of the previous call") from None
-    if not isinstance(position, dict):
+def _position(cursor: str) -> dict[str, Any]:
+    position = decode_cursor(cursor)
+    if position is None:
         raise ToolInputError("Invalid cursor: pass back the next_cursor of the previous call")
     return position

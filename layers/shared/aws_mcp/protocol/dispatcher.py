@@ -19,8 +19,6 @@ Era selection follows the SDK and the spec's dual-era rules:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ from typing import Any, Final
 
 from aws_mcp.config import Settings
 from aws_mcp.context import CallContext
+from aws_mcp.cursor import decode_cursor, encode_cursor
 from aws_mcp.errors import (
     HEADER_MISMATCH,
     HTTP_STATUS,
@@ -342,23 +341,18 @@ def _render_outcome(outcome: ToolOutcome, *, structured: bool) -> dict[str, Any]
 
 
 # Cursors name the last tool of the previous page, so they stay valid across
-# deployments that add tools; they are opaque to clients (base64url JSON).
+# deployments that add tools.
 def _encode_cursor(last_name: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"after": last_name}).encode()).decode().rstrip("=")
+    return encode_cursor({"after": last_name})
 
 
 def _decode_cursor(cursor: Any, definitions: list[dict[str, Any]]) -> int:
     if cursor is None:
         return 0
-    bad = ProtocolError(INVALID_PARAMS, "Invalid cursor: pass back the nextCursor of a previous tools/list")
-    if not isinstance(cursor, str):
-        raise bad
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        after = decoded["after"]
-    except (binascii.Error, ValueError, TypeError, KeyError):
-        raise bad from None
+    after = (decode_cursor(cursor) or {}).get("after")
     if not isinstance(after, str):
-        raise bad
+        raise ProtocolError(
+            INVALID_PARAMS, "Invalid cursor: pass back the nextCursor of a previous tools/list"
+        )
     # Definitions are sorted by name: resume at the first name after the cursor's.
     return next((i for i, d in enumerate(definitions) if d["name"] > after), len(definitions))
