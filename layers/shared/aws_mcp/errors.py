@@ -103,13 +103,12 @@ class ToolInputError(ToolError):
 
 
 class AwsCallError(ToolError):
-    """An AWS API call failed. ``retryable`` says whether trying again may help."""
+    """An AWS API call failed; :class:`AwsUnavailableError` marks the ones worth retrying."""
 
-    def __init__(self, message: str, *, service: str, code: str, retryable: bool = False) -> None:
+    def __init__(self, message: str, *, service: str, code: str) -> None:
         super().__init__(message)
         self.service = service
         self.code = code
-        self.retryable = retryable
 
 
 class AwsUnavailableError(AwsCallError):

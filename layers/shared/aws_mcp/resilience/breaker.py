@@ -132,10 +132,6 @@ class Breakers:
         self._persistence: _CountingPersistence | None = None
         self._lock = threading.Lock()
 
-    @property
-    def enabled(self) -> bool:
-        return self._table is not None
-
     def run(self, service: str, region: str, call: Callable[[], T]) -> T:
         """Run ``call`` through the circuit for ``service`` in ``region``."""
         if self._table is None:

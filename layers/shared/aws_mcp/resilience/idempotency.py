@@ -72,10 +72,6 @@ class Idempotency:
         self._stores: dict[str, DynamoDBPersistenceLayer] = {}
         self._lock = threading.Lock()
 
-    @property
-    def enabled(self) -> bool:
-        return self._table is not None
-
     def run(
         self,
         *,

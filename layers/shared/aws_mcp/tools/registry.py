@@ -411,7 +411,6 @@ def _call_aws(spec: ToolSpec, clients: list[Any], args: ToolInput) -> BaseModel:
                 "try again shortly.",
                 service=service,
                 code=code,
-                retryable=True,
             ) from None
         raise AwsCallError(
             f"AWS {service} refused {spec.name}: {code}: {message}.", service=service, code=code
@@ -421,7 +420,6 @@ def _call_aws(spec: ToolSpec, clients: list[Any], args: ToolInput) -> BaseModel:
             f"AWS {service} did not answer in time for {spec.name} ({type(err).__name__}). Try again soon.",
             service=service,
             code=type(err).__name__,
-            retryable=True,
         ) from None
     except (NoCredentialsError, NoRegionError) as err:
         raise AwsCallError(
