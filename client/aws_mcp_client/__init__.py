@@ -1,1 +1,36 @@
-"""Client side of AWS MCP: the ``aws-mcp`` command line (client library arrives with its issue)."""
+"""The client side of AWS MCP: a resilient MCP client library, a connection manager and the CLI.
+
+Built on the official ``mcp`` SDK's transports and session; what this package adds is a circuit
+breaker, retries that are safe for mutations, timeouts, pooled HTTP, auth (bearer, API key, SigV4),
+a manager for many servers configured in ``mcp_servers.json``, and a friendly API for our server.
+"""
+
+from aws_mcp_client.breaker import BreakerState, CircuitBreaker
+from aws_mcp_client.client import MCPClient
+from aws_mcp_client.config import (
+    AuthConfig,
+    AuthKind,
+    BreakerPolicy,
+    ClientSettings,
+    RetryPolicy,
+    ServerConfig,
+    TransportKind,
+)
+from aws_mcp_client.errors import ErrorCodes, InfrastructureException
+from aws_mcp_client.factory import MCPClientFactory
+
+__all__ = [
+    "AuthConfig",
+    "AuthKind",
+    "BreakerPolicy",
+    "BreakerState",
+    "CircuitBreaker",
+    "ClientSettings",
+    "ErrorCodes",
+    "InfrastructureException",
+    "MCPClient",
+    "MCPClientFactory",
+    "RetryPolicy",
+    "ServerConfig",
+    "TransportKind",
+]

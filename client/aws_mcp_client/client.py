@@ -1,0 +1,377 @@
+"""``MCPClient``: one MCP server, any transport, with a circuit breaker, retries and timeouts.
+
+The SDK's ``mcp.Client`` does the protocol (both eras, the handshake, result validation). Each
+connection lives in a task of its own that holds the SDK client's context: a transport that dies
+(a crashed server, a refused socket) then ends that task instead of cancelling the caller's,
+and ``connect``/``disconnect`` may run in different tasks (the connection manager connects in
+parallel and shuts down later). That task is an asyncio task, so the client needs asyncio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from importlib.metadata import PackageNotFoundError, version
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import anyio
+import httpx2
+import mcp_types as types
+from mcp import Client
+from mcp.shared.exceptions import MCPError
+from mcp_types import CONNECTION_CLOSED, INVALID_PARAMS, REQUEST_TIMEOUT
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from aws_mcp_client.breaker import CircuitBreaker
+from aws_mcp_client.config import ClientSettings, RetryPolicy, ServerConfig
+from aws_mcp_client.errors import ErrorCodes, InfrastructureException
+from aws_mcp_client.retry import Sleep, retry_call
+from aws_mcp_client.transports import HttpExchange, TransportOpener, current_exchange, transport_for
+
+__all__ = ["CLIENT_NAME", "MCPClient"]
+
+CLIENT_NAME = "aws-mcp-client"
+IDEMPOTENCY_KEY = "idempotency_key"
+_LIST_PAGES_MAX = 100  # a server whose cursor never ends cannot hang get_tools
+_STOP_GRACE_S = 15.0  # a stdio stop takes up to 2 x its 5 s escalation
+
+logger = logging.getLogger("aws_mcp_client")
+T = TypeVar("T")
+
+
+class _AnyResult(BaseModel):
+    """A result kept as the server sent it (``send_request`` does not know the method's result type)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+def _client_version() -> str:
+    try:
+        return version("aws-mcp")
+    except PackageNotFoundError:
+        return "0"
+
+
+class MCPClient:
+    """A connection to one MCP server. Use ``async with``, or ``connect()`` and ``disconnect()``."""
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        settings: ClientSettings | None = None,
+        *,
+        transport: TransportOpener | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = anyio.sleep,
+    ) -> None:
+        self.config = config
+        self.settings = settings or ClientSettings()
+        self.transport = transport or transport_for(config, self.settings)
+        self.breaker = CircuitBreaker(self.settings.breaker, name=config.name, clock=clock)
+        self._sleep = sleep
+        self._client: Client | None = None
+        self._holder: asyncio.Task[None] | None = None
+        self._stop: asyncio.Event | None = None
+        self._failure: BaseException | None = None
+        self._tools: dict[str, types.Tool] | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def connected(self) -> bool:
+        return self._client is not None and self._holder is not None and not self._holder.done()
+
+    @property
+    def protocol_version(self) -> str | None:
+        return self._client.protocol_version if self.connected and self._client else None
+
+    @property
+    def server_info(self) -> types.Implementation | None:
+        return self._client.server_info if self.connected and self._client else None
+
+    async def connect(self, *, retry: RetryPolicy | None = None) -> None:
+        """Connect (a no-op when connected), retrying connection failures by ``retry`` (default: settings)."""
+        if self.connected:
+            return
+        await retry_call(self._open, retry or self.settings.retry, sleep=self._sleep)
+
+    async def disconnect(self) -> None:
+        """Close the connection (a stdio server is stopped and reaped) and the HTTP pool."""
+        await self._close()
+        await self.transport.aclose()
+
+    async def __aenter__(self) -> Self:
+        await self.connect()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.disconnect()
+
+    async def _open(self) -> None:
+        await self._close()
+        self.breaker.check()
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[Client] = loop.create_future()
+        self._stop = asyncio.Event()
+        self._failure = None
+        exchange = HttpExchange()
+        token = current_exchange.set(exchange)
+        try:
+            self._holder = loop.create_task(self._hold(ready, self._stop), name=f"mcp:{self.name}")
+        finally:
+            current_exchange.reset(token)
+        try:
+            self._client = await asyncio.wait_for(asyncio.shield(ready), self.settings.timeout)
+        except BaseException as exc:
+            await self._close()
+            error = self._translate(exc, exchange)
+            self._count(error)
+            raise error from exc
+        self._tools = None
+        self.breaker.record_success()
+        logger.debug("%s: connected, protocol %s", self.name, self.protocol_version)
+
+    async def _hold(self, ready: asyncio.Future[Client], stop: asyncio.Event) -> None:
+        try:
+            async with Client(
+                self.transport.open(),
+                mode=self.config.mode,
+                read_timeout_seconds=self.settings.timeout,
+                client_info=types.Implementation(name=CLIENT_NAME, version=_client_version()),
+                cache=None,
+            ) as client:
+                ready.set_result(client)
+                await stop.wait()
+        except BaseException as exc:
+            # Before the handshake completed: connect() raises it. After: the next request reports it.
+            if not ready.done():
+                ready.set_exception(exc)
+            else:
+                self._failure = exc
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+
+    async def _close(self) -> None:
+        holder, self._holder, self._client = self._holder, None, None
+        if holder is None:
+            return
+        if self._stop is not None:
+            self._stop.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(holder), _STOP_GRACE_S)
+        except BaseException:  # its failure was recorded; a stuck one is cancelled
+            holder.cancel()
+            with contextlib.suppress(BaseException):
+                await holder
+
+    # -- requests ----------------------------------------------------------------------------------
+
+    async def send_request(self, request: Mapping[str, Any], timeout: float | None = None) -> dict[str, Any]:
+        """Send one JSON-RPC request (``{"method": ..., "params": ...}``) and return its result."""
+        method = request.get("method")
+        if not isinstance(method, str) or not method:
+            raise InfrastructureException(ErrorCodes.VALIDATION_FAILED, "a request needs a method name")
+        params = dict(request.get("params") or {})
+        safe = True
+        if method == "tools/call":
+            name = params.get("name")
+            arguments = dict(params.get("arguments") or {})
+            safe, params["arguments"] = await self._prepare_call(str(name), arguments)
+        message = types.Request[dict[str, Any] | None, str](method=method, params=params or None)
+
+        async def send(client: Client, seconds: float) -> dict[str, Any]:
+            result = await client.session.send_request(
+                message, _AnyResult, request_read_timeout_seconds=seconds
+            )
+            return result.model_dump()
+
+        return await self._resilient(send, method=method, detail=params, safe=safe, timeout=timeout)
+
+    async def call_tool(
+        self, name: str, arguments: Mapping[str, Any] | None = None, *, timeout: float | None = None
+    ) -> types.CallToolResult:
+        """Call a tool; an ``isError`` result is returned, not raised (its text says what went wrong)."""
+        safe, args = await self._prepare_call(name, dict(arguments or {}))
+
+        async def send(client: Client, seconds: float) -> types.CallToolResult:
+            result = await client.call_tool(name, args, read_timeout_seconds=seconds)
+            if not isinstance(result, types.CallToolResult):
+                raise InfrastructureException(
+                    ErrorCodes.PROTOCOL_ERROR, f"tools/call {name} returned {type(result).__name__}"
+                )
+            return result
+
+        return await self._resilient(
+            send, method="tools/call", detail={"name": name, "arguments": args}, safe=safe, timeout=timeout
+        )
+
+    async def get_tools(self, *, refresh: bool = False) -> list[types.Tool]:
+        """Every tool the server lists (all pages), cached for the connection."""
+        if self._tools is None or refresh or not self.connected:
+
+            async def send(client: Client, seconds: float) -> list[types.Tool]:
+                tools: list[types.Tool] = []
+                cursor: str | None = None
+                for _ in range(_LIST_PAGES_MAX):
+                    page = await client.session.list_tools(params=types.PaginatedRequestParams(cursor=cursor))
+                    tools.extend(page.tools)
+                    cursor = page.next_cursor
+                    if not cursor:
+                        break
+                return tools
+
+            listed = await self._resilient(send, method="tools/list", detail={}, safe=True, timeout=None)
+            self._tools = {tool.name: tool for tool in listed}
+        return list(self._tools.values())
+
+    async def has_tool(self, name: str) -> bool:
+        return any(tool.name == name for tool in await self.get_tools())
+
+    async def is_healthy(self) -> bool:
+        """Connected, breaker not open, and the server answers ``tools/list`` now. Never raises."""
+        if not self.connected:
+            return False
+        try:
+            await self.get_tools(refresh=True)
+        except InfrastructureException:
+            return False
+        return True
+
+    async def _prepare_call(self, name: str, arguments: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
+        """Whether retrying this call is safe, and its arguments (with an idempotency key added if wise).
+
+        Safe: the tool says it is read-only or idempotent, or the call carries an idempotency key.
+        """
+        tools = {tool.name: tool for tool in await self.get_tools()}
+        tool = tools.get(name)
+        if tool is None:
+            raise InfrastructureException(
+                ErrorCodes.NOT_SUPPORTED, f"the server has no tool {name!r}", server=self.name
+            )
+        hints = tool.annotations
+        if hints is not None and (hints.read_only_hint or hints.idempotent_hint):
+            return True, arguments
+        accepts_key = IDEMPOTENCY_KEY in (tool.input_schema.get("properties") or {})
+        if accepts_key and IDEMPOTENCY_KEY not in arguments and self.settings.auto_idempotency_key:
+            arguments = {**arguments, IDEMPOTENCY_KEY: uuid.uuid4().hex}
+        return accepts_key and IDEMPOTENCY_KEY in arguments, arguments
+
+    async def _resilient(
+        self,
+        send: Callable[[Client, float], Awaitable[T]],
+        *,
+        method: str,
+        detail: Mapping[str, Any],
+        safe: bool,
+        timeout: float | None,
+    ) -> T:
+        seconds = timeout or self.settings.timeout
+
+        async def attempt() -> T:
+            self.breaker.check()
+            if not self.connected:
+                try:
+                    await self._open()
+                except InfrastructureException as err:
+                    err.details["request_sent"] = False
+                    raise
+            client = self._client
+            assert client is not None
+            exchange = HttpExchange()
+            token = current_exchange.set(exchange)
+            if self.settings.log_requests:
+                logger.info("%s → %s %s", self.name, method, json.dumps(detail, default=str))
+            try:
+                with anyio.fail_after(seconds + 1.0):  # the SDK's read timeout should fire first
+                    result = await send(client, seconds)
+            except Exception as exc:
+                error = self._translate(exc, exchange)
+                self._count(error)
+                raise error from exc
+            finally:
+                current_exchange.reset(token)
+            self.breaker.record_success()
+            if self.settings.log_responses:
+                logger.info("%s ← %s %s", self.name, method, _summary(result))
+            return result
+
+        def retry_if(exc: BaseException) -> bool:
+            # Never sent (no connection, or reconnecting failed): always safe to try again.
+            return (
+                isinstance(exc, InfrastructureException)
+                and exc.retryable
+                and (safe or exc.details.get("request_sent") is False)
+            )
+
+        return await retry_call(attempt, self.settings.retry, retry_if=retry_if, sleep=self._sleep)
+
+    def _count(self, error: InfrastructureException) -> None:
+        """Unavailability counts against the breaker; any answer the server gave counts for it."""
+        if error.code is ErrorCodes.CIRCUIT_OPEN:
+            return
+        if error.retryable:
+            self.breaker.record_failure()
+        else:
+            self.breaker.record_success()
+
+    def _translate(self, exc: BaseException, exchange: HttpExchange) -> InfrastructureException:
+        if isinstance(exc, InfrastructureException):
+            return exc
+
+        def fail(code: ErrorCodes, message: str, **details: Any) -> InfrastructureException:
+            return InfrastructureException(code, message, server=self.name, details=details)
+
+        status = exchange.status
+        if status == 429:
+            return fail(ErrorCodes.RATE_LIMITED, "the server is rate limiting (HTTP 429)", status=status)
+        if status in (401, 403):
+            return fail(
+                ErrorCodes.AUTHENTICATION_FAILED, f"the server refused the credentials (HTTP {status})"
+            )
+        if status is not None and status >= 500:
+            return fail(ErrorCodes.SERVER_UNAVAILABLE, f"the server answered HTTP {status}", status=status)
+        if isinstance(exc, MCPError):
+            if exc.code == REQUEST_TIMEOUT:
+                return fail(ErrorCodes.TIMEOUT, f"no answer in time: {exc.message}")
+            if exc.code == CONNECTION_CLOSED:
+                cause = _describe(self._failure) if self._failure else "the server closed the connection"
+                return fail(ErrorCodes.AWS_MCP_CONNECTION_FAILED, f"connection lost: {cause}")
+            code = ErrorCodes.VALIDATION_FAILED if exc.code == INVALID_PARAMS else ErrorCodes.PROTOCOL_ERROR
+            return fail(code, f"JSON-RPC error {exc.code}: {exc.message}", rpc_code=exc.code)
+        if isinstance(exc, ValidationError):
+            return fail(ErrorCodes.PROTOCOL_ERROR, f"the server's answer is malformed: {exc}")
+        leaf = _leaf(exc)
+        if isinstance(leaf, TimeoutError | httpx2.TimeoutException):
+            return fail(ErrorCodes.TIMEOUT, f"no answer within {self.settings.timeout:g} s")
+        return fail(
+            ErrorCodes.AWS_MCP_CONNECTION_FAILED, f"cannot reach {self.config.target}: {_describe(exc)}"
+        )
+
+
+def _leaf(exc: BaseException) -> BaseException:
+    """The first real error inside (nested) exception groups."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _describe(exc: BaseException) -> str:
+    leaf = _leaf(exc)
+    return f"{type(leaf).__name__}: {leaf}" if str(leaf) else type(leaf).__name__
+
+
+def _summary(result: object) -> str:
+    text = result.model_dump_json() if isinstance(result, types.Result) else json.dumps(result, default=str)
+    return text if len(text) <= 2000 else text[:2000] + "…"

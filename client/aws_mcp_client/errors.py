@@ -1,0 +1,79 @@
+"""One exception for everything the client can go wrong with: :class:`InfrastructureException`.
+
+Callers tell failures apart by :class:`ErrorCodes`, never by message text. Whether a failure is
+worth retrying is a property of its code (``retryable``): connection trouble, timeouts, 429 and
+5xx answers. An answer the server gave on purpose (a tool error, a protocol error, a validation
+failure) is never retried.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["RETRYABLE", "ErrorCodes", "InfrastructureException"]
+
+
+class ErrorCodes(StrEnum):
+    AWS_MCP_CONNECTION_FAILED = "AWS_MCP_CONNECTION_FAILED"
+    """The server could not be reached, or the connection broke (process died, socket closed)."""
+    TIMEOUT = "TIMEOUT"
+    """No answer within the request's timeout."""
+    RATE_LIMITED = "RATE_LIMITED"
+    """HTTP 429."""
+    SERVER_UNAVAILABLE = "SERVER_UNAVAILABLE"
+    """HTTP 5xx."""
+    AUTHENTICATION_FAILED = "AUTHENTICATION_FAILED"
+    """HTTP 401 or 403: the credentials, API key or signature were refused."""
+    CIRCUIT_OPEN = "CIRCUIT_OPEN"
+    """The client's circuit breaker for this server is open: no request was sent."""
+    PROTOCOL_ERROR = "PROTOCOL_ERROR"
+    """The server answered with a JSON-RPC error."""
+    TOOL_ERROR = "TOOL_ERROR"
+    """The tool ran and reported failure (an ``isError`` result)."""
+    RESOURCE_NOT_FOUND = "RESOURCE_NOT_FOUND"
+    VALIDATION_FAILED = "VALIDATION_FAILED"
+    """The arguments were refused, by this library or by the server."""
+    NOT_SUPPORTED = "NOT_SUPPORTED"
+    """The server has no tool for the operation asked for."""
+    NOT_CONNECTED = "NOT_CONNECTED"
+    """A request was made on a client that is not connected."""
+    CONFIGURATION_INVALID = "CONFIGURATION_INVALID"
+    """A setting, an ``mcp_servers.json`` entry or an argument to this library is wrong."""
+    UNKNOWN_SERVER = "UNKNOWN_SERVER"
+    """The connection manager has no server by that name."""
+
+
+RETRYABLE = frozenset(
+    {
+        ErrorCodes.AWS_MCP_CONNECTION_FAILED,
+        ErrorCodes.TIMEOUT,
+        ErrorCodes.RATE_LIMITED,
+        ErrorCodes.SERVER_UNAVAILABLE,
+    }
+)
+
+
+class InfrastructureException(Exception):  # noqa: N818 - the name callers were promised
+    """Every error this library raises. ``code`` says what kind; ``server`` which server, if any."""
+
+    def __init__(
+        self,
+        code: ErrorCodes,
+        message: str,
+        *,
+        server: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(f"[{server}] {message}" if server else message)
+        self.code = code
+        self.message = message
+        self.server = server
+        self.details = details or {}
+
+    @property
+    def retryable(self) -> bool:
+        return self.code in RETRYABLE
+
+    def __repr__(self) -> str:
+        return f"InfrastructureException({self.code.value}, {str(self)!r})"

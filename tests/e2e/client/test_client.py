@@ -1,0 +1,224 @@
+"""MCPClient against real HTTP servers: requests, retries, the breaker, reconnects, timeouts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from aws_mcp_client import ErrorCodes, InfrastructureException, MCPClient, MCPClientFactory
+from aws_mcp_client.breaker import BreakerState
+from aws_mcp_client.config import BreakerPolicy, ClientSettings, RetryPolicy, ServerConfig
+from tests.e2e.client.conftest import FakeClock
+from tests.e2e.client.servers import Flaky, free_port
+
+Echo = tuple[ServerConfig, Flaky]
+
+pytestmark = [pytest.mark.anyio]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def state_of(client: MCPClient) -> BreakerState:
+    return client.breaker.state
+
+
+def client_for(config: ServerConfig, settings: ClientSettings, clock: FakeClock) -> MCPClient:
+    return MCPClient(config, settings, clock=clock, sleep=clock.sleep)
+
+
+async def test_a_client_lists_tools_calls_them_and_sends_raw_requests(
+    echo: Echo, settings: ClientSettings, clock: FakeClock
+) -> None:
+    config, _ = echo
+    async with client_for(config, settings, clock) as client:
+        assert client.protocol_version == "2026-07-28"
+        assert {tool.name for tool in await client.get_tools()} == {"echo", "remember", "fire"}
+        result = await client.call_tool("echo", {"text": "hi"})
+        assert result.is_error is False and result.structured_content == {"result": "hi"}
+        raw = await client.send_request(
+            {"method": "tools/call", "params": {"name": "echo", "arguments": {"text": "x"}}}
+        )
+        assert raw["structuredContent"] == {"result": "x"}
+        assert await client.is_healthy()
+    assert not client.connected
+
+
+async def test_the_legacy_handshake_is_used_when_configured(
+    echo: Echo, settings: ClientSettings, clock: FakeClock
+) -> None:
+    config, _ = echo
+    legacy = ServerConfig(name="echo", url=config.url, mode="legacy")
+    async with client_for(legacy, settings, clock) as client:
+        assert client.protocol_version == "2025-11-25"
+        assert (await client.call_tool("echo", {"text": "old"})).structured_content == {"result": "old"}
+
+
+async def test_the_factory_picks_the_transport_from_the_config(echo: Echo, settings: ClientSettings) -> None:
+    config, _ = echo
+    async with MCPClientFactory(settings).create_client(config) as client:
+        assert (await client.call_tool("echo", {"text": "f"})).is_error is False
+
+
+async def test_a_read_only_call_is_retried_through_503_with_backoff(
+    echo: Echo, settings: ClientSettings, clock: FakeClock
+) -> None:
+    config, flaky = echo
+    async with client_for(config, settings, clock) as client:
+        await client.get_tools()
+        flaky.sick = True
+        with pytest.raises(InfrastructureException) as raised:
+            await client.call_tool("echo", {"text": "hi"})
+        assert raised.value.code is ErrorCodes.SERVER_UNAVAILABLE
+        assert flaky.refused == 3  # one attempt and max_retries=2 retries
+        assert clock.slept == [0.5, 1.0]
+
+
+async def test_429_is_reported_as_rate_limiting(
+    echo: Echo, settings: ClientSettings, clock: FakeClock
+) -> None:
+    config, flaky = echo
+    async with client_for(config, settings.with_changes(retry=RetryPolicy(max_retries=0)), clock) as c:
+        await c.get_tools()
+        flaky.sick, flaky.status = True, 429
+        with pytest.raises(InfrastructureException) as raised:
+            await c.call_tool("echo", {"text": "hi"})
+        assert raised.value.code is ErrorCodes.RATE_LIMITED
+
+
+async def test_a_mutating_call_without_an_idempotency_key_is_not_retried(
+    echo: Echo, settings: ClientSettings, clock: FakeClock
+) -> None:
+    config, flaky = echo
+    async with client_for(config, settings, clock) as client:
+        await client.get_tools()
+        flaky.sick = True
+        with pytest.raises(InfrastructureException) as raised:
+            await client.call_tool("fire", {"text": "once"})
+        assert raised.value.code is ErrorCodes.SERVER_UNAVAILABLE
+        assert flaky.refused == 1 and clock.slept == []
+
+
+async def test_a_mutating_call_gets_an_idempotency_key_and_keeps_it_across_retries(
+    echo: Echo, settings: ClientSettings, clock: FakeClock
+) -> None:
+    config, flaky = echo
+    settings = settings.with_changes(breaker=BreakerPolicy(failure_threshold=10))
+    async with client_for(config, settings, clock) as client:
+        await client.get_tools()
+        flaky.sick = True
+        with pytest.raises(InfrastructureException):
+            await client.call_tool("remember", {"text": "a"})
+        keys = {body["params"]["arguments"]["idempotency_key"] for body in flaky.refused_bodies}
+        assert flaky.refused == 3 and len(keys) == 1, "three attempts, one key"
+        flaky.sick = False
+        result = await client.call_tool("remember", {"text": "b"})
+        (call,) = json.loads(result.structured_content["result"])
+        assert call["text"] == "b" and len(call["idempotency_key"]) == 32
+        explicit = await client.call_tool("remember", {"text": "c", "idempotency_key": "mine"})
+        assert json.loads(explicit.structured_content["result"])[-1]["idempotency_key"] == "mine"
+
+
+async def test_the_breaker_opens_on_503_refuses_without_calling_and_closes_when_the_server_heals(
+    echo: Echo, settings: ClientSettings, clock: FakeClock
+) -> None:
+    config, flaky = echo
+    settings = settings.with_changes(retry=RetryPolicy(max_retries=0))
+    async with client_for(config, settings, clock) as client:
+        await client.get_tools()
+        flaky.sick = True
+        for _ in range(3):
+            with pytest.raises(InfrastructureException) as raised:
+                await client.call_tool("echo", {"text": "hi"})
+            assert raised.value.code is ErrorCodes.SERVER_UNAVAILABLE
+        assert state_of(client) is BreakerState.OPEN
+
+        with pytest.raises(InfrastructureException) as raised:
+            await client.call_tool("echo", {"text": "hi"})
+        assert raised.value.code is ErrorCodes.CIRCUIT_OPEN
+        assert flaky.refused == 3, "an open breaker sends nothing"
+
+        flaky.sick = False
+        clock.now += 30.0
+        assert state_of(client) is BreakerState.HALF_OPEN
+        await client.call_tool("echo", {"text": "probe"})
+        assert state_of(client) is BreakerState.HALF_OPEN  # success_threshold is 2
+        await client.call_tool("echo", {"text": "probe"})
+        assert state_of(client) is BreakerState.CLOSED
+
+
+async def test_a_failed_probe_reopens_the_breaker(
+    echo: Echo, settings: ClientSettings, clock: FakeClock
+) -> None:
+    config, flaky = echo
+    settings = settings.with_changes(retry=RetryPolicy(max_retries=0))
+    async with client_for(config, settings, clock) as client:
+        await client.get_tools()
+        flaky.sick = True
+        for _ in range(3):
+            with pytest.raises(InfrastructureException):
+                await client.call_tool("echo", {"text": "hi"})
+        clock.now += 30.0
+        with pytest.raises(InfrastructureException) as raised:
+            await client.call_tool("echo", {"text": "probe"})
+        assert raised.value.code is ErrorCodes.SERVER_UNAVAILABLE
+        assert state_of(client) is BreakerState.OPEN
+
+
+async def test_an_unreachable_server_is_a_connection_failure_after_retries(
+    settings: ClientSettings, clock: FakeClock
+) -> None:
+    config = ServerConfig(name="nowhere", url=f"http://127.0.0.1:{free_port()}/mcp")
+    client = client_for(config, settings, clock)
+    with pytest.raises(InfrastructureException) as raised:
+        await client.connect()
+    assert raised.value.code is ErrorCodes.AWS_MCP_CONNECTION_FAILED
+    assert raised.value.server == "nowhere" and "ConnectError" in raised.value.message
+    assert clock.slept == [0.5, 1.0]
+    assert not client.connected
+
+
+async def test_a_request_on_a_disconnected_client_reconnects(
+    echo: Echo, settings: ClientSettings, clock: FakeClock
+) -> None:
+    config, _ = echo
+    client = client_for(config, settings, clock)
+    try:
+        assert (await client.call_tool("echo", {"text": "lazy"})).is_error is False
+        assert client.connected
+    finally:
+        await client.disconnect()
+
+
+async def test_an_unknown_tool_is_not_supported(
+    echo: Echo, settings: ClientSettings, clock: FakeClock
+) -> None:
+    config, _ = echo
+    async with client_for(config, settings, clock) as client:
+        with pytest.raises(InfrastructureException) as raised:
+            await client.call_tool("no_such_tool", {})
+        assert raised.value.code is ErrorCodes.NOT_SUPPORTED
+
+
+async def test_a_request_without_a_method_is_refused(
+    echo: Echo, settings: ClientSettings, clock: FakeClock
+) -> None:
+    config, _ = echo
+    async with client_for(config, settings, clock) as client:
+        with pytest.raises(InfrastructureException) as raised:
+            await client.send_request({"params": {}})
+        assert raised.value.code is ErrorCodes.VALIDATION_FAILED
+
+
+async def test_an_unknown_method_is_a_protocol_error(
+    echo: Echo, settings: ClientSettings, clock: FakeClock
+) -> None:
+    config, _ = echo
+    async with client_for(config, settings, clock) as client:
+        with pytest.raises(InfrastructureException) as raised:
+            await client.send_request({"method": "no/such"})
+        assert raised.value.code is ErrorCodes.PROTOCOL_ERROR
+        assert raised.value.details["rpc_code"] == -32601

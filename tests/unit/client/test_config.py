@@ -1,0 +1,91 @@
+"""Settings come from the AWS_MCP_* variables once; a bad value is refused naming its variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from aws_mcp_client.config import (
+    DEFAULT_SERVER_URL,
+    BreakerPolicy,
+    ClientSettings,
+    RetryPolicy,
+    ServerConfig,
+    TransportKind,
+)
+from aws_mcp_client.errors import ErrorCodes, InfrastructureException
+
+
+def test_without_variables_the_defaults_apply() -> None:
+    settings = ClientSettings.from_env({})
+    assert settings == ClientSettings()
+    assert settings.server_url == DEFAULT_SERVER_URL
+    assert settings.retry == RetryPolicy(max_retries=3, base_delay=1.0, max_delay=30.0, jitter=True)
+
+
+def test_every_variable_is_read() -> None:
+    settings = ClientSettings.from_env(
+        {
+            "AWS_MCP_SERVER_URL": "https://example.com/dev/mcp",
+            "AWS_MCP_TIMEOUT": "12.5",
+            "AWS_MCP_POOL_SIZE": "4",
+            "AWS_MCP_MAX_RETRIES": "0",
+            "AWS_MCP_BASE_DELAY": "0.25",
+            "AWS_MCP_MAX_DELAY": "8",
+            "AWS_MCP_EXPONENTIAL_BASE": "3",
+            "AWS_MCP_ENABLE_JITTER": "false",
+            "AWS_MCP_CB_FAILURE_THRESHOLD": "7",
+            "AWS_MCP_CB_RECOVERY_TIMEOUT": "60",
+            "AWS_MCP_CB_SUCCESS_THRESHOLD": "1",
+            "AWS_MCP_DEBUG_LOGGING": "yes",
+            "AWS_MCP_LOG_REQUESTS": "1",
+            "AWS_MCP_LOG_RESPONSES": "on",
+        }
+    )
+    assert settings == ClientSettings(
+        server_url="https://example.com/dev/mcp",
+        timeout=12.5,
+        pool_size=4,
+        retry=RetryPolicy(max_retries=0, base_delay=0.25, max_delay=8.0, exponential_base=3.0, jitter=False),
+        breaker=BreakerPolicy(failure_threshold=7, recovery_timeout=60.0, success_threshold=1),
+        debug_logging=True,
+        log_requests=True,
+        log_responses=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("AWS_MCP_TIMEOUT", "soon"),
+        ("AWS_MCP_TIMEOUT", "-1"),
+        ("AWS_MCP_POOL_SIZE", "0"),
+        ("AWS_MCP_POOL_SIZE", "2.5"),
+        ("AWS_MCP_MAX_RETRIES", "-1"),
+        ("AWS_MCP_BASE_DELAY", "0"),
+        ("AWS_MCP_ENABLE_JITTER", "maybe"),
+        ("AWS_MCP_CB_FAILURE_THRESHOLD", "none"),
+        ("AWS_MCP_CB_RECOVERY_TIMEOUT", "0"),
+        ("AWS_MCP_LOG_REQUESTS", "2"),
+    ],
+)
+def test_a_bad_value_is_refused_naming_the_variable(name: str, value: str) -> None:
+    with pytest.raises(InfrastructureException) as raised:
+        ClientSettings.from_env({name: value})
+    assert raised.value.code is ErrorCodes.CONFIGURATION_INVALID
+    assert name in str(raised.value) and repr(value) in str(raised.value)
+
+
+def test_values_that_contradict_each_other_name_the_variables_that_set_them() -> None:
+    with pytest.raises(InfrastructureException) as raised:
+        ClientSettings.from_env({"AWS_MCP_BASE_DELAY": "10", "AWS_MCP_MAX_DELAY": "5"})
+    assert "max_delay" in str(raised.value)
+    assert "AWS_MCP_BASE_DELAY" in str(raised.value) and "AWS_MCP_MAX_DELAY" in str(raised.value)
+
+
+def test_a_stdio_server_needs_a_command_and_an_http_one_a_url() -> None:
+    with pytest.raises(InfrastructureException, match="server 'local', field 'command'"):
+        ServerConfig(name="local", transport=TransportKind.STDIO)
+    with pytest.raises(InfrastructureException, match="server 'remote', field 'url'"):
+        ServerConfig(name="remote", url="ftp://example.com")
+    with pytest.raises(InfrastructureException, match="server 'remote', field 'mode'"):
+        ServerConfig(name="remote", url="http://127.0.0.1/mcp", mode="sometimes")
