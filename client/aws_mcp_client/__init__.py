@@ -5,6 +5,7 @@ breaker, retries that are safe for mutations, timeouts, pooled HTTP, auth (beare
 a manager for many servers configured in ``mcp_servers.json``, and a friendly API for our server.
 """
 
+from aws_mcp_client.aws import AWSMCPClient, create_aws_mcp_client
 from aws_mcp_client.breaker import BreakerState, CircuitBreaker
 from aws_mcp_client.client import MCPClient
 from aws_mcp_client.config import (
@@ -18,8 +19,18 @@ from aws_mcp_client.config import (
 )
 from aws_mcp_client.errors import ErrorCodes, InfrastructureException
 from aws_mcp_client.factory import MCPClientFactory
+from aws_mcp_client.models import (
+    HealthStatus,
+    Resource,
+    ResourceConfig,
+    ResourceFilter,
+    ResourcePage,
+    ResourceStatus,
+    ServerInfo,
+)
 
 __all__ = [
+    "AWSMCPClient",
     "AuthConfig",
     "AuthKind",
     "BreakerPolicy",
@@ -27,10 +38,18 @@ __all__ = [
     "CircuitBreaker",
     "ClientSettings",
     "ErrorCodes",
+    "HealthStatus",
     "InfrastructureException",
     "MCPClient",
     "MCPClientFactory",
+    "Resource",
+    "ResourceConfig",
+    "ResourceFilter",
+    "ResourcePage",
+    "ResourceStatus",
     "RetryPolicy",
     "ServerConfig",
+    "ServerInfo",
     "TransportKind",
+    "create_aws_mcp_client",
 ]

@@ -19,6 +19,7 @@ from typing import Any
 
 import uvicorn
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 
 START_TIMEOUT_S = 10.0
@@ -122,8 +123,8 @@ def crud_server(store: Store | None = None) -> MCPServer:
         store.requests[token] = event
         return {"progress_event": event}
 
-    def missing(type_name: str, identifier: str) -> ValueError:
-        return ValueError(f"ResourceNotFoundException: {type_name} {identifier} not found")
+    def missing(type_name: str, identifier: str) -> ToolError:
+        return ToolError(f"ResourceNotFoundException: {type_name} {identifier} not found")
 
     @server.tool(annotations=write)
     def cloudcontrol_create_resource(
@@ -187,7 +188,7 @@ def crud_server(store: Store | None = None) -> MCPServer:
         request_token: str, region: str | None = None
     ) -> dict[str, Any]:
         if request_token not in store.requests:
-            raise ValueError(f"RequestTokenNotFoundException: {request_token} not found")
+            raise ToolError(f"RequestTokenNotFoundException: {request_token} not found")
         return {"progress_event": store.requests[request_token]}
 
     return server
