@@ -299,6 +299,8 @@ class MCPClient:
             except Exception as exc:
                 error = self._translate(exc, exchange)
                 self._count(error)
+                if error.code is ErrorCodes.AWS_MCP_CONNECTION_FAILED:
+                    await self._close()  # the connection is dead: the next request opens a new one
                 raise error from exc
             finally:
                 current_exchange.reset(token)
