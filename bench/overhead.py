@@ -1,22 +1,23 @@
-"""What the registry's safety nets cost per tool call: DynamoDB round trips and microseconds.
+"""What our call path costs per tool call, in process: DynamoDB round trips and microseconds.
 
 Wired as on Lambda (breaker, idempotency and audit tables; read-only audit records left to
 the log subscription; EMF metrics on), against in-process moto for the state tables. The
-overhead comparison gives the tool function and the registry the same canned AWS client,
-so AWS latency cancels out and what remains is ours.
-
-Run: ``make bench`` (or ``.venv/bin/python bench/registry_overhead.py``).
+microsecond comparison gives the tool function, the registry and the dispatcher the same
+canned AWS client, so AWS latency cancels out and what remains is ours: the floor here is
+the tool function alone, its result dumped to JSON-ready data.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
-import statistics
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import redirect_stdout
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,13 +32,20 @@ from moto import mock_aws
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import AccessMode, Settings
 from aws_mcp.context import CallContext
+from aws_mcp.protocol import Dispatcher
 from aws_mcp.telemetry import Telemetry
 from aws_mcp.tools import build_registry, ec2
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import seed, table_names
+from bench.emulated import event_payload
+from bench.report import Summary, Table, ratio, summarize
 
 CALLS = 2000
+WARM_UP = 200
 ROUND_TRIP_CALLS = 50
+# The resilience issue's targets.
+READ_ROUND_TRIPS_TARGET = 0
+WRITE_ROUND_TRIPS_TARGET = 4
 
 
 class CannedEc2:
@@ -130,46 +138,92 @@ def round_trips() -> tuple[float, float, list[str]]:
     return reads, writes, kinds
 
 
-def p50_us(run: Any) -> tuple[float, float]:
+@dataclass(frozen=True)
+class Overhead:
+    read_round_trips: float
+    write_round_trips: float
+    operations: list[str]
+    # Path name -> microseconds per call, the tool function alone first.
+    paths_us: dict[str, Summary]
+
+
+def _timed_us(run: Callable[[], object]) -> Summary:
     samples = []
     for _ in range(CALLS):
         start = time.perf_counter_ns()
         run()
         samples.append((time.perf_counter_ns() - start) / 1000)
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.99)]
+    return summarize(samples)
 
 
-def overhead() -> tuple[tuple[float, float], tuple[float, float]]:
+def call_paths() -> dict[str, Summary]:
+    """ec2_list_instances three ways, all on the same canned client."""
     settings = lambda_like_settings()
     canned = CannedEc2()
     registry = registry_for(settings, CannedFactory(settings, canned))
+    dispatcher = Dispatcher(settings, registry)
     context = CallContext(caller="bench")
-    args = ec2.ListInstancesInput()
-    for _ in range(200):  # warm both paths
-        ec2.list_instances.func(canned, args)
-        registry.call("ec2_list_instances", {}, context)
-    direct = p50_us(lambda: ec2.list_instances.func(canned, args).model_dump(mode="json"))
-    through = p50_us(lambda: registry.call("ec2_list_instances", {}, context))
-    return direct, through
+    # The request the emulator benchmarks send, as API Gateway hands it over.
+    event = json.loads(event_payload("tools/call ec2_list_instances"))
+    raw, headers = event["body"], {k.lower(): [v] for k, v in event["headers"].items()}
+    arguments = json.loads(raw)["params"]["arguments"]
+    args = ec2.ListInstancesInput(**arguments)
+
+    paths: dict[str, Callable[[], object]] = {
+        "tool function alone (floor)": lambda: ec2.list_instances.func(canned, args).model_dump(mode="json"),
+        "registry.call": lambda: registry.call("ec2_list_instances", arguments, context),
+        "dispatcher, JSON bytes in and out": lambda: json.dumps(
+            dispatcher.handle_bytes(raw, headers, context).body
+        ),
+    }
+    for _ in range(WARM_UP):
+        for run in paths.values():
+            run()
+    reply = dispatcher.handle_bytes(raw, headers, context).body or {}
+    if "result" not in reply or reply["result"].get("isError"):
+        raise RuntimeError(f"the dispatcher did not answer the call: {str(reply)[:500]}")
+    return {name: _timed_us(run) for name, run in paths.items()}
 
 
-def main() -> None:
+def measure() -> Overhead:
     with mock_aws(), redirect_stdout(io.StringIO()):  # EMF lines and moto chatter
         reads, writes, kinds = round_trips()
-        direct, through = overhead()
-    print("registry safety nets, per tool call (in-process, state tables on moto)")
-    print(f"  DynamoDB round trips, read-only call, warm, breaker closed: {reads:.2f}   (target 0)")
-    print(f"  DynamoDB round trips, mutating call:                        {writes:.2f}   (target <= 4)")
-    print(f"    operations seen: {', '.join(kinds)}")
-    print(f"  ec2_list_instances p50 / p99, tool function alone: {direct[0]:8.1f} / {direct[1]:8.1f} us")
-    print(f"  ec2_list_instances p50 / p99, through registry:    {through[0]:8.1f} / {through[1]:8.1f} us")
-    added = through[0] - direct[0]
-    print(
-        f"  added by the registry (p50): {added:.1f} us = {through[0] / direct[0]:.2f}x the tool alone"
-        f"   (target < 1000 us)"
+        paths = call_paths()
+    return Overhead(reads, writes, kinds, paths)
+
+
+def tables(result: Overhead) -> list[Table]:
+    trips = Table(
+        "DynamoDB round trips per tool call (in process, state tables on moto, wired as on Lambda)",
+        ["call", "round trips", "target"],
     )
+    trips.add(
+        "read-only (ec2_list_instances), warm, breaker closed",
+        f"{result.read_round_trips:.2f}",
+        f"{READ_ROUND_TRIPS_TARGET}",
+    )
+    trips.add(
+        "mutating (ec2_start_instances, dry run, fresh idempotency key)",
+        f"{result.write_round_trips:.2f}",
+        f"<= {WRITE_ROUND_TRIPS_TARGET}",
+    )
+    trips.notes.append(f"operations seen: {', '.join(result.operations)}")
+
+    paths = Table(
+        f"Per-call overhead in process: ec2_list_instances on a canned EC2 client, {CALLS} calls each (us)",
+        ["path", "p50", "p99", "p50 - floor", "p50 x floor"],
+    )
+    floor = next(iter(result.paths_us.values()))
+    for name, s in result.paths_us.items():
+        paths.add(name, f"{s.p50:.1f}", f"{s.p99:.1f}", f"{s.p50 - floor.p50:+.1f}", ratio(s.p50, floor.p50))
+    paths.notes.append(
+        "The dispatcher path is what a request costs us between API Gateway's body and the "
+        "reply's JSON: envelope and header checks, the registry (authorize, validate, "
+        "breaker, audit, metrics), the result shaping and serialization."
+    )
+    return [trips, paths]
 
 
 if __name__ == "__main__":
-    main()
+    for table in tables(measure()):
+        print(table.text(), end="\n\n")

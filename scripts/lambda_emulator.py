@@ -61,6 +61,9 @@ SAM_BUILD_TIMEOUT: Final = 900.0
 START_TIMEOUT: Final = 30.0
 INVOKE_TIMEOUT: Final = 60.0
 _INIT_REPORT: Final = re.compile(r"INIT REPORT\(.*?durationMs: (?P<ms>[0-9.]+)")
+# The RIE's own measure of each invocation, from the runtime's /next to its response.
+_INVOKE_DONE: Final = re.compile(r"INVOKE RTDONE\(.*?duration: (?P<ms>[0-9.]+)ms")
+_PR_SET_PDEATHSIG: Final = 1
 
 
 class EmulatorError(RuntimeError):
@@ -277,6 +280,17 @@ def runtime_site(destination: Path) -> Path:
 # -- the emulator -----------------------------------------------------------------------------
 
 
+def die_with_parent() -> None:
+    """A Popen preexec_fn: the child gets SIGTERM when the process that started it dies (Linux).
+
+    So an emulator or server started by a killed test or benchmark run stops by itself.
+    """
+    import ctypes
+
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -325,6 +339,8 @@ def function_environment(
         ENV.BREAKER_TABLE: tables["breaker"],
         ENV.IDEMPOTENCY_TABLE: tables["idempotency"],
         ENV.AUDIT_TABLE: tables["audit"],
+        # template.yaml: read-only records reach the table through the log subscription, not a write.
+        ENV.AUDIT_TABLE_WRITES: "mutations",
         ENV.STAGE: "emulator",
         **(overrides or {}),
     }
@@ -381,6 +397,7 @@ class Emulator:
             stderr=subprocess.STDOUT,
             # Its own process group, so stop() ends the emulator and the runtime it started.
             start_new_session=True,
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - prctl only, no locks taken
         )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -428,6 +445,32 @@ class Emulator:
         """The runtime's init (cold start) time from the emulator's INIT REPORT line, once it has run."""
         found = _INIT_REPORT.search(self.log_text())
         return float(found["ms"]) if found else None
+
+    def invoke_durations_ms(self) -> list[float]:
+        """The RIE's duration of each invocation so far (server side, without the init), in order."""
+        return [float(m["ms"]) for m in _INVOKE_DONE.finditer(self.log_text())]
+
+    def runtime_pid(self) -> int | None:
+        """The pid of the function's runtime (python -m awslambdaric) under the RIE, once init started."""
+        if self._process is None:
+            return None
+        # The RIE is a Go program: any of its threads may have started the runtime.
+        children: list[str] = []
+        for task in Path(f"/proc/{self._process.pid}/task").glob("*"):
+            with suppress(OSError):
+                children += (task / "children").read_text(encoding="ascii").split()
+        return int(children[0]) if children else None
+
+    def peak_rss_kib(self) -> int | None:
+        """Peak resident memory of the runtime process so far (VmHWM), in KiB; None off Linux."""
+        pid = self.runtime_pid()
+        if pid is None:
+            return None
+        with suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        return None
 
     def stop(self) -> None:
         process, self._process = self._process, None
