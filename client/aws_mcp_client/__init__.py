@@ -19,6 +19,14 @@ from aws_mcp_client.config import (
 )
 from aws_mcp_client.errors import ErrorCodes, InfrastructureException
 from aws_mcp_client.factory import MCPClientFactory
+from aws_mcp_client.manager import (
+    ConnectResult,
+    DiscoveredTool,
+    MCPConnectionManager,
+    ServerState,
+    ServerStatus,
+)
+from aws_mcp_client.mcp_servers import load_mcp_config
 from aws_mcp_client.models import (
     HealthStatus,
     Resource,
@@ -37,11 +45,14 @@ __all__ = [
     "BreakerState",
     "CircuitBreaker",
     "ClientSettings",
+    "ConnectResult",
+    "DiscoveredTool",
     "ErrorCodes",
     "HealthStatus",
     "InfrastructureException",
     "MCPClient",
     "MCPClientFactory",
+    "MCPConnectionManager",
     "Resource",
     "ResourceConfig",
     "ResourceFilter",
@@ -50,6 +61,9 @@ __all__ = [
     "RetryPolicy",
     "ServerConfig",
     "ServerInfo",
+    "ServerState",
+    "ServerStatus",
     "TransportKind",
     "create_aws_mcp_client",
+    "load_mcp_config",
 ]

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import logging
 
+import anyio
+
 from aws_mcp_client.client import MCPClient
 from aws_mcp_client.config import ClientSettings, ServerConfig
+from aws_mcp_client.retry import Sleep
 from aws_mcp_client.transports import transport_for
 
 __all__ = ["MCPClientFactory", "configure_logging"]
 
 
 class MCPClientFactory:
-    def __init__(self, settings: ClientSettings | None = None) -> None:
+    def __init__(self, settings: ClientSettings | None = None, *, sleep: Sleep = anyio.sleep) -> None:
         self.settings = settings or ClientSettings()
+        self._sleep = sleep  # how retries wait: injectable, so tests check backoff on a fake clock
         configure_logging(self.settings)
 
     def create_client(self, config: ServerConfig) -> MCPClient:
-        return MCPClient(config, self.settings, transport=transport_for(config, self.settings))
+        return MCPClient(
+            config, self.settings, transport=transport_for(config, self.settings), sleep=self._sleep
+        )
 
 
 def configure_logging(settings: ClientSettings) -> None:
