@@ -6,6 +6,7 @@ Bad input always gets a 4xx with a JSON-RPC error body, never a 5xx.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from threading import get_ident
 from typing import Any
 
 import httpx
@@ -228,3 +229,32 @@ class TestBadMessages:
 def test_no_openapi_or_docs_are_served(settings: Settings, clients: ClientFactory) -> None:
     app = create_app(settings, clients=clients)
     assert app.openapi_url is None and app.docs_url is None and app.redoc_url is None
+
+
+@pytest.mark.parametrize(("one_request_at_a_time", "on_the_loop_thread"), [(False, False), (True, True)])
+async def test_tool_calls_leave_the_event_loop_unless_the_host_serves_one_request_at_a_time(
+    settings: Settings,
+    clients: ClientFactory,
+    fleet: dict[str, list[str]],
+    one_request_at_a_time: bool,
+    on_the_loop_thread: bool,
+) -> None:
+    threads: list[int] = []
+
+    def record(**_: Any) -> None:
+        threads.append(get_ident())
+
+    sts = clients.client("sts", settings.default_region)
+    sts.meta.events.register("before-call.sts.GetCallerIdentity", record)
+    app = create_app(settings, clients=clients, one_request_at_a_time=one_request_at_a_time)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            params = {"name": "aws_whoami", "arguments": {}, "_meta": META}
+            response = await post(
+                client, rpc("tools/call", params), modern_headers("tools/call", "aws_whoami")
+            )
+    finally:
+        sts.meta.events.unregister("before-call.sts.GetCallerIdentity", record)
+    assert response.status_code == 200
+    assert response.json()["result"]["isError"] is False
+    assert (threads == [get_ident()]) is on_the_loop_thread

@@ -26,6 +26,8 @@ pytestmark = pytest.mark.slow
 
 LAYER_SOURCE = REPO / "layers" / "shared"
 REQUIREMENTS = LAYER_SOURCE / "requirements.txt"
+# Installed without their dependencies (they declare botocore, which the runtime provides).
+REQUIREMENTS_NO_DEPS = LAYER_SOURCE / "requirements-no-deps.txt"
 # ELF e_machine values.
 EM_X86_64 = 62
 EM_AARCH64 = 183
@@ -45,11 +47,18 @@ def normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def pins(path: Path = REQUIREMENTS) -> dict[str, str]:
+def requirement_lines(path: Path) -> list[str]:
+    return [
+        line.split("#", 1)[0].strip()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.split("#", 1)[0].strip()
+    ]
+
+
+def pins() -> dict[str, str]:
     found = {}
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if line:
+    for path in (REQUIREMENTS, REQUIREMENTS_NO_DEPS):
+        for line in requirement_lines(path):
             name, _, version = line.partition("==")
             found[normalized(name)] = version
     return found
@@ -70,11 +79,7 @@ def elf_machine(path: Path) -> int:
 
 
 def test_requirements_are_exact_pins_without_runtime_packages() -> None:
-    lines = [
-        line.split("#", 1)[0].strip()
-        for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines()
-        if line.split("#", 1)[0].strip()
-    ]
+    lines = requirement_lines(REQUIREMENTS) + requirement_lines(REQUIREMENTS_NO_DEPS)
     assert all(re.fullmatch(r"[A-Za-z0-9._-]+==[A-Za-z0-9.+!-]+", line) for line in lines), lines
     assert not set(pins()) & {normalized(n) for n in NEVER_IN_LAYER}
 

@@ -614,8 +614,8 @@ def test_filter_pattern_passes_exactly_the_completed_read_only_audit_lines(templ
 SERVER_METRICS: dict[str, set[tuple[str, ...]]] = {
     "ToolCalls": {("service",), ("service", "tool")},
     "ToolErrors": {("service",), ("service", "tool")},
-    "ToolLatency": {("service", "tool")},
-    "Throttles": {("service",)},
+    "ToolLatency": {("service",), ("service", "tool")},
+    "Throttles": {("service",), ("service", "tool")},
     "BreakerOpened": {("service",)},
     "BreakerStoreErrors": {("service",)},
     "AuditWriteErrors": {("service",)},

@@ -88,6 +88,9 @@ class Settings:
     metrics_namespace: str = "AwsMcp"
     # EMF metrics only where CloudWatch collects them from stdout: on Lambda.
     metrics_enabled: bool = False
+    # X-Ray subsegments per tool call only where a daemon receives them: on Lambda
+    # (POWERTOOLS_TRACE_DISABLED=true turns them off there).
+    tracing_enabled: bool = False
     server_name: str = "aws-mcp"
     server_version: str = field(default="0.1.0")
 
@@ -145,6 +148,7 @@ class Settings:
             deadline_margin_ms=_int(env, ENV.DEADLINE_MARGIN_MS, defaults.deadline_margin_ms, minimum=0),
             metrics_namespace=env.get(ENV.METRICS_NAMESPACE) or defaults.metrics_namespace,
             metrics_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
+            tracing_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
         )
 
 

@@ -33,11 +33,10 @@ class Telemetry:
         self._stream = stream
 
     def tool_call(self, tool: str, *, error: bool, latency_ms: float, throttled: bool) -> None:
-        self._emit({"tool": tool}, {"ToolCalls": 1, "ToolErrors": int(error)}, latency_ms=latency_ms)
-        aggregate = {"ToolCalls": 1, "ToolErrors": int(error)}
+        counts = {"ToolCalls": 1, "ToolErrors": int(error)}
         if throttled:
-            aggregate["Throttles"] = 1
-        self._emit({}, aggregate)
+            counts["Throttles"] = 1
+        self._emit({"tool": tool}, counts, latency_ms=latency_ms, per_service_too=True)
 
     def breaker_transition(self, aws_service: str, to_state: str) -> None:
         self._emit({"aws_service": aws_service, "to_state": to_state}, {"BreakerTransitions": 1})
@@ -49,7 +48,12 @@ class Telemetry:
         self._emit({}, {name: 1})
 
     def _emit(
-        self, dimensions: dict[str, str], counts: dict[str, int], latency_ms: float | None = None
+        self,
+        dimensions: dict[str, str],
+        counts: dict[str, int],
+        latency_ms: float | None = None,
+        *,
+        per_service_too: bool = False,
     ) -> None:
         if not self.enabled:
             return
@@ -62,6 +66,8 @@ class Telemetry:
             if latency_ms is not None:
                 provider.add_metric(name="ToolLatency", unit="Milliseconds", value=latency_ms)
             blob: Any = provider.serialize_metric_set()
+            if per_service_too:
+                blob["_aws"]["CloudWatchMetrics"][0]["Dimensions"].append(["service"])
             print(json.dumps(blob, separators=(",", ":")), file=self._stream or sys.stdout, flush=True)
         except Exception:
             # Metrics must never break a tool call.

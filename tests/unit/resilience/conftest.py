@@ -27,7 +27,12 @@ class RecordingTelemetry(Telemetry):
         self.emitted: list[tuple[dict[str, str], dict[str, int]]] = []
 
     def _emit(
-        self, dimensions: dict[str, str], counts: dict[str, int], latency_ms: float | None = None
+        self,
+        dimensions: dict[str, str],
+        counts: dict[str, int],
+        latency_ms: float | None = None,
+        *,
+        per_service_too: bool = False,
     ) -> None:
         self.emitted.append((dimensions, counts))
 

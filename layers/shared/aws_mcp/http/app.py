@@ -29,7 +29,11 @@ MCP_PATH: Final = "/mcp"
 _JSON: Final = "application/json"
 
 
-def create_app(settings: Settings, *, clients: ClientFactory | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, clients: ClientFactory | None = None, one_request_at_a_time: bool = False
+) -> FastAPI:
+    """The ASGI app. ``one_request_at_a_time``: the host never overlaps requests (Lambda), so a
+    tool call may block the event loop instead of paying a worker-thread hop per call."""
     registry = build_registry(settings, clients or ClientFactory(settings))
     dispatcher = Dispatcher(settings, registry)
     origin_allowed = _origin_matcher(settings.allowed_origins)
@@ -56,7 +60,7 @@ def create_app(settings: Settings, *, clients: ClientFactory | None = None) -> F
             return _reply(Reply(400, _error_body(PARSE_ERROR, "Parse error: the body is not valid JSON")))
         headers = _headers(request)
         context = _context(request.scope)
-        if isinstance(message, dict) and message.get("method") == "tools/call":
+        if not one_request_at_a_time and isinstance(message, dict) and message.get("method") == "tools/call":
             # Tools block on AWS; keep the event loop free for other requests (uvicorn).
             reply = await run_in_threadpool(dispatcher.handle, message, headers, context)
         else:
@@ -68,7 +72,8 @@ def create_app(settings: Settings, *, clients: ClientFactory | None = None) -> F
         # Stateless: no server-initiated stream (GET) and no session to end (DELETE).
         return _refuse(405, "Only POST is supported on the MCP endpoint", headers={"Allow": "POST"})
 
-    @app.get("/health")
+    # response_model=None: a response model would make FastAPI build a pydantic field at init.
+    @app.get("/health", response_model=None)
     async def health() -> dict[str, Any]:
         return {
             "status": "ok",

@@ -11,6 +11,7 @@ from aws_mcp.resilience import Breakers, Deadlines, Idempotency, Resilience
 from aws_mcp.telemetry import Telemetry
 from aws_mcp.tools import audit, ec2, identity
 from aws_mcp.tools.registry import ToolOutcome, ToolRegistry, ToolSpec
+from aws_mcp.tracing import Tracing
 
 if TYPE_CHECKING:
     from aws_mcp.aws.clients import ClientFactory
@@ -21,7 +22,12 @@ CATALOG: tuple[ToolSpec, ...] = identity.TOOLS + ec2.TOOLS + audit.TOOLS
 
 
 def build_registry(
-    settings: Settings, clients: ClientFactory, *, logger: Any = None, telemetry: Telemetry | None = None
+    settings: Settings,
+    clients: ClientFactory,
+    *,
+    logger: Any = None,
+    telemetry: Telemetry | None = None,
+    tracing: Tracing | None = None,
 ) -> ToolRegistry:
     """The tools this deployment exposes (mutating ones only when writes are allowed), audited.
 
@@ -36,6 +42,8 @@ def build_registry(
         telemetry = Telemetry(
             settings.metrics_namespace, settings.server_name, enabled=settings.metrics_enabled
         )
+    if tracing is None:
+        tracing = Tracing.for_lambda(settings.server_name) if settings.tracing_enabled else Tracing()
     table = settings.audit_table
 
     def state_tables() -> Any:
@@ -65,5 +73,6 @@ def build_registry(
         audit=trail,
         resilience=resilience,
         telemetry=telemetry,
+        tracing=tracing,
         services={audit.AUDIT_STORE: store},
     )

@@ -52,6 +52,7 @@ from aws_mcp.errors import (
     ToolInputError,
 )
 from aws_mcp.tools.schema import model_schema
+from aws_mcp.tracing import Tracing
 
 if TYPE_CHECKING:
     from aws_mcp.audit.trail import AuditTrail
@@ -198,6 +199,7 @@ class ToolRegistry:
         audit: AuditTrail | None = None,
         resilience: Resilience | None = None,
         telemetry: Telemetry | None = None,
+        tracing: Tracing | None = None,
         services: Mapping[str, Any] | None = None,
     ) -> None:
         self._settings = settings
@@ -205,6 +207,7 @@ class ToolRegistry:
         self._audit = audit
         self._resilience = resilience
         self._telemetry = telemetry
+        self._tracing = tracing or Tracing()
         # Non-boto3 dependencies a tool may name in ``clients`` (the audit store, ...).
         self._services = dict(services or {})
         enabled: dict[str, ToolSpec] = {}
@@ -248,13 +251,18 @@ class ToolRegistry:
             mutating=bool(spec and spec.mutating),
         )
         refusal: ProtocolError | None = None
-        with collect_request_ids() as request_ids:
+        with self._tracing.tool_call(record.tool) as annotate, collect_request_ids() as request_ids:
             try:
                 ran = self._run(spec, name, arguments, context, record)
             except ProtocolError as err:
                 refusal = err
                 outcome = Outcome.DENIED if name in self._disabled else Outcome.PROTOCOL_ERROR
                 ran = _Ran(outcome, ToolOutcome(text=err.message, is_error=True), record)
+            annotate(
+                service=self._aws_service(spec) if spec else None,
+                region=ran.record.region,
+                outcome=ran.outcome.value,
+            )
         elapsed_ms = (time.perf_counter() - started) * 1000
         if self._audit is not None:
             error = ran.result.text if ran.result.is_error else None
@@ -307,8 +315,7 @@ class ToolRegistry:
     ) -> tuple[dict[str, Any], bool]:
         """deadline( idempotency( breaker( the AWS call ) ) ); returns the result and whether replayed."""
         clients = [self._dependency(service, region) for service in spec.clients]
-        # The breaker guards the first AWS service a tool calls (injected services need none).
-        service = next((s for s in spec.clients if s not in self._services), None)
+        service = self._aws_service(spec)
         resilience = self._resilience
 
         def call() -> BaseModel:
@@ -349,6 +356,10 @@ class ToolRegistry:
                 "Deploy with AccessMode=ReadWrite to allow changes.",
             )
         return ProtocolError(INVALID_PARAMS, f"Unknown tool: {name!r}. Call tools/list to see the tools.")
+
+    def _aws_service(self, spec: ToolSpec) -> str | None:
+        """The first AWS service a tool calls: its breaker's (injected services need none)."""
+        return next((s for s in spec.clients if s not in self._services), None)
 
     def _dependency(self, name: str, region: str) -> Any:
         if name in self._services:
