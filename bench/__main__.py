@@ -224,16 +224,16 @@ def main(argv: list[str] | None = None) -> int:
         for table in new:
             print(table.text(), end="\n\n", flush=True)
 
+    function_python = subprocess.run(
+        [lambda_emulator.find_python313(), "-c", "import platform; print(platform.python_version())"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
     with ExitStack() as stack:
-        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="aws-mcp-bench-")))
-        endpoint = stack.enter_context(demo_aws_process())
-        runtime = Runtime(work, endpoint)
-        function_python = subprocess.run(
-            [runtime.python, "-c", "import platform; print(platform.python_version())"],
-            capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
-        ours, floor = our_function(), floor_function(runtime.python)
-        targets = [ours, floor]
+        if {"size", "cold", "warm"} & set(chosen):
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="aws-mcp-bench-")))
+            runtime = Runtime(work, stack.enter_context(demo_aws_process()))
+            ours, floor = our_function(), floor_function(runtime.python)
+            targets = [ours, floor]
         if "size" in chosen:
             results["size"] = found = package_size.measure(ours, floor)
             show(package_size.tables(found, OURS))
