@@ -45,10 +45,6 @@ def ratio(ours: float, floor: float) -> str:
     return f"{ours / floor:.2f}x" if floor > 0 else "-"
 
 
-def signed(value: float, digits: int = 2) -> str:
-    return f"{value:+.{digits}f}"
-
-
 def megabytes(n_bytes: float) -> str:
     return f"{n_bytes / 1e6:.1f} MB"
 

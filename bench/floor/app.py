@@ -2,7 +2,7 @@
 
 It does what ``aws_whoami`` and ``ec2_list_instances`` do at the AWS level (the same
 request) and nothing else: no validation, no safety nets, no audit. Clients are created
-on first use and kept, as ours are. Copied alone into its own build (bench/emulated.py);
+on first use and kept. Copied alone into its own build (bench/emulated.py);
 it must import nothing but the standard library and what the Lambda runtime provides.
 """
 
