@@ -3,39 +3,48 @@
 Built on the official ``mcp`` SDK's transports and session; what this package adds is a circuit
 breaker, retries that are safe for mutations, timeouts, pooled HTTP, auth (bearer, API key, SigV4),
 a manager for many servers configured in ``mcp_servers.json``, and a friendly API for our server.
+
+The package imports lazily (PEP 562): ``aws-mcp serve`` loads the CLI through this package and
+must not pay for the SDK, httpx2 and tenacity it never uses.
 """
 
-from aws_mcp_client.aws import AWSMCPClient, create_aws_mcp_client
-from aws_mcp_client.breaker import BreakerState, CircuitBreaker
-from aws_mcp_client.client import MCPClient
-from aws_mcp_client.config import (
-    AuthConfig,
-    AuthKind,
-    BreakerPolicy,
-    ClientSettings,
-    RetryPolicy,
-    ServerConfig,
-    TransportKind,
-)
-from aws_mcp_client.errors import ErrorCodes, InfrastructureException
-from aws_mcp_client.factory import MCPClientFactory
-from aws_mcp_client.manager import (
-    ConnectResult,
-    DiscoveredTool,
-    MCPConnectionManager,
-    ServerState,
-    ServerStatus,
-)
-from aws_mcp_client.mcp_servers import load_mcp_config
-from aws_mcp_client.models import (
-    HealthStatus,
-    Resource,
-    ResourceConfig,
-    ResourceFilter,
-    ResourcePage,
-    ResourceStatus,
-    ServerInfo,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aws_mcp_client.aws import AWSMCPClient, create_aws_mcp_client
+    from aws_mcp_client.breaker import BreakerState, CircuitBreaker
+    from aws_mcp_client.client import MCPClient
+    from aws_mcp_client.config import (
+        AuthConfig,
+        AuthKind,
+        BreakerPolicy,
+        ClientSettings,
+        RetryPolicy,
+        ServerConfig,
+        TransportKind,
+    )
+    from aws_mcp_client.errors import ErrorCodes, InfrastructureException
+    from aws_mcp_client.factory import MCPClientFactory
+    from aws_mcp_client.manager import (
+        ConnectResult,
+        DiscoveredTool,
+        MCPConnectionManager,
+        ServerState,
+        ServerStatus,
+    )
+    from aws_mcp_client.mcp_servers import load_mcp_config
+    from aws_mcp_client.models import (
+        HealthStatus,
+        Resource,
+        ResourceConfig,
+        ResourceFilter,
+        ResourcePage,
+        ResourceStatus,
+        ServerInfo,
+    )
 
 __all__ = [
     "AWSMCPClient",
@@ -67,3 +76,40 @@ __all__ = [
     "create_aws_mcp_client",
     "load_mcp_config",
 ]
+
+_WHERE = {
+    "AWSMCPClient": "aws_mcp_client.aws",
+    "AuthConfig": "aws_mcp_client.config",
+    "AuthKind": "aws_mcp_client.config",
+    "BreakerPolicy": "aws_mcp_client.config",
+    "BreakerState": "aws_mcp_client.breaker",
+    "CircuitBreaker": "aws_mcp_client.breaker",
+    "ClientSettings": "aws_mcp_client.config",
+    "ConnectResult": "aws_mcp_client.manager",
+    "DiscoveredTool": "aws_mcp_client.manager",
+    "ErrorCodes": "aws_mcp_client.errors",
+    "HealthStatus": "aws_mcp_client.models",
+    "InfrastructureException": "aws_mcp_client.errors",
+    "MCPClient": "aws_mcp_client.client",
+    "MCPClientFactory": "aws_mcp_client.factory",
+    "MCPConnectionManager": "aws_mcp_client.manager",
+    "Resource": "aws_mcp_client.models",
+    "ResourceConfig": "aws_mcp_client.models",
+    "ResourceFilter": "aws_mcp_client.models",
+    "ResourcePage": "aws_mcp_client.models",
+    "ResourceStatus": "aws_mcp_client.models",
+    "RetryPolicy": "aws_mcp_client.config",
+    "ServerConfig": "aws_mcp_client.config",
+    "ServerInfo": "aws_mcp_client.models",
+    "ServerState": "aws_mcp_client.manager",
+    "ServerStatus": "aws_mcp_client.manager",
+    "TransportKind": "aws_mcp_client.config",
+    "create_aws_mcp_client": "aws_mcp_client.aws",
+    "load_mcp_config": "aws_mcp_client.mcp_servers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'aws_mcp_client' has no attribute {name!r}")
+    return getattr(importlib.import_module(_WHERE[name]), name)

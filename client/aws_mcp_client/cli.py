@@ -1,10 +1,27 @@
-"""The ``aws-mcp`` command: serve the MCP endpoint locally (HTTP or stdio), with or without the demo AWS."""
+"""The ``aws-mcp`` command: serve the MCP endpoint locally (HTTP or stdio), and talk to MCP servers.
+
+Client commands take ``--server`` (a URL, or a name from ``mcp_servers.json``) and ``--output``.
+Exit codes: 0 ok, 1 the tool or server refused (tool error, not found, not supported),
+2 usage (bad options or configuration), 3 connection (unreachable, timeout, 5xx, breaker open).
+Heavy imports (the SDK, the client library) happen inside the commands, so start-up stays lean.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from aws_mcp_client.aws import AWSMCPClient
+    from aws_mcp_client.errors import InfrastructureException
+    from aws_mcp_client.output import OutputFormat
 
 app = typer.Typer(
     name="aws-mcp",
@@ -39,6 +56,281 @@ def stdio(demo: DemoOption = False) -> None:
     from aws_mcp_local.serve import serve_stdio
 
     serve_stdio(demo)
+
+
+# -- client commands -------------------------------------------------------------------------------
+
+EXIT_OK, EXIT_TOOL_ERROR, EXIT_USAGE, EXIT_CONNECTION = 0, 1, 2, 3
+T = TypeVar("T")
+
+ServerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--server",
+        "-s",
+        help="Server URL, or a server name from mcp_servers.json. Default: $AWS_MCP_SERVER_URL, "
+        "else http://127.0.0.1:8000/mcp.",
+    ),
+]
+ConfigOption = Annotated[
+    Path, typer.Option("--config", "-c", help="The mcp_servers.json that --server names refer to.")
+]
+OutputOption = Annotated[
+    str, typer.Option("--output", "-o", help="table, json or yaml.", case_sensitive=False)
+]
+DEFAULT_CONFIG = Path("mcp_servers.json")
+
+
+@app.command("test-connection")
+def check_connection(
+    server: ServerOption = None, config: ConfigOption = DEFAULT_CONFIG, output: OutputOption = "table"
+) -> None:
+    """Connect, and show the server's name, version, protocol revision and tool count."""
+
+    async def run(client: AWSMCPClient) -> dict[str, Any]:
+        info = await client.get_server_info()
+        return {**info.model_dump(exclude={"tools"}), "tools": len(info.tools), "connected": True}
+
+    data = _session(server, config, run)
+    _render(output, data)
+
+
+@app.command("health-check")
+def health_check(
+    server: ServerOption = None, config: ConfigOption = DEFAULT_CONFIG, output: OutputOption = "table"
+) -> None:
+    """Ask the server whether it answers now, and how fast; exit 3 when it does not."""
+    from aws_mcp_client.aws import AWSMCPClient
+
+    settings, server_config = _target(server, config)
+    health = _run(lambda: _health(AWSMCPClient(server_config, settings)))
+    _render(output, health.model_dump())
+    if not health.healthy:
+        raise typer.Exit(EXIT_CONNECTION)
+
+
+async def _health(client: AWSMCPClient) -> Any:
+    try:
+        return await client.health_check()
+    finally:
+        await client.disconnect()
+
+
+@app.command()
+def tools(
+    server: ServerOption = None, config: ConfigOption = DEFAULT_CONFIG, output: OutputOption = "table"
+) -> None:
+    """List the server's tools: name, whether it changes anything, and what it does."""
+
+    async def run(client: AWSMCPClient) -> list[dict[str, Any]]:
+        listed = []
+        for tool in await client.get_tools():
+            hints = tool.annotations
+            kind = "read" if hints and hints.read_only_hint else "write"
+            summary = (tool.description or "").strip().splitlines()[0] if tool.description else ""
+            listed.append({"name": tool.name, "kind": kind, "description": summary})
+        return listed
+
+    listed = _session(server, config, run)
+    _render(
+        output,
+        listed,
+        columns=("tool", "kind", "description"),
+        rows=[(t["name"], t["kind"], t["description"]) for t in listed],
+    )
+
+
+@app.command()
+def call(
+    tool: Annotated[str, typer.Argument(help="The tool's name.")],
+    *,
+    arg: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--arg", "-a", help="An argument, name=value; the value is JSON if it parses, else text."
+        ),
+    ] = None,
+    json_args: Annotated[str | None, typer.Option("--json", help="All arguments as one JSON object.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Ask a mutating tool what it would do.")] = False,
+    server: ServerOption = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+    output: OutputOption = "table",
+) -> None:
+    """Call a tool and print its result; exit 1 if the tool reports an error."""
+    arguments = _arguments(arg or [], json_args)
+
+    import mcp_types as types
+
+    async def run(client: AWSMCPClient) -> tuple[bool, Any]:
+        if dry_run:
+            found = {t.name: t for t in await client.get_tools()}
+            if tool in found and "dry_run" not in (found[tool].input_schema.get("properties") or {}):
+                _usage(f"{tool} has no dry run")
+            arguments["dry_run"] = True
+        result = await client.call_tool(tool, arguments)
+        texts = [block.text for block in result.content if isinstance(block, types.TextContent)]
+        shown = result.structured_content if result.structured_content is not None else "\n".join(texts)
+        return bool(result.is_error), shown
+
+    failed, shown = _session(server, config, run)
+    if failed:
+        _stderr().print(f"[red]{tool} reported an error:[/] {shown}")
+        raise typer.Exit(EXIT_TOOL_ERROR)
+    if isinstance(shown, str) and _format(output).value == "table":
+        typer.echo(shown)
+    else:
+        _render(output, shown)
+
+
+@app.command("list")
+def list_resources(
+    resource: Annotated[
+        str, typer.Argument(help="ec2 (instances), or a CloudFormation type like AWS::S3::Bucket.")
+    ],
+    *,
+    state: Annotated[list[str] | None, typer.Option("--state", help="Only resources in this state.")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="key=value ('*' for any value).")] = None,
+    region: Annotated[str | None, typer.Option("--region", help="Default: the server's region.")] = None,
+    server: ServerOption = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+    output: OutputOption = "table",
+) -> None:
+    """List resources of a type, e.g. `list ec2 --state running`."""
+    from aws_mcp_client.models import ResourceFilter
+
+    tags = dict(_pair(item, "--tag") for item in tag or [])
+    where = ResourceFilter(resource_type=resource, region=region, states=tuple(state or ()), tags=tags)
+
+    async def run(client: AWSMCPClient) -> list[dict[str, Any]]:
+        page = await client.list_resources(where)
+        return [r.model_dump() for r in page.resources]
+
+    found = _session(server, config, run)
+    _render(
+        output,
+        found,
+        columns=("identifier", "name", "state", "type", "region"),
+        rows=[
+            (
+                r["identifier"],
+                r["properties"].get("name"),
+                r["state"],
+                r["properties"].get("instance_type"),
+                r["region"],
+            )
+            for r in found
+        ],
+    )
+
+
+def _arguments(pairs: list[str], json_args: str | None) -> dict[str, Any]:
+    arguments: dict[str, Any] = {}
+    if json_args:
+        try:
+            parsed = json.loads(json_args)
+        except ValueError as err:
+            _usage(f"--json is not valid JSON: {err}")
+        if not isinstance(parsed, dict):
+            _usage("--json must be a JSON object")
+        arguments.update(parsed)
+    for pair in pairs:
+        name, raw = _pair(pair, "--arg")
+        try:
+            arguments[name] = json.loads(raw)
+        except ValueError:
+            arguments[name] = raw
+    return arguments
+
+
+def _pair(item: str, option: str) -> tuple[str, str]:
+    name, sep, value = item.partition("=")
+    if not sep or not name:
+        _usage(f"{option} {item!r}: expected name=value")
+    return name, value
+
+
+def _usage(message: str) -> Any:
+    _stderr().print(f"[red]Usage error:[/] {message}")
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _target(server: str | None, config: Path) -> tuple[Any, Any]:
+    """Settings from the environment and the server to talk to: a URL, a configured name, or the default."""
+    from aws_mcp_client.config import ClientSettings, ServerConfig
+    from aws_mcp_client.errors import InfrastructureException
+    from aws_mcp_client.mcp_servers import load_mcp_config
+
+    try:
+        settings = ClientSettings.from_env()
+        if server is None or server.startswith(("http://", "https://")):
+            return settings, ServerConfig(name="aws-mcp", url=server or settings.server_url)
+        servers = load_mcp_config(config)
+    except InfrastructureException as err:
+        _usage(str(err))
+    if server not in servers:
+        _usage(f"no server {server!r} in {config} (it has: {', '.join(servers) or 'none'})")
+    return settings, servers[str(server)]
+
+
+def _session(server: str | None, config: Path, work: Callable[[AWSMCPClient], Awaitable[T]]) -> T:
+    """Connect to the server, do ``work``, disconnect; errors become messages and exit codes."""
+    from aws_mcp_client.aws import AWSMCPClient
+
+    settings, server_config = _target(server, config)
+
+    async def run() -> T:
+        async with AWSMCPClient(server_config, settings) as client:
+            return await work(client)
+
+    return _run(run)
+
+
+def _run(make: Callable[[], Awaitable[T]]) -> T:
+    from aws_mcp_client.errors import InfrastructureException
+
+    try:
+        with _stderr().status("Talking to the server…"):
+            return asyncio.run(make())  # type: ignore[arg-type]
+    except InfrastructureException as err:
+        _stderr().print(f"[red]{err.code.value}:[/] {err}")
+        raise typer.Exit(_exit_code(err)) from None
+
+
+def _exit_code(err: InfrastructureException) -> int:
+    from aws_mcp_client.errors import RETRYABLE, ErrorCodes
+
+    if err.code in RETRYABLE or err.code in (
+        ErrorCodes.CIRCUIT_OPEN,
+        ErrorCodes.AUTHENTICATION_FAILED,
+        ErrorCodes.NOT_CONNECTED,
+    ):
+        return EXIT_CONNECTION
+    if err.code in (ErrorCodes.CONFIGURATION_INVALID, ErrorCodes.UNKNOWN_SERVER):
+        return EXIT_USAGE
+    return EXIT_TOOL_ERROR
+
+
+def _format(output: str) -> OutputFormat:
+    from aws_mcp_client.output import OutputFormat
+
+    try:
+        return OutputFormat(output.lower())
+    except ValueError:
+        return _usage(f"--output {output!r}: expected table, json or yaml")  # type: ignore[no-any-return]
+
+
+def _render(output: str, data: Any, **table: Any) -> None:
+    from rich.console import Console
+
+    from aws_mcp_client.output import render
+
+    render(Console(soft_wrap=True), data, _format(output), **table)
+
+
+def _stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def main() -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from typer.testing import CliRunner
 
+import aws_mcp_client
 from aws_mcp_client.cli import app
 
 runner = CliRunner()
@@ -24,3 +28,23 @@ def test_serve_binds_to_loopback_on_port_8000_by_default() -> None:
 def test_an_unknown_option_is_a_usage_error() -> None:
     result = runner.invoke(app, ["serve", "--colour", "red"])
     assert result.exit_code == 2
+
+
+def test_starting_the_command_loads_neither_the_sdk_nor_the_client_library() -> None:
+    probe = (
+        "import sys, aws_mcp_client.cli; "
+        "print(sorted(m for m in ('mcp', 'httpx2', 'tenacity') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
+
+
+def test_every_public_name_of_the_package_resolves() -> None:
+    for name in aws_mcp_client.__all__:
+        assert getattr(aws_mcp_client, name).__name__ == name
+
+
+def test_the_client_commands_are_listed() -> None:
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
+    for command in ("test-connection", "health-check", "tools", "call", "list"):
+        assert command in result.output
