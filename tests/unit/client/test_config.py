@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from aws_mcp_client.config import (
     DEFAULT_SERVER_URL,
+    ENV,
     BreakerPolicy,
     ClientSettings,
     RetryPolicy,
@@ -89,3 +92,10 @@ def test_a_stdio_server_needs_a_command_and_an_http_one_a_url() -> None:
         ServerConfig(name="remote", url="ftp://example.com")
     with pytest.raises(InfrastructureException, match="server 'remote', field 'mode'"):
         ServerConfig(name="remote", url="http://127.0.0.1/mcp", mode="sometimes")
+
+
+def test_every_client_setting_is_in_the_readme() -> None:
+    readme = (Path(__file__).parents[3] / "README.md").read_text()
+    names = [value for key, value in vars(ENV).items() if key.isupper()]
+    assert len(names) == 14
+    assert [name for name in names if f"`{name}`" not in readme] == []
