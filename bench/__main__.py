@@ -171,10 +171,8 @@ def _machine(python: str, load_before: float, load_after: float, note: str) -> l
     return lines
 
 
-def _document(
-    tables: list[Table], machine: list[str], started: datetime, seconds: float, argv: list[str]
-) -> str:
-    command = " ".join(["python -m bench", *argv])
+def _document(tables: list[Table], machine: list[str], started: datetime, seconds: float, out: Path) -> str:
+    command = f"python -m bench --out {out.relative_to(REPO) if out.is_relative_to(REPO) else out}"
     parts = [
         "# Benchmark results",
         "",
@@ -254,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     print(verdicts.text(), flush=True)
     seconds = time.monotonic() - clock
     machine = _machine(function_python, load_before, load_average(), args.note)
-    args.out.write_text(_document([verdicts, *tables], machine, started, seconds, argv), encoding="utf-8")
+    args.out.write_text(_document([verdicts, *tables], machine, started, seconds, args.out), encoding="utf-8")
     print(f"\n{seconds / 60:.1f} minutes; written to {args.out}")
     return 0
 

@@ -46,7 +46,7 @@ def ratio(ours: float, floor: float) -> str:
 
 
 def megabytes(n_bytes: float) -> str:
-    return f"{n_bytes / 1e6:.1f} MB"
+    return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 1e5 else f"{n_bytes / 1e3:.1f} kB"
 
 
 @dataclass

@@ -519,9 +519,22 @@ def test_ingest_function_may_only_batch_write_the_audit_table_and_its_own_logs(
         "dynamodb:BatchWriteItem": [{"Fn::GetAtt": [TABLES["audit"], "Arn"]}],
         "logs:CreateLogStream": [{"Fn::GetAtt": ["AuditIngestFunctionLogGroup", "Arn"]}],
         "logs:PutLogEvents": [{"Fn::GetAtt": ["AuditIngestFunctionLogGroup", "Arn"]}],
+        "sqs:SendMessage": [{"Fn::GetAtt": ["AuditIngestDeadLetterQueue", "Arn"]}],
     }
     trust = resources(template)["AuditIngestFunctionRole"]["Properties"]["AssumeRolePolicyDocument"]
     assert [s["Principal"] for s in trust["Statement"]] == [{"Service": "lambda.amazonaws.com"}]
+
+
+def test_ingest_events_that_keep_failing_wait_in_an_encrypted_dead_letter_queue_for_14_days(
+    template: dict[str, Any],
+) -> None:
+    assert ingest_function(template)["DeadLetterQueue"] == {
+        "Type": "SQS",
+        "TargetArn": {"Fn::GetAtt": ["AuditIngestDeadLetterQueue", "Arn"]},
+    }
+    queue = resources(template)["AuditIngestDeadLetterQueue"]
+    assert queue["Type"] == "AWS::SQS::Queue"
+    assert queue["Properties"] == {"MessageRetentionPeriod": 1209600, "SqsManagedSseEnabled": True}
 
 
 def test_subscription_filter_sends_the_mcp_function_log_to_the_ingest_function(
@@ -692,6 +705,12 @@ def test_alarms_read_the_documented_server_metrics_in_the_server_namespace(templ
                 assert metric["MetricName"] in LAMBDA_METRICS, name
                 assert set(dimensions) == {"FunctionName"}, name
                 continue
+            if metric["Namespace"] == "AWS/SQS":
+                assert metric["MetricName"] == "ApproximateNumberOfMessagesVisible", name
+                assert dimensions == {
+                    "QueueName": {"Fn::GetAtt": ["AuditIngestDeadLetterQueue", "QueueName"]}
+                }, name
+                continue
             assert resolve(template, metric["Namespace"]) == namespace, name
             assert tuple(sorted(dimensions)) in SERVER_METRICS[metric["MetricName"]], name
             assert dimensions["service"] == Settings().server_name, name
@@ -711,6 +730,12 @@ def test_every_documented_failure_has_an_alarm(template: dict[str, Any]) -> None
     for metric in ("Errors", "Throttles"):
         alarm_on(template, "AWS/Lambda", metric, FunctionName={"Ref": "McpFunction"})
     alarm_on(template, "AWS/Lambda", "Errors", FunctionName={"Ref": INGEST})
+    alarm_on(
+        template,
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        QueueName={"Fn::GetAtt": ["AuditIngestDeadLetterQueue", "QueueName"]},
+    )
 
 
 def test_alarms_notify_the_topic_when_one_is_given_and_ignore_missing_data(template: dict[str, Any]) -> None:
