@@ -302,7 +302,6 @@ def _exit_code(err: InfrastructureException) -> int:
     if err.code in RETRYABLE or err.code in (
         ErrorCodes.CIRCUIT_OPEN,
         ErrorCodes.AUTHENTICATION_FAILED,
-        ErrorCodes.NOT_CONNECTED,
     ):
         return EXIT_CONNECTION
     if err.code in (ErrorCodes.CONFIGURATION_INVALID, ErrorCodes.UNKNOWN_SERVER):

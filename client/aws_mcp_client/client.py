@@ -236,9 +236,6 @@ class MCPClient:
             self._tools = {tool.name: tool for tool in listed}
         return list(self._tools.values())
 
-    async def has_tool(self, name: str) -> bool:
-        return any(tool.name == name for tool in await self.get_tools())
-
     async def is_healthy(self) -> bool:
         """Connected, breaker not open, and the server answers ``tools/list`` now. Never raises."""
         if not self.connected:

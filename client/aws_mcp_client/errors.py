@@ -36,8 +36,6 @@ class ErrorCodes(StrEnum):
     """The arguments were refused, by this library or by the server."""
     NOT_SUPPORTED = "NOT_SUPPORTED"
     """The server has no tool for the operation asked for."""
-    NOT_CONNECTED = "NOT_CONNECTED"
-    """A request was made on a client that is not connected."""
     CONFIGURATION_INVALID = "CONFIGURATION_INVALID"
     """A setting, an ``mcp_servers.json`` entry or an argument to this library is wrong."""
     UNKNOWN_SERVER = "UNKNOWN_SERVER"

@@ -209,25 +209,27 @@ async def stop_process(process: Process, timeout: float = STOP_TIMEOUT_S) -> Non
     if process.stdin is not None:
         with contextlib.suppress(OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
             await process.stdin.aclose()
-    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, timeout)):
+    for sig in (signal.SIGTERM, signal.SIGKILL):
         if process.returncode is not None:
             break
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, sig)
-        await _exited(process, wait)
-    # returncode is set once the child is reaped: polled, because wait() also waits for pipe EOF,
-    # which a grandchild holding the pipes could delay for ever.
+        await _exited(process, timeout)
     for stream in (process.stdout, process.stderr):
         if stream is not None:
             with contextlib.suppress(OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
                 await stream.aclose()
 
 
-async def _exited(process: Process, timeout: float) -> bool:
+async def _exited(process: Process, timeout: float) -> None:
+    """Wait up to ``timeout`` for the child to be reaped (``returncode`` set).
+
+    Polled, not ``process.wait()``: that also waits for pipe EOF, which a grandchild holding the
+    pipes could delay for ever.
+    """
     with anyio.move_on_after(timeout):
         while process.returncode is None:
             await anyio.sleep(_POLL_S)
-    return process.returncode is not None
 
 
 def transport_for(config: ServerConfig, settings: ClientSettings) -> TransportOpener:

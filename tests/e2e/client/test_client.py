@@ -8,9 +8,9 @@ import pytest
 
 from aws_mcp_client import ErrorCodes, InfrastructureException, MCPClient, MCPClientFactory
 from aws_mcp_client.breaker import BreakerState
-from aws_mcp_client.config import BreakerPolicy, ClientSettings, RetryPolicy, ServerConfig
+from aws_mcp_client.config import BreakerPolicy, ClientSettings, RetryPolicy, ServerConfig, TransportKind
 from tests.e2e.client.conftest import FakeClock
-from tests.e2e.client.servers import Flaky, free_port
+from tests.e2e.client.servers import Flaky, echo_server, free_port, serving
 
 Echo = tuple[ServerConfig, Flaky]
 
@@ -222,3 +222,13 @@ async def test_an_unknown_method_is_a_protocol_error(
             await client.send_request({"method": "no/such"})
         assert raised.value.code is ErrorCodes.PROTOCOL_ERROR
         assert raised.value.details["rpc_code"] == -32601
+
+
+async def test_the_deprecated_sse_transport_reaches_an_old_server(
+    settings: ClientSettings, clock: FakeClock
+) -> None:
+    with serving(echo_server().sse_app()) as base:
+        config = ServerConfig(name="old", url=f"{base}/sse", transport=TransportKind.SSE)
+        async with client_for(config, settings, clock) as client:
+            assert client.connected and client.protocol_version is not None
+            assert (await client.call_tool("echo", {"text": "sse"})).structured_content == {"result": "sse"}
