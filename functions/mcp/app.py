@@ -1,7 +1,8 @@
 """Lambda entry point: the only module that knows about Lambda. All setup happens at import (init).
 
 Init does what every first request would otherwise pay for, and nothing more: build the app
-and the client for the server's own tables (botocore's shared data loads with it). The
+and read the default region's circuit states (which builds the state tables' client, loads
+botocore's shared data and opens the connection to DynamoDB). The
 garbage collector stays off meanwhile: init allocates a great many long-lived objects
 (FastAPI's and the tools' pydantic models, botocore's) and collecting while they are built
 only slows the cold start. Freezing them afterwards keeps every later collection from
@@ -17,14 +18,14 @@ from mangum import Mangum  # noqa: E402
 from aws_mcp.aws.clients import ClientFactory  # noqa: E402
 from aws_mcp.config import Settings  # noqa: E402
 from aws_mcp.http import create_app  # noqa: E402
+from aws_mcp.tools import build_registry  # noqa: E402
 
 settings = Settings.from_env()
-clients = ClientFactory(settings)
-if settings.breaker_table or settings.idempotency_table or settings.audit_table:
-    clients.client("dynamodb", settings.default_region, state=True)
+registry = build_registry(settings, ClientFactory(settings))
+registry.prime()
 # lifespan="off": Mangum would otherwise run startup/shutdown on every invocation.
 # one_request_at_a_time: Lambda sends an instance one invocation at a time.
-handler = Mangum(create_app(settings, clients=clients, one_request_at_a_time=True), lifespan="off")
+handler = Mangum(create_app(settings, registry=registry, one_request_at_a_time=True), lifespan="off")
 
 gc.freeze()
 gc.enable()

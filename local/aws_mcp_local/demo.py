@@ -160,6 +160,7 @@ class DemoAws:
         return base.with_changes(
             access_mode=AccessMode.READ_WRITE,
             default_region=DEMO_REGIONS[0],
+            tables_region=DEMO_REGIONS[0],
             breaker_table=tables["breaker"],
             idempotency_table=tables["idempotency"],
             audit_table=tables["audit"],

@@ -55,6 +55,11 @@ def test_the_lambda_region_is_the_default_region_when_none_is_configured() -> No
     assert Settings.from_env({ENV.AWS_REGION: "ap-south-1"}).default_region == "ap-south-1"
 
 
+def test_the_tables_stay_in_the_lambda_region_whatever_default_region_the_tools_get() -> None:
+    settings = Settings.from_env({ENV.AWS_REGION: "ap-south-1", ENV.DEFAULT_REGION: "eu-west-1"})
+    assert (settings.default_region, settings.tables_region) == ("eu-west-1", "ap-south-1")
+
+
 @pytest.mark.parametrize(
     ("name", "value", "complaint"),
     [

@@ -62,6 +62,9 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     max_body_bytes: int = 1_048_576
     default_region: str = "us-east-1"
+    # Where the server's own tables (breaker, idempotency, audit) are: the stack's region, the
+    # one the function runs in, whatever default region the tools are given.
+    tables_region: str = "us-east-1"
     tools_page_size: int = 100
     tools_ttl_ms: int = 300_000
     # Fit inside the function timeout (25 s) with room for the response:
@@ -117,6 +120,9 @@ class Settings:
                 or env.get(ENV.AWS_REGION)
                 or env.get(ENV.AWS_DEFAULT_REGION)
                 or defaults.default_region
+            ),
+            tables_region=(
+                env.get(ENV.AWS_REGION) or env.get(ENV.AWS_DEFAULT_REGION) or defaults.tables_region
             ),
             tools_page_size=_int(env, ENV.TOOLS_PAGE_SIZE, defaults.tools_page_size, minimum=1),
             tools_ttl_ms=_int(env, ENV.TOOLS_TTL_MS, defaults.tools_ttl_ms, minimum=0),

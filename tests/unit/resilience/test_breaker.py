@@ -142,3 +142,27 @@ def test_an_unreachable_breaker_table_lets_calls_through_and_is_counted(build: B
 def _throttle() -> Exception:
     response: Any = {"Error": {"Code": "Throttling", "Message": "slow down"}}
     return ClientError(response, "DescribeInstances")
+
+
+def test_priming_reads_each_circuit_once_so_the_first_call_reads_none(build: Build) -> None:
+    # The tools' default region is not the tables' region (the stack's).
+    registry, clients, _ = build(default_region="eu-central-1", tables_region="us-east-1")
+    reads: list[str] = []
+    state = clients.client("dynamodb", "us-east-1", state=True)
+    state.meta.events.register("before-call.dynamodb.GetItem", lambda params, **_: reads.append(str(params)))
+
+    registry.prime()
+    assert len(reads) == 2  # the circuits of the tools' services, ec2 and sts, in the default region
+    assert all("eu-central-1" in read for read in reads)
+
+    reads.clear()
+    assert not registry.call("aws_whoami", {}, CALL).is_error
+    assert not registry.call("ec2_list_instances", {}, CALL).is_error
+    assert reads == []
+
+
+def test_priming_an_unreachable_breaker_table_fails_open(build: Build) -> None:
+    registry, _, telemetry = build(breaker_table="no-such-table")
+    registry.prime()
+    assert telemetry.total("BreakerStoreErrors") == 2
+    assert not registry.call("aws_whoami", {}, CALL).is_error

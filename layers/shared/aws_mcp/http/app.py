@@ -21,7 +21,7 @@ from aws_mcp.config import Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import INVALID_REQUEST, PARSE_ERROR
 from aws_mcp.protocol import Dispatcher, Reply
-from aws_mcp.tools import build_registry
+from aws_mcp.tools import ToolRegistry, build_registry
 
 __all__ = ["MCP_PATH", "create_app"]
 
@@ -30,11 +30,19 @@ _JSON: Final = "application/json"
 
 
 def create_app(
-    settings: Settings, *, clients: ClientFactory | None = None, one_request_at_a_time: bool = False
+    settings: Settings,
+    *,
+    clients: ClientFactory | None = None,
+    registry: ToolRegistry | None = None,
+    one_request_at_a_time: bool = False,
 ) -> FastAPI:
-    """The ASGI app. ``one_request_at_a_time``: the host never overlaps requests (Lambda), so a
-    tool call may block the event loop instead of paying a worker-thread hop per call."""
-    registry = build_registry(settings, clients or ClientFactory(settings))
+    """The ASGI app, serving ``registry`` (by default, the catalog on ``clients``).
+
+    ``one_request_at_a_time``: the host never overlaps requests (Lambda), so a tool call
+    may block the event loop instead of paying a worker-thread hop per call.
+    """
+    if registry is None:
+        registry = build_registry(settings, clients or ClientFactory(settings))
     dispatcher = Dispatcher(settings, registry)
     origin_allowed = _origin_matcher(settings.allowed_origins)
     # No OpenAPI or docs: they cost cold start and describe nothing an MCP client uses.

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -157,6 +157,20 @@ class Breakers:
                 f"AWS {service} in {region} is failing (throttling, errors or timeouts), so calls to it are "
                 f"paused to let it recover. No call was made. It will be tried again after {retry_at}."
             ) from None
+
+    def prime(self, services: Iterable[str], region: str) -> None:
+        """Read these circuits into the local cache before any call needs them (Lambda init).
+
+        The state table's connection opens and botocore's first-request setup happens
+        then, not on a caller's clock. Like every read, it fails open.
+        """
+        if self._table is None:
+            return
+        store = self._store()
+        for service in services:
+            name = f"{service}:{region}"
+            store.configure(self._config, name)
+            store.get_state(name)
 
     def _store(self) -> _CountingPersistence:
         if self._persistence is None:

@@ -47,10 +47,10 @@ def build_registry(
     table = settings.audit_table
 
     def state_tables() -> Any:
-        return clients.client("dynamodb", settings.default_region, state=True)
+        return clients.client("dynamodb", settings.tables_region, state=True)
 
     def query_client() -> Any:
-        return clients.client("dynamodb", settings.default_region)
+        return clients.client("dynamodb", settings.tables_region)
 
     trail = AuditTrail(
         logger,

@@ -231,6 +231,12 @@ class ToolRegistry:
     def iam_actions(self) -> set[str]:
         return {action for spec in self._tools.values() for action in spec.iam_actions}
 
+    def prime(self) -> None:
+        """Get ready for the first call (Lambda init): the default region's circuit states, read."""
+        if self._resilience is not None:
+            services = {s for spec in self._tools.values() if (s := self._aws_service(spec))}
+            self._resilience.breakers.prime(sorted(services), self._settings.default_region)
+
     def call(self, name: Any, arguments: Any, context: CallContext) -> ToolOutcome:
         """Run one ``tools/call``; every path, protocol errors included, leaves one audit record.
 
