@@ -1,8 +1,9 @@
 """Warm latency through the emulator, and the function's peak memory after it.
 
 Ours and the floor run side by side, each behind one persistent HTTP connection to its
-RIE. After a warm-up, every round sends each request once to each function, alternating
-which goes first, so both see the same machine load. The tool calls reach the demo AWS
+RIE. Each request is measured in a loop of its own (a warm-up, then the timed calls), a
+steady stream of one kind as a busy client sends it; every round sends it once to each
+function, alternating which goes first, so both see the same machine load. The tool calls reach the demo AWS
 (moto on 127.0.0.1, in its own process); the floor makes the same boto3 call as the tool,
 so the difference is what our protocol handling, validation and safety nets add.
 """
@@ -37,9 +38,9 @@ def measure(runtime: Runtime, targets: list[Target], calls: int = CALLS) -> Warm
         connections = {name: Connection(emulator) for name, emulator in emulators.items()}
         for connection in connections.values():
             stack.callback(connection.close)
-        for round_ in range(WARM_UP + calls):
-            order = list(connections.items()) if round_ % 2 == 0 else list(connections.items())[::-1]
-            for label in labels:
+        for label in labels:
+            for round_ in range(WARM_UP + calls):
+                order = list(connections.items()) if round_ % 2 == 0 else list(connections.items())[::-1]
                 for name, connection in order:
                     elapsed_ms, response = connection.invoke(payloads[label])
                     if round_ >= WARM_UP:

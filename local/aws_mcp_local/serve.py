@@ -21,6 +21,7 @@ from aws_lambda_powertools import Logger
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import ENV, Settings
 from aws_mcp.context import CallContext
+from aws_mcp.jsontext import dumps_text
 from aws_mcp.protocol import Dispatcher
 from aws_mcp.protocol.versions import LATEST_LEGACY
 from aws_mcp.tools import build_registry
@@ -91,7 +92,7 @@ def serve_stdio(demo: bool, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.st
                     version = reply.body.get("result", {}).get("protocolVersion", version)
             if reply.body is None:
                 continue
-            stdout.write(json.dumps(reply.body, separators=(",", ":")) + "\n")
+            stdout.write(dumps_text(reply.body) + "\n")
             stdout.flush()
 
 

@@ -258,3 +258,12 @@ async def test_tool_calls_leave_the_event_loop_unless_the_host_serves_one_reques
     assert response.status_code == 200
     assert response.json()["result"]["isError"] is False
     assert (threads == [get_ident()]) is on_the_loop_thread
+
+
+async def test_a_request_id_beyond_64_bits_is_echoed_exactly(client: httpx.AsyncClient) -> None:
+    huge = 2**70 + 1
+    response = await client.post(
+        "/mcp", content=f'{{"jsonrpc":"2.0","id":{huge},"method":"ping"}}', headers=JSON_HEADERS
+    )
+    assert response.status_code == 200
+    assert f'"id":{huge}'.encode() in response.content

@@ -11,12 +11,13 @@ what template.yaml's alarms and dashboard read:
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from typing import IO, Any
 
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+
+from aws_mcp.jsontext import dumps_text
 
 __all__ = ["Telemetry"]
 
@@ -68,7 +69,7 @@ class Telemetry:
             blob: Any = provider.serialize_metric_set()
             if per_service_too:
                 blob["_aws"]["CloudWatchMetrics"][0]["Dimensions"].append(["service"])
-            print(json.dumps(blob, separators=(",", ":")), file=self._stream or sys.stdout, flush=True)
+            print(dumps_text(blob), file=self._stream or sys.stdout, flush=True)
         except Exception:
             # Metrics must never break a tool call.
             logger.warning("metrics not emitted", exc_info=True)

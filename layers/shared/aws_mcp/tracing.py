@@ -11,6 +11,7 @@ Off Lambda there is no X-Ray daemon to send to, so local serving never imports t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -36,6 +37,9 @@ class Tracing:
         """A Powertools Tracer that patches botocore (it disables itself off Lambda and under SAM local)."""
         from aws_lambda_powertools import Tracer
 
+        # Calls made during init (the circuit-state reads) have no trace to join yet; the SDK
+        # drops their subsegments, as it should, but warns about each one on every cold start.
+        logging.getLogger("aws_xray_sdk.core.lambda_launcher").setLevel(logging.ERROR)
         return cls(Tracer(service=service, patch_modules=["botocore"]))
 
     @property

@@ -20,6 +20,7 @@ from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import INVALID_REQUEST, PARSE_ERROR
+from aws_mcp.jsontext import dumps
 from aws_mcp.protocol import Dispatcher, Reply
 from aws_mcp.tools import ToolRegistry, build_registry
 
@@ -97,7 +98,7 @@ def create_app(
 def _reply(reply: Reply) -> Response:
     if reply.body is None:
         return Response(status_code=reply.status)
-    return Response(json.dumps(reply.body, separators=(",", ":")), reply.status, media_type=_JSON)
+    return Response(dumps(reply.body), reply.status, media_type=_JSON)
 
 
 def _error_body(code: int, message: str) -> dict[str, Any]:
@@ -105,8 +106,9 @@ def _error_body(code: int, message: str) -> dict[str, Any]:
 
 
 def _refuse(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
-    body = json.dumps(_error_body(INVALID_REQUEST, message), separators=(",", ":"))
-    return Response(body, status, headers=dict(headers or {}), media_type=_JSON)
+    return Response(
+        dumps(_error_body(INVALID_REQUEST, message)), status, headers=dict(headers or {}), media_type=_JSON
+    )
 
 
 def _accepts_json(accept: str) -> bool:

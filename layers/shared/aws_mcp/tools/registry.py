@@ -13,7 +13,6 @@ happens once, here, in this order::
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import re
 import time
@@ -51,6 +50,7 @@ from aws_mcp.errors import (
     ToolError,
     ToolInputError,
 )
+from aws_mcp.jsontext import dumps_text
 from aws_mcp.tools.schema import model_schema
 from aws_mcp.tracing import Tracing
 
@@ -313,7 +313,7 @@ class ToolRegistry:
             request = context.request_id or "-"
             text = f"Internal error in {spec.name}; the server logged it (request {request})."
             return _Ran(Outcome.TOOL_ERROR, ToolOutcome(text=text, is_error=True), record)
-        text = json.dumps(structured, separators=(",", ":"))
+        text = dumps_text(structured)
         return _Ran(outcome, ToolOutcome(text=text, structured=structured), record)
 
     def _guarded(
