@@ -9,7 +9,9 @@ artifact under the Lambda emulator in tests/lambda.
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
+import logging
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,7 +21,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from aws_mcp.config import ENV, AccessMode
+from aws_mcp.config import ENV, AccessMode, Settings
 from aws_mcp.errors import INVALID_PARAMS
 from aws_mcp.tools import CATALOG
 from aws_mcp_local.demo import DEMO_REGIONS, FLEET, seed, table_names
@@ -199,3 +201,19 @@ def test_read_only_deployment_still_answers_read_only_tools(read_only_handler: H
 def test_read_only_deployment_reports_its_mode_on_health(read_only_handler: Handler) -> None:
     response = read_only_handler(load_event("get-health.json"), FakeLambdaContext())
     assert body_of(response)["accessMode"] == AccessMode.READ_ONLY.value
+
+
+def test_an_audit_line_on_lambda_carries_the_record_and_no_asyncio_task_name(handler: Handler) -> None:
+    # The audit logger (Powertools, named after the service) writes to the stdout it found at init.
+    (stream_handler,) = logging.getLogger(Settings().server_name).handlers
+    assert isinstance(stream_handler, logging.StreamHandler)
+    captured = io.StringIO()
+    previous = stream_handler.setStream(captured)
+    try:
+        event = json.loads((REPO / "events" / "modern-tools-call-aws_whoami.json").read_text())
+        assert handler(event, FakeLambdaContext())["statusCode"] == 200
+    finally:
+        stream_handler.setStream(previous)
+    (line,) = [json.loads(raw) for raw in captured.getvalue().splitlines() if '"audit"' in raw]
+    assert line["audit"]["tool"] == "aws_whoami" and line["audit"]["outcome"] == "success"
+    assert "taskName" not in line
