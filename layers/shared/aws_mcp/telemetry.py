@@ -69,7 +69,10 @@ class Telemetry:
             blob: Any = provider.serialize_metric_set()
             if per_service_too:
                 blob["_aws"]["CloudWatchMetrics"][0]["Dimensions"].append(["service"])
-            print(dumps_text(blob), file=self._stream or sys.stdout, flush=True)
+            # One write per line: calls on other threads (the deadline's workers) must not split it.
+            stream = self._stream or sys.stdout
+            stream.write(dumps_text(blob) + "\n")
+            stream.flush()
         except Exception:
             # Metrics must never break a tool call.
             logger.warning("metrics not emitted", exc_info=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -20,23 +22,25 @@ from aws_mcp_local.demo import table_names
 
 
 class RecordingTelemetry(Telemetry):
-    """Telemetry that keeps what it would emit, for assertions."""
+    """Telemetry writing its EMF lines to memory and reading them back, for assertions."""
 
     def __init__(self) -> None:
-        super().__init__("AwsMcp", "aws-mcp", enabled=True)
-        self.emitted: list[tuple[dict[str, str], dict[str, int]]] = []
+        self._lines = io.StringIO()
+        super().__init__("AwsMcp", "aws-mcp", enabled=True, stream=self._lines)
 
-    def _emit(
-        self,
-        dimensions: dict[str, str],
-        counts: dict[str, int],
-        latency_ms: float | None = None,
-        *,
-        per_service_too: bool = False,
-    ) -> None:
-        self.emitted.append((dimensions, counts))
+    @property
+    def emitted(self) -> list[tuple[dict[str, str], dict[str, float]]]:
+        """(dimensions other than service, metric values) per EMF line, in order."""
+        found = []
+        for line in self._lines.getvalue().splitlines():
+            blob = json.loads(line)
+            (directive,) = blob["_aws"]["CloudWatchMetrics"]
+            names = {name for dimensions in directive["Dimensions"] for name in dimensions} - {"service"}
+            counts = {m["Name"]: sum(blob[m["Name"]]) for m in directive["Metrics"]}
+            found.append(({name: blob[name] for name in names}, counts))
+        return found
 
-    def total(self, metric: str, **dimensions: str) -> int:
+    def total(self, metric: str, **dimensions: str) -> float:
         return sum(
             c.get(metric, 0) for d, c in self.emitted if all(d.get(k) == v for k, v in dimensions.items())
         )

@@ -218,6 +218,12 @@ class ToolRegistry:
             (enabled if spec.read_only or settings.allows_writes else disabled)[spec.name] = spec
         self._tools = enabled
         self._disabled = disabled
+        # The first AWS service each tool calls: its breaker's, and its traces' (injected services
+        # such as the audit store need neither).
+        self._aws_service = {
+            name: next((s for s in spec.clients if s not in self._services), None)
+            for name, spec in enabled.items()
+        }
         self._full = [spec.definition() for spec in enabled.values()]
         self._legacy = [_without_newer_fields(d) for d in self._full]
 
@@ -234,7 +240,7 @@ class ToolRegistry:
     def prime(self) -> None:
         """Get ready for the first call (Lambda init): the default region's circuit states, read."""
         if self._resilience is not None:
-            services = {s for spec in self._tools.values() if (s := self._aws_service(spec))}
+            services = {s for s in self._aws_service.values() if s}
             self._resilience.breakers.prime(sorted(services), self._settings.default_region)
 
     def call(self, name: Any, arguments: Any, context: CallContext) -> ToolOutcome:
@@ -265,7 +271,7 @@ class ToolRegistry:
                 outcome = Outcome.DENIED if name in self._disabled else Outcome.PROTOCOL_ERROR
                 ran = _Ran(outcome, ToolOutcome(text=err.message, is_error=True), record)
             annotate(
-                service=self._aws_service(spec) if spec else None,
+                service=self._aws_service.get(record.tool),
                 region=ran.record.region,
                 outcome=ran.outcome.value,
             )
@@ -321,7 +327,7 @@ class ToolRegistry:
     ) -> tuple[dict[str, Any], bool]:
         """deadline( idempotency( breaker( the AWS call ) ) ); returns the result and whether replayed."""
         clients = [self._dependency(service, region) for service in spec.clients]
-        service = self._aws_service(spec)
+        service = self._aws_service[spec.name]
         resilience = self._resilience
 
         def call() -> BaseModel:
@@ -362,10 +368,6 @@ class ToolRegistry:
                 "Deploy with AccessMode=ReadWrite to allow changes.",
             )
         return ProtocolError(INVALID_PARAMS, f"Unknown tool: {name!r}. Call tools/list to see the tools.")
-
-    def _aws_service(self, spec: ToolSpec) -> str | None:
-        """The first AWS service a tool calls: its breaker's (injected services need none)."""
-        return next((s for s in spec.clients if s not in self._services), None)
 
     def _dependency(self, name: str, region: str) -> Any:
         if name in self._services:
