@@ -22,3 +22,10 @@ def test_an_integer_beyond_64_bits_is_written_exactly() -> None:
 
 def test_text_is_the_same_json_as_a_string() -> None:
     assert dumps_text({"a": [1, "b"]}) == '{"a":[1,"b"]}'
+
+
+def test_a_lone_surrogate_is_written_as_an_escape_that_reads_back_the_same() -> None:
+    value = {"id": "\ud800", "text": "café"}
+    encoded = dumps(value)
+    encoded.decode("utf-8")  # valid UTF-8 on the wire
+    assert json.loads(encoded) == value

@@ -70,3 +70,62 @@ def test_fractions_become_decimals_for_dynamodb_and_nan_is_kept_as_text() -> Non
     )
     item = record.to_item(retention_days=1)
     assert item["arguments"] == {"ratio": Decimal("0.5"), "odd": "nan", "list": [Decimal("1.25")]}
+
+
+def test_secret_looking_keys_are_redacted_like_values() -> None:
+    redacted = redact({"AKIAIOSFODNN7EXAMPLE": 1, "ok": {"ASIAIOSFODNN7EXAMPLE": 2, "n": 3}})
+    assert "AKIA" not in str(redacted) and "ASIA" not in str(redacted)
+    assert redacted["ok"]["n"] == 3
+
+
+def test_two_redacted_keys_keep_both_entries() -> None:
+    assert len(redact({"AKIAIOSFODNN7EXAMPLE": 1, "AKIAIOSFODNN7EXAMPLF": 2})) == 2
+
+
+def test_error_text_is_redacted_by_the_same_rules() -> None:
+    record = AuditRecord(tool="t", caller="c", arguments={}, started_at=datetime(2026, 1, 1, tzinfo=UTC))
+    done = record.completed(
+        Outcome.TOOL_ERROR,
+        duration_ms=1,
+        error="Invalid arguments for t: AKIAIOSFODNN7EXAMPLE: Extra inputs are not permitted",
+        aws_request_ids=(),
+    )
+    assert done.error is not None and "AKIA" not in done.error and REDACTED in done.error
+
+
+@pytest.mark.parametrize("number", [1e300, 1e-200, -1e300, 10**100, -(10**100), 2**200 + 1])
+def test_numbers_dynamodb_cannot_hold_are_stored_as_text(number: float) -> None:
+    from boto3.dynamodb.types import TypeSerializer
+
+    record = AuditRecord(
+        tool="t", caller="c", arguments=redact({"n": number}), started_at=datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    item = record.to_item(retention_days=1)
+    assert item["arguments"]["n"] == str(number)
+    TypeSerializer().serialize(item["arguments"])  # what the table write does: it must not raise
+
+
+def test_numbers_dynamodb_can_hold_stay_numbers() -> None:
+    record = AuditRecord(
+        tool="t",
+        caller="c",
+        arguments={"a": 10**37, "b": 1e125, "c": 12},
+        started_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    assert record.to_item(retention_days=1)["arguments"] == {"a": 10**37, "b": Decimal("1e+125"), "c": 12}
+
+
+def test_lone_surrogates_anywhere_in_a_record_become_visible_escapes() -> None:
+    import json
+
+    record = AuditRecord(
+        tool="bad\ud800tool",
+        caller="c",
+        arguments=redact({"k\udfff": ["v\ud800"]}),
+        started_at=datetime(2026, 1, 1, tzinfo=UTC),
+        client_name="client\ud800",
+    )
+    for form in (record.to_log(), record.to_item(retention_days=1)):
+        text = json.dumps(form, default=str, ensure_ascii=False)
+        text.encode("utf-8")  # no lone surrogate left: encodable for the log and the table
+        assert "\\ud800" in text

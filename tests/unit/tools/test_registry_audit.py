@@ -91,11 +91,43 @@ def test_a_tool_error_is_recorded_with_its_message(audited: Audited) -> None:
     assert record["outcome"] == "tool_error" and "InvalidInstanceID.NotFound" in record["error"]
 
 
-@pytest.mark.parametrize(("name", "arguments"), [("no_such_tool", {}), (7, {}), ("aws_whoami", ["x"])])
+@pytest.mark.parametrize(
+    ("name", "arguments"),
+    [("no_such_tool", {}), (7, {}), ("aws_whoami", ["x"]), (["a"], {}), ({"n": 1}, {}), ("bad\ud800", {})],
+)
 def test_a_protocol_error_on_tools_call_is_recorded(audited: Audited, name: Any, arguments: Any) -> None:
     with pytest.raises(ProtocolError):
         audited.call(name, arguments)
     assert only_record(audited)["outcome"] == "protocol_error"
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"tags": {"env": "\ud800"}},
+        {"tags": {"k\udfff": "v"}},
+        {"max_results": 1e300},
+        {"max_results": 1e-200},
+        {"max_results": 10**100},
+        {"odd": [1e300, -(10**100)]},
+    ],
+)
+def test_arguments_no_store_could_hold_are_still_recorded_once(
+    audited: Audited, arguments: dict[str, Any]
+) -> None:
+    audited.call("ec2_list_instances", arguments)
+    only_record(audited)
+
+
+def test_a_client_name_with_a_lone_surrogate_is_still_recorded_once(
+    settings: Settings, clients: ClientFactory, fleet: Any
+) -> None:
+    audited = Audited(settings, clients)
+    audited.context = audited.context.with_client("2025-06-18", {"name": "evil\ud800", "version": "1"})
+    audited.call("aws_whoami", {})
+    (logged,) = audited.logged()
+    (stored,) = audited.stored()
+    assert logged["client_name"] == stored["client_name"] == "evil\\ud800"
 
 
 def test_a_tool_disabled_by_the_access_mode_is_recorded_as_denied(

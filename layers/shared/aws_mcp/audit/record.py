@@ -18,11 +18,13 @@ import re
 import uuid
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 from enum import StrEnum
 from typing import Any, Final
 
-__all__ = ["BY_CALLER_INDEX", "REDACTED", "AuditRecord", "Outcome", "redact"]
+from boto3.dynamodb.types import DYNAMODB_CONTEXT
+
+__all__ = ["BY_CALLER_INDEX", "REDACTED", "AuditRecord", "Outcome", "redact", "redact_text"]
 
 BY_CALLER_INDEX: Final = "by-caller"
 REDACTED: Final = "***redacted***"
@@ -80,7 +82,7 @@ class AuditRecord:
             status="complete",
             outcome=outcome,
             duration_ms=round(duration_ms, 3),
-            error=error[:500] if error else None,
+            error=redact_text(error)[:500] if error else None,
             aws_request_ids=aws_request_ids,
         )
 
@@ -89,8 +91,12 @@ class AuditRecord:
         return f"{iso(self.started_at)}#{self.call_id}"
 
     def to_log(self) -> dict[str, Any]:
-        """The JSON-ready record, as it appears in logs and in the table (minus keys)."""
-        data = asdict(self)
+        """The JSON-ready record, as it appears in logs and in the table (minus keys).
+
+        Every text is encodable: a lone surrogate a client sent (in a tool name, an argument,
+        its clientInfo) shows as its ``\\udXXX`` escape instead of failing the write.
+        """
+        data = _encodable(asdict(self))
         data["started_at"] = iso(self.started_at)
         data["outcome"] = self.outcome.value if self.outcome else None
         data["aws_request_ids"] = list(self.aws_request_ids)
@@ -119,11 +125,15 @@ class AuditRecord:
 
 
 def _dynamodb_numbers(value: Any) -> Any:
-    """``value`` with floats as Decimal, the only non-integer numbers DynamoDB takes."""
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"{value} is not a number DynamoDB can store")
-        return Decimal(repr(value))
+    """``value`` with floats as Decimal (the only non-integer numbers DynamoDB takes), and numbers
+    beyond DynamoDB's 38 digits and exponents -130..125 as their text, so the record is kept."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        try:
+            number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+            DYNAMODB_CONTEXT.create_decimal(number)  # traps what the table write would refuse
+        except DecimalException:
+            return str(value)
+        return number if isinstance(value, float) else value
     if isinstance(value, dict):
         return {k: _dynamodb_numbers(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -141,15 +151,33 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _encodable(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_encodable(k): _encodable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encodable(v) for v in value]
+    return value
+
+
+def redact_text(text: str) -> str:
+    """``text`` with secret-looking values (the same rules as :func:`redact`) replaced."""
+    return _SECRET_VALUE.sub(REDACTED, text)
+
+
 def redact(value: Any, *, _depth: int = 0) -> Any:
-    """A copy of ``value`` with secret-looking names and values replaced; never raises."""
+    """A copy of ``value`` with secret-looking names and values (and keys) replaced; never raises."""
     if _depth > 20:
         return REDACTED
     if isinstance(value, dict):
-        return {
-            str(k): REDACTED if _SECRET_NAME.search(str(k)) else redact(v, _depth=_depth + 1)
-            for k, v in value.items()
-        }
+        redacted: dict[str, Any] = {}
+        for k, v in value.items():
+            key = str(k)
+            if _SECRET_VALUE.search(key):
+                key = f"{REDACTED}#{len(redacted)}"  # numbered: two such keys stay two entries
+            redacted[key] = REDACTED if _SECRET_NAME.search(key) else redact(v, _depth=_depth + 1)
+        return redacted
     if isinstance(value, list | tuple):
         return [redact(v, _depth=_depth + 1) for v in value]
     if isinstance(value, str):

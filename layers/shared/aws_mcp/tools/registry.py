@@ -268,7 +268,8 @@ class ToolRegistry:
                 ran = self._run(spec, name, arguments, context, record)
             except ProtocolError as err:
                 refusal = err
-                outcome = Outcome.DENIED if name in self._disabled else Outcome.PROTOCOL_ERROR
+                disabled = isinstance(name, str) and name in self._disabled
+                outcome = Outcome.DENIED if disabled else Outcome.PROTOCOL_ERROR
                 ran = _Ran(outcome, ToolOutcome(text=err.message, is_error=True), record)
             annotate(
                 service=self._aws_service.get(record.tool),
