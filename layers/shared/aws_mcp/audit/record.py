@@ -96,7 +96,7 @@ class AuditRecord:
         Every text is encodable: a lone surrogate a client sent (in a tool name, an argument,
         its clientInfo) shows as its ``\\udXXX`` escape instead of failing the write.
         """
-        data = _encodable(asdict(self))
+        data: dict[str, Any] = _encodable(asdict(self))
         data["started_at"] = iso(self.started_at)
         data["outcome"] = self.outcome.value if self.outcome else None
         data["aws_request_ids"] = list(self.aws_request_ids)
@@ -127,6 +127,8 @@ class AuditRecord:
 def _dynamodb_numbers(value: Any) -> Any:
     """``value`` with floats as Decimal (the only non-integer numbers DynamoDB takes), and numbers
     beyond DynamoDB's 38 digits and exponents -130..125 as their text, so the record is kept."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     if isinstance(value, float | int) and not isinstance(value, bool):
         try:
             number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
