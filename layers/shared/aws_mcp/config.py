@@ -31,6 +31,7 @@ class ENV:
     DEFAULT_REGION: Final = "AWS_MCP_DEFAULT_REGION"
     TOOLS_PAGE_SIZE: Final = "AWS_MCP_TOOLS_PAGE_SIZE"
     TOOLS_TTL_MS: Final = "AWS_MCP_TOOLS_TTL_MS"
+    MAX_RESULT_CHARS: Final = "AWS_MCP_MAX_RESULT_CHARS"
     AWS_CONNECT_TIMEOUT: Final = "AWS_MCP_AWS_CONNECT_TIMEOUT"
     AWS_READ_TIMEOUT: Final = "AWS_MCP_AWS_READ_TIMEOUT"
     AWS_MAX_ATTEMPTS: Final = "AWS_MCP_AWS_MAX_ATTEMPTS"
@@ -67,6 +68,9 @@ class Settings:
     tables_region: str = "us-east-1"
     tools_page_size: int = 100
     tools_ttl_ms: int = 300_000
+    # A tool result's JSON text stays within this many characters (about 4,000 tokens): lists
+    # are cut at an item boundary with a cursor to continue. An agent's context is the budget.
+    max_result_chars: int = 16_000
     # Fit inside the function timeout (25 s) with room for the response:
     # attempts x (connect + read) stays well under it.
     aws_connect_timeout: float = 2.0
@@ -89,6 +93,8 @@ class Settings:
     # Time kept back from the Lambda deadline for the response and the audit write.
     deadline_margin_ms: int = 1500
     metrics_namespace: str = "AwsMcp"
+    # On Lambda: settings are the stack's parameters (said so in errors), not the shell's.
+    on_lambda: bool = False
     # EMF metrics only where CloudWatch collects them from stdout: on Lambda.
     metrics_enabled: bool = False
     # X-Ray subsegments per tool call only where a daemon receives them: on Lambda
@@ -126,6 +132,7 @@ class Settings:
             ),
             tools_page_size=_int(env, ENV.TOOLS_PAGE_SIZE, defaults.tools_page_size, minimum=1),
             tools_ttl_ms=_int(env, ENV.TOOLS_TTL_MS, defaults.tools_ttl_ms, minimum=0),
+            max_result_chars=_int(env, ENV.MAX_RESULT_CHARS, defaults.max_result_chars, minimum=1000),
             aws_connect_timeout=_float(env, ENV.AWS_CONNECT_TIMEOUT, defaults.aws_connect_timeout),
             aws_read_timeout=_float(env, ENV.AWS_READ_TIMEOUT, defaults.aws_read_timeout),
             aws_max_attempts=_int(env, ENV.AWS_MAX_ATTEMPTS, defaults.aws_max_attempts, minimum=1),
@@ -153,6 +160,7 @@ class Settings:
             ),
             deadline_margin_ms=_int(env, ENV.DEADLINE_MARGIN_MS, defaults.deadline_margin_ms, minimum=0),
             metrics_namespace=env.get(ENV.METRICS_NAMESPACE) or defaults.metrics_namespace,
+            on_lambda=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             metrics_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             tracing_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
         )

@@ -45,3 +45,27 @@ def test_concurrent_first_use_builds_a_single_client() -> None:
     for t in threads:
         t.join()
     assert len({id(c) for c in seen}) == 1
+
+
+def test_the_cache_keeps_the_most_recently_used_clients_within_its_bound() -> None:
+    factory = ClientFactory(Settings(), session=boto3.Session(), max_clients=3)
+    kept = factory.client("sts", "us-east-1")
+    for region in ("eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1"):
+        factory.client("sts", region)
+        assert factory.client("sts", "us-east-1") is kept  # used again: stays
+    assert len(factory._clients) == 3
+
+
+def test_only_tool_clients_collect_request_ids_for_the_audit_record() -> None:
+    from aws_mcp.aws.request_ids import collect_request_ids
+
+    factory = ClientFactory(Settings(), session=boto3.Session())
+    parsed = {"ResponseMetadata": {"RequestId": "r-1"}}
+    with collect_request_ids() as ids:
+        factory.client("dynamodb", "us-east-1", state=True).meta.events.emit(
+            "after-call.dynamodb.PutItem", parsed=parsed, http_response=None, model=None, context={}
+        )
+        factory.client("ec2", "us-east-1").meta.events.emit(
+            "after-call.ec2.StartInstances", parsed=parsed, http_response=None, model=None, context={}
+        )
+    assert ids == ["r-1"]

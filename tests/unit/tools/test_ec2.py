@@ -91,6 +91,143 @@ class TestListInstances:
         outcome = registry.call("ec2_list_instances", arguments, CallContext())
         assert outcome.is_error and "Invalid arguments for ec2_list_instances" in outcome.text
 
+    def test_a_cursor_refuses_filters_other_than_those_it_was_made_for(self, registry: ToolRegistry) -> None:
+        first = call(registry, "ec2_list_instances", tags={"env": "*"}, max_results=5)
+        for other in ({}, {"tags": {"env": "prod"}}, {"tags": {"env": "*"}, "region": "eu-west-1"}):
+            outcome = registry.call(
+                "ec2_list_instances", {**other, "cursor": first["next_cursor"]}, CallContext()
+            )
+            assert outcome.is_error and "other filters" in outcome.text
+        rest = call(registry, "ec2_list_instances", tags={"env": "*"}, cursor=first["next_cursor"])
+        assert first["count"] + rest["count"] == 7
+
+    def test_following_pages_keeps_the_first_calls_page_size(self, registry: ToolRegistry) -> None:
+        first = call(registry, "ec2_list_instances", max_results=5)
+        second = call(registry, "ec2_list_instances", max_results=50, cursor=first["next_cursor"])
+        assert second["count"] == 2 and second["next_cursor"] is None
+
+    @pytest.mark.parametrize(
+        "cursor",
+        [
+            "garbage",
+            "%%%",
+            "eyJ0IjogNX0",  # {"t": 5}: well-formed, not ours
+            "eyJkYXkiOiAibm90LWEtZGF0ZSJ9",  # {"day": "not-a-date"}
+        ],
+    )
+    def test_a_malformed_cursor_is_an_invalid_argument_saying_to_start_again(
+        self, registry: ToolRegistry, cursor: str
+    ) -> None:
+        outcome = registry.call("ec2_list_instances", {"cursor": cursor}, CallContext())
+        assert outcome.is_error and "Invalid cursor" in outcome.text and "without cursor" in outcome.text
+        assert "Internal error" not in outcome.text
+
+    def test_a_forged_position_under_a_valid_binding_is_refused(self, registry: ToolRegistry) -> None:
+        from aws_mcp.tools.paging import bind
+
+        question = {"region": "us-east-1", "states": [], "tags": {}, "instance_ids": []}
+        for position in ({"t": 5, "n": 25}, {"t": None, "o": -1, "n": 25}, {"t": None, "n": 10**6}):
+            outcome = registry.call("ec2_list_instances", {"cursor": bind(position, question)}, CallContext())
+            assert outcome.is_error and "Invalid cursor" in outcome.text
+
+    def test_fields_choose_the_columns_of_a_compact_answer(self, registry: ToolRegistry) -> None:
+        result = call(registry, "ec2_list_instances", fields=["name", "state"])
+        assert result["count"] == 7
+        assert all(set(i) == {"instance_id", "name", "state"} for i in result["instances"])
+
+    @pytest.mark.parametrize(
+        "arguments",
+        [
+            {"tags": {f"k{n}": "v" for n in range(21)}},
+            {"tags": {"k" * 129: "v"}},
+            {"tags": {"k": "v" * 257}},
+            {"states": ["running"] * 7},
+            {"cursor": "x" * 5000},
+            {"fields": ["name"] * 9},
+            {"region": "us-east-1" * 10},
+        ],
+    )
+    def test_every_list_and_string_argument_is_bounded(
+        self, registry: ToolRegistry, arguments: dict[str, Any]
+    ) -> None:
+        outcome = registry.call("ec2_list_instances", arguments, CallContext())
+        assert outcome.is_error and "Invalid arguments" in outcome.text
+
+    def test_the_schema_states_the_bounds(self, registry: ToolRegistry) -> None:
+        (definition,) = [d for d in registry.definitions() if d["name"] == "ec2_list_instances"]
+        properties = definition["inputSchema"]["properties"]
+        assert properties["tags"]["maxProperties"] == 20
+        assert properties["states"]["maxItems"] == 6
+        assert properties["cursor"]["maxLength"] == 4096
+
+
+@pytest.fixture(scope="module")
+def crowded(aws: None) -> str:
+    """40 instances with 8 long tags each, alone in a region of their own."""
+    import boto3
+
+    from aws_mcp_local.demo import DEMO_IMAGE
+
+    region = "ca-central-1"
+    tags: Any = [{"Key": f"tag-{n}", "Value": f"value-{n}-" + "x" * 40} for n in range(8)]
+    boto3.client("ec2", region_name=region).run_instances(
+        ImageId=DEMO_IMAGE,
+        MinCount=40,
+        MaxCount=40,
+        TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
+    )
+    return region
+
+
+class TestResultBudget:
+    """Results stay within AWS_MCP_MAX_RESULT_CHARS: pages are cut at an item and continue by cursor."""
+
+    def test_the_default_page_fits_the_default_budget_and_says_when_it_was_cut(
+        self, registry: ToolRegistry, crowded: str
+    ) -> None:
+        outcome = registry.call("ec2_list_instances", {"region": crowded}, CallContext())
+        assert not outcome.is_error and len(outcome.text) <= 16_000
+        assert outcome.structured is not None
+        assert "Cut to" in outcome.structured["truncated"] and outcome.structured["next_cursor"]
+
+    def test_cut_pages_continue_without_gaps_or_repeats(
+        self, settings: Settings, clients: ClientFactory, crowded: str
+    ) -> None:
+        registry = build_registry(settings.with_changes(max_result_chars=3000), clients)
+        seen: list[str] = []
+        cursor = None
+        for _ in range(40):
+            outcome = registry.call(
+                "ec2_list_instances", {"region": crowded, "max_results": 12, "cursor": cursor}, CallContext()
+            )
+            assert not outcome.is_error, outcome.text
+            assert len(outcome.text) <= 3000 and outcome.structured is not None
+            seen += [i["instance_id"] for i in outcome.structured["instances"]]
+            cursor = outcome.structured["next_cursor"]
+            if cursor is None:
+                break
+        assert len(seen) == len(set(seen)) == 40
+
+    def test_fewer_fields_fit_more_instances(
+        self, settings: Settings, clients: ClientFactory, crowded: str
+    ) -> None:
+        registry = build_registry(settings.with_changes(max_result_chars=3000), clients)
+        full = call(registry, "ec2_list_instances", region=crowded, max_results=40)
+        compact = call(registry, "ec2_list_instances", region=crowded, max_results=40, fields=["state"])
+        assert full["count"] < compact["count"]
+
+    def test_a_result_that_cannot_be_cut_is_refused_with_how_to_ask_for_less(
+        self, settings: Settings, clients: ClientFactory, crowded: str
+    ) -> None:
+        registry = build_registry(settings.with_changes(max_result_chars=1000), clients)
+        instance = call(registry, "ec2_list_instances", region=crowded, max_results=5, fields=["state"])
+        outcome = registry.call(
+            "ec2_describe_instance",
+            {"region": crowded, "instance_id": instance["instances"][0]["instance_id"]},
+            CallContext(),
+        )
+        assert outcome.is_error and "AWS_MCP_MAX_RESULT_CHARS" in outcome.text
+
 
 class TestDescribeInstance:
     def test_shows_placement_network_and_volumes(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, ReadTimeoutError
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 from pydantic import BaseModel
 
 from aws_mcp.aws.clients import ClientFactory
@@ -13,10 +13,10 @@ from aws_mcp.config import AccessMode, Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import INVALID_PARAMS, ProtocolError
 from aws_mcp.tools import CATALOG, build_registry
-from aws_mcp.tools.registry import ToolInput, ToolRegistry, ToolSpec, tool
+from aws_mcp.tools.registry import RegionalInput, ToolRegistry, ToolSpec, tool
 
 
-class Nothing(ToolInput):
+class Nothing(RegionalInput):
     pass
 
 
@@ -129,7 +129,14 @@ class TestCatalog:
         with pytest.raises(ProtocolError) as raised:
             registry.call("ec2_stop_instances", {"instance_ids": ["i-0123456789abcdef0"]}, CallContext())
         assert raised.value.code == INVALID_PARAMS
-        assert "ReadOnly" in raised.value.message and "AccessMode=ReadWrite" in raised.value.message
+        assert "ReadOnly" in raised.value.message and "AWS_MCP_ACCESS_MODE=ReadWrite" in raised.value.message
+
+    def test_on_lambda_a_disabled_tool_names_the_stack_parameter(self, clients: ClientFactory) -> None:
+        registry = build_registry(Settings(access_mode=AccessMode.READ_ONLY, on_lambda=True), clients)
+        with pytest.raises(ProtocolError) as raised:
+            registry.call("ec2_stop_instances", {"instance_ids": ["i-0123456789abcdef0"]}, CallContext())
+        assert "AccessMode parameter set to ReadWrite" in raised.value.message
+        assert "AWS_MCP_ACCESS_MODE" not in raised.value.message
 
 
 class TestCalling:
@@ -159,6 +166,15 @@ class TestCalling:
         assert outcome.is_error and "region" in outcome.text
         assert called == []
 
+    @pytest.mark.parametrize("region", ["xx-nowhere-9", "us-east-99"])
+    def test_a_region_that_does_not_exist_is_an_invalid_argument_saying_how_to_find_one(
+        self, region: str
+    ) -> None:
+        spec = declare("x_get_one", lambda: Answer(value=1))
+        outcome = registry_of(spec).call("x_get_one", {"region": region}, CallContext())
+        assert outcome.is_error and "Invalid arguments" in outcome.text
+        assert "describe-regions" in outcome.text and "Internal error" not in outcome.text
+
     def test_an_aws_refusal_is_a_tool_error_with_its_code(self) -> None:
         def refuse() -> Answer:
             raise client_error("UnauthorizedOperation", 403)
@@ -175,12 +191,20 @@ class TestCalling:
         outcome = registry_of(declare("x_get_one", fail)).call("x_get_one", {}, CallContext())
         assert outcome.is_error and code in outcome.text and "transient" in outcome.text
 
-    def test_a_timeout_is_a_tool_error_inviting_a_retry(self) -> None:
+    def test_a_read_timeout_says_how_long_it_waited_and_to_ask_for_less(self) -> None:
         def slow() -> Answer:
             raise ReadTimeoutError(endpoint_url="https://ec2.amazonaws.com")
 
         outcome = registry_of(declare("x_get_one", slow)).call("x_get_one", {}, CallContext())
-        assert outcome.is_error and "did not answer in time" in outcome.text
+        assert outcome.is_error and "within 5 s" in outcome.text
+        assert "narrower filter or a smaller max_results" in outcome.text and "soon" not in outcome.text
+
+    def test_an_unreachable_endpoint_says_nothing_was_sent(self) -> None:
+        def unreachable() -> Answer:
+            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:9")
+
+        outcome = registry_of(declare("x_get_one", unreachable)).call("x_get_one", {}, CallContext())
+        assert outcome.is_error and "nothing was sent" in outcome.text
 
     def test_a_bug_in_a_tool_is_reported_without_its_details(self) -> None:
         def broken() -> Answer:
@@ -192,3 +216,12 @@ class TestCalling:
         assert outcome.is_error
         assert "Internal error" in outcome.text and "r-1" in outcome.text
         assert "secret-internal-detail" not in outcome.text
+
+
+class TestTheAuditTool:
+    def test_audit_query_takes_no_region_it_would_ignore(self, clients: ClientFactory) -> None:
+        registry = build_registry(Settings(), clients)
+        (definition,) = [d for d in registry.definitions() if d["name"] == "audit_query"]
+        assert "region" not in definition["inputSchema"]["properties"]
+        outcome = registry.call("audit_query", {"region": "eu-west-1"}, CallContext())
+        assert outcome.is_error and "region" in outcome.text and "Extra inputs" in outcome.text

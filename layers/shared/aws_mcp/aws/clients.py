@@ -2,13 +2,15 @@
 
 Tools receive clients from here and never build their own, so timeouts fit
 the Lambda timeout everywhere and tests point every client at moto with a
-single injected endpoint.
+single injected endpoint. The cache is bounded (least recently used first out): a
+client costs about 170 kB, and callers choose the regions.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from collections import OrderedDict
+from typing import Any, Final
 
 import boto3
 from botocore.config import Config
@@ -16,7 +18,10 @@ from botocore.config import Config
 from aws_mcp.aws.request_ids import record_request_id
 from aws_mcp.config import Settings
 
-__all__ = ["ClientFactory"]
+__all__ = ["MAX_CLIENTS", "ClientFactory"]
+
+# Every region of the aws partition for two services, with room to spare.
+MAX_CLIENTS: Final = 96
 
 
 class ClientFactory:
@@ -25,6 +30,7 @@ class ClientFactory:
         settings: Settings,
         session: boto3.Session | None = None,
         endpoint_url: str | None = None,
+        max_clients: int = MAX_CLIENTS,
     ) -> None:
         self._session = session or boto3.Session()
         self._endpoint_url = endpoint_url
@@ -42,25 +48,32 @@ class ClientFactory:
             read_timeout=2.0,
             user_agent_extra="aws-mcp/" + settings.server_version,
         )
-        self._clients: dict[tuple[str, str, bool], Any] = {}
+        self._clients: OrderedDict[tuple[str, str, bool], Any] = OrderedDict()
+        self._max_clients = max_clients
         # boto3 sessions are not thread-safe; clients are. Build under a lock, use freely.
         self._lock = threading.Lock()
 
     def client(self, service: str, region: str, *, state: bool = False) -> Any:
-        """A client for ``service`` in ``region``; ``state=True`` for the server's own tables."""
+        """A client for ``service`` in ``region``; ``state=True`` for the server's own tables.
+
+        Only tools' clients report their AWS request ids to the audit record: the server's own
+        table calls (breaker, idempotency, audit) are not the tool's doing.
+        """
         key = (service, region, state)
-        found = self._clients.get(key)
-        if found is not None:
-            return found
         with self._lock:
             found = self._clients.get(key)
-            if found is None:
-                found = self._session.client(
-                    service,  # type: ignore[call-overload]
-                    region_name=region,
-                    config=self._state_config if state else self._config,
-                    endpoint_url=self._endpoint_url,
-                )
+            if found is not None:
+                self._clients.move_to_end(key)
+                return found
+            found = self._session.client(
+                service,  # type: ignore[call-overload]
+                region_name=region,
+                config=self._state_config if state else self._config,
+                endpoint_url=self._endpoint_url,
+            )
+            if not state:
                 found.meta.events.register("after-call", record_request_id)
-                self._clients[key] = found
+            self._clients[key] = found
+            if len(self._clients) > self._max_clients:
+                self._clients.popitem(last=False)
             return found

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
-from aws_mcp.tools.registry import MutatingInput, ToolInput, tool
+from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, bind, malformed_cursor, resume
+from aws_mcp.tools.registry import MutatingInput, RegionalInput, tool
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -28,16 +29,25 @@ class InstanceState(StrEnum):
     STOPPED = "stopped"
 
 
+TagKey = Annotated[str, Field(min_length=1, max_length=128)]
+TagValue = Annotated[str, Field(max_length=256)]
+SummaryField = Literal[
+    "name", "state", "instance_type", "availability_zone", "private_ip", "public_ip", "launch_time", "tags"
+]
+
+
 class InstanceSummary(BaseModel):
+    """Every field but instance_id may be left out when the caller chose ``fields``."""
+
     instance_id: str
-    name: str | None = Field(description="The instance's Name tag, if any.")
-    state: str
-    instance_type: str
-    availability_zone: str | None
-    private_ip: str | None
-    public_ip: str | None
-    launch_time: str | None = Field(description="ISO 8601, UTC.")
-    tags: dict[str, str]
+    name: str | None = Field(default=None, description="The instance's Name tag, if any.")
+    state: str | None = None
+    instance_type: str | None = None
+    availability_zone: str | None = None
+    private_ip: str | None = None
+    public_ip: str | None = None
+    launch_time: str | None = Field(default=None, description="ISO 8601, UTC.")
+    tags: dict[str, str] | None = None
 
 
 class InstanceDetail(InstanceSummary):
@@ -56,35 +66,47 @@ class InstanceDetail(InstanceSummary):
     monitoring: str | None
 
 
-class ListInstancesInput(ToolInput):
+class ListInstancesInput(RegionalInput):
     states: list[InstanceState] | None = Field(
-        default=None, description='Only instances in these states, for example ["running"].'
+        default=None, max_length=6, description='Only instances in these states, for example ["running"].'
     )
-    tags: dict[str, str] | None = Field(
+    tags: dict[TagKey, TagValue] | None = Field(
         default=None,
+        max_length=20,
         description='Only instances carrying every one of these tags, for example {"env": "prod"}. '
         'Use "*" as a value to match any value of that key.',
     )
     instance_ids: list[InstanceId] | None = Field(
         default=None, max_length=200, description="Only these instances."
     )
+    fields: list[SummaryField] | None = Field(
+        default=None,
+        max_length=len(get_args(SummaryField)),
+        description='Only these fields of each instance (instance_id always comes), for example ["name", '
+        '"state"]: a compact answer. Default: all of them.',
+    )
     max_results: int = Field(
-        default=50, ge=5, le=1000, description="Page size (ignored when instance_ids are given)."
+        default=25,
+        ge=5,
+        le=1000,
+        description="Page size (ignored when instance_ids are given, and fixed by the first call when "
+        "following a cursor).",
     )
     cursor: str | None = Field(
         default=None,
+        max_length=CURSOR_MAX_CHARS,
         description="next_cursor from the previous call, for the next page. Pass the same filters again.",
     )
 
 
-class ListInstancesOutput(BaseModel):
+class ListInstancesOutput(Paged):
+    items_field = "instances"
+
     region: str
-    count: int = Field(description="Number of instances on this page.")
     instances: list[InstanceSummary]
-    next_cursor: str | None = Field(description="Pass as cursor to get the next page; null on the last page.")
 
 
-class DescribeInstanceInput(ToolInput):
+class DescribeInstanceInput(RegionalInput):
     instance_id: InstanceId
 
 
@@ -144,7 +166,17 @@ class StateChangeOutput(BaseModel):
 )
 def list_instances(ec2: EC2Client, args: ListInstancesInput) -> ListInstancesOutput:
     """List EC2 instances in one region with their name, state, type, addresses and tags. Filter by
-    state, tags or instance ids; results come in pages, follow next_cursor for more."""
+    state, tags or instance ids; choose fields for a compact answer. Results come in pages: follow
+    next_cursor, with the same filters, for more."""
+    region = ec2.meta.region_name
+    # What the cursor is bound to: the question, not the page size or the columns.
+    question = {
+        "region": region,
+        "states": [s.value for s in args.states or ()],
+        "tags": args.tags or {},
+        "instance_ids": args.instance_ids or [],
+    }
+    token, offset, size = _position(resume(args.cursor, question), args.max_results)
     request: dict[str, Any] = {}
     filters = []
     if args.states:
@@ -159,21 +191,29 @@ def list_instances(ec2: EC2Client, args: ListInstancesInput) -> ListInstancesOut
     if args.instance_ids:
         request["InstanceIds"] = args.instance_ids
     else:
-        request["MaxResults"] = args.max_results
-    if args.cursor:
-        request["NextToken"] = args.cursor
-    response = ec2.describe_instances(**request)
+        request["MaxResults"] = size
+    if token:
+        request["NextToken"] = token
+    try:
+        response = ec2.describe_instances(**request)
+    except ClientError as err:
+        if token and "token" in str(err.response.get("Error", {}).get("Message", "")).lower():
+            raise malformed_cursor() from None
+        raise
+    chosen: set[str] | None = set(args.fields) if args.fields else None
     instances = [
-        _summary(instance)
+        _summary(instance, chosen)
         for reservation in response.get("Reservations", [])
         for instance in reservation.get("Instances", [])
-    ]
-    return ListInstancesOutput(
-        region=ec2.meta.region_name,
+    ][offset:]
+    following = response.get("NextToken")
+    page = ListInstancesOutput(
+        region=region,
         count=len(instances),
         instances=instances,
-        next_cursor=response.get("NextToken") or None,
+        next_cursor=bind({"t": following, "n": size}, question) if following else None,
     )
+    return page.resume_with(lambda kept: bind({"t": token, "o": offset + kept, "n": size}, question))
 
 
 @tool(
@@ -316,8 +356,27 @@ def _summary_fields(instance: Any) -> dict[str, Any]:
     }
 
 
-def _summary(instance: Any) -> InstanceSummary:
-    return InstanceSummary(**_summary_fields(instance))
+def _summary(instance: Any, chosen: set[str] | None) -> InstanceSummary:
+    fields = _summary_fields(instance)
+    if chosen is not None:
+        fields = {k: v for k, v in fields.items() if k == "instance_id" or k in chosen}
+    return InstanceSummary(**fields)
+
+
+def _position(position: dict[str, Any] | None, page_size: int) -> tuple[str | None, int, int]:
+    """(EC2's NextToken, items of that page already returned, page size) from a cursor's position."""
+    if position is None:
+        return None, 0, page_size
+    token, offset, size = position.get("t"), position.get("o", 0), position.get("n")
+    if not (
+        (token is None or (isinstance(token, str) and token))
+        and isinstance(offset, int)
+        and 0 <= offset <= 1000
+        and isinstance(size, int)
+        and 5 <= size <= 1000
+    ):
+        raise malformed_cursor()
+    return token, offset, size
 
 
 def _detail(instance: Any) -> InstanceDetail:

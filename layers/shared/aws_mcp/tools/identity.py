@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from aws_mcp.tools.registry import ToolInput, tool
+from aws_mcp.tools.registry import RegionalInput, tool
 
 if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 __all__ = ["TOOLS"]
 
 
-class WhoamiInput(ToolInput):
+class WhoamiInput(RegionalInput):
     pass
 
 

@@ -8,6 +8,9 @@ happens once, here, in this order::
     access mode → argument validation → audit intent (mutations) → deadline
       → idempotency (mutations) → circuit breaker (service + region) → the tool
       → AWS error translation → result shaping → audit record → metrics
+
+Result shaping (:func:`~aws_mcp.tools.paging.fit`): fields a tool leaves unset are left
+out, and a result stays within ``max_result_chars``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -31,12 +34,13 @@ from botocore.exceptions import (
     ParamValidationError,
     ReadTimeoutError,
 )
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from aws_mcp.audit.record import AuditRecord, Outcome, redact
 from aws_mcp.audit.record import now as audit_now
+from aws_mcp.aws.regions import check_region
 from aws_mcp.aws.request_ids import collect_request_ids
-from aws_mcp.config import Settings
+from aws_mcp.config import ENV, Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import (
     INVALID_PARAMS,
@@ -51,6 +55,7 @@ from aws_mcp.errors import (
     ToolInputError,
 )
 from aws_mcp.jsontext import dumps_text
+from aws_mcp.tools.paging import fit
 from aws_mcp.tools.schema import model_schema
 from aws_mcp.tracing import Tracing
 
@@ -60,7 +65,7 @@ if TYPE_CHECKING:
     from aws_mcp.resilience import Resilience
     from aws_mcp.telemetry import Telemetry
 
-__all__ = ["MutatingInput", "ToolInput", "ToolOutcome", "ToolRegistry", "ToolSpec", "tool"]
+__all__ = ["MutatingInput", "RegionalInput", "ToolInput", "ToolOutcome", "ToolRegistry", "ToolSpec", "tool"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,18 +74,23 @@ _REGION: Final = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$"
 
 
 class ToolInput(BaseModel):
-    """Base of every tool's arguments: unknown arguments are refused, ``region`` is always accepted."""
+    """Base of every tool's arguments: unknown arguments are refused."""
 
     model_config = ConfigDict(extra="forbid")
 
-    region: str | None = Field(
+
+class RegionalInput(ToolInput):
+    """Base of the arguments of every tool that calls AWS in a region: adds ``region``."""
+
+    region: Annotated[str, AfterValidator(check_region)] | None = Field(
         default=None,
+        max_length=32,
         pattern=_REGION,
         description="AWS region to act in, such as us-east-1. Omit it to use the server's default region.",
     )
 
 
-class MutatingInput(ToolInput):
+class MutatingInput(RegionalInput):
     """Base of every mutating tool's arguments: adds the client's optional idempotency key."""
 
     idempotency_key: str | None = Field(
@@ -304,7 +314,7 @@ class ToolRegistry:
         outcome = Outcome.SUCCESS
         try:
             args = _validate(spec, arguments)
-            region = args.region or self._settings.default_region
+            region = getattr(args, "region", None) or self._settings.default_region
             record = dataclasses.replace(record, region=region)
             if spec.mutating and self._audit is not None:
                 self._audit.begin(record)
@@ -332,14 +342,14 @@ class ToolRegistry:
         resilience = self._resilience
 
         def call() -> BaseModel:
-            return _call_aws(spec, clients, args)
+            return _call_aws(spec, clients, args, region, self._settings.aws_read_timeout)
 
         def aws_call() -> dict[str, Any]:
             if resilience is not None and service is not None:
                 output = resilience.breakers.run(service, region, call)
             else:
                 output = call()
-            return output.model_dump(mode="json")
+            return fit(output, self._settings.max_result_chars)
 
         def once() -> tuple[dict[str, Any], bool]:
             if resilience is None or not spec.mutating:
@@ -363,10 +373,15 @@ class ToolRegistry:
         if not isinstance(name, str):
             return ProtocolError(INVALID_PARAMS, "tools/call: params.name must be a string")
         if name in self._disabled:
+            how = (
+                "Deploy the stack with its AccessMode parameter set to ReadWrite"
+                if self._settings.on_lambda
+                else f"Set {ENV.ACCESS_MODE}=ReadWrite where the server runs and restart it"
+            )
             return ProtocolError(
                 INVALID_PARAMS,
                 f"Tool {name!r} is disabled: this server runs in {self._settings.access_mode} mode. "
-                "Deploy with AccessMode=ReadWrite to allow changes.",
+                f"{how} to allow changes.",
             )
         return ProtocolError(INVALID_PARAMS, f"Unknown tool: {name!r}. Call tools/list to see the tools.")
 
@@ -411,7 +426,9 @@ def _validate(spec: ToolSpec, arguments: dict[str, Any]) -> ToolInput:
         ) from None
 
 
-def _call_aws(spec: ToolSpec, clients: list[Any], args: ToolInput) -> BaseModel:
+def _call_aws(
+    spec: ToolSpec, clients: list[Any], args: ToolInput, region: str, read_timeout: float
+) -> BaseModel:
     service = spec.clients[0] if spec.clients else "aws"
     try:
         return spec.func(*clients, args)
@@ -435,9 +452,23 @@ def _call_aws(spec: ToolSpec, clients: list[Any], args: ToolInput) -> BaseModel:
         raise AwsCallError(
             f"AWS {service} refused {spec.name}: {code}: {message}.", service=service, code=code
         ) from None
-    except (ConnectTimeoutError, ReadTimeoutError, EndpointConnectionError, ConnectionError) as err:
+    except ReadTimeoutError:
+        advice = (
+            "Whether the change happened is unknown: check the resource's state with a read-only tool "
+            "before calling again."
+            if spec.mutating
+            else "Ask for less in one call: a narrower filter or a smaller max_results."
+        )
         raise AwsUnavailableError(
-            f"AWS {service} did not answer in time for {spec.name} ({type(err).__name__}). Try again soon.",
+            f"AWS {service} in {region} did not answer {spec.name} within {read_timeout:g} s "
+            f"(ReadTimeoutError). {advice}",
+            service=service,
+            code="ReadTimeoutError",
+        ) from None
+    except (ConnectTimeoutError, EndpointConnectionError, ConnectionError) as err:
+        raise AwsUnavailableError(
+            f"Could not reach AWS {service} in {region} for {spec.name} ({type(err).__name__}); nothing "
+            "was sent. Try again shortly; if it persists, the server's network or endpoint is at fault.",
             service=service,
             code=type(err).__name__,
         ) from None

@@ -1,0 +1,144 @@
+"""Pages of list results: cursors bound to the filters they were made for, and pages cut to fit.
+
+* A cursor carries its position and a digest of the filters of the call that made it. A
+  cursor passed with other filters is refused (silently dropping or mixing filters would
+  answer a different question than the one asked); a cursor that is not ours is refused
+  with the advice to start again.
+* A list tool's output derives from :class:`Paged`. When its JSON is longer than the
+  server's character budget, :func:`fit` cuts the list at an item boundary, says so in
+  ``truncated``, and sets ``next_cursor`` to continue right after the last item kept (the
+  tool supplies that cursor through :meth:`Paged.resume_with`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Final, Self
+
+from pydantic import BaseModel, Field, PrivateAttr
+
+from aws_mcp.cursor import decode_cursor, encode_cursor
+from aws_mcp.errors import ToolError, ToolInputError
+from aws_mcp.jsontext import dumps_text
+
+__all__ = ["CURSOR_MAX_CHARS", "Paged", "ResultTooLargeError", "bind", "fit", "malformed_cursor", "resume"]
+
+CURSOR_MAX_CHARS: Final = 4096
+_FILTERS: Final = "f"
+
+
+class ResultTooLargeError(ToolError):
+    """A result over the character budget that cannot be cut at an item boundary."""
+
+
+def _digest(filters: Mapping[str, Any]) -> str:
+    return hashlib.sha256(dumps_text(dict(sorted(filters.items()))).encode()).hexdigest()[:16]
+
+
+def bind(position: Mapping[str, Any], filters: Mapping[str, Any]) -> str:
+    """A cursor for ``position`` that only resumes a call with these ``filters``."""
+    return encode_cursor({**position, _FILTERS: _digest(filters)})
+
+
+def resume(cursor: str | None, filters: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The position ``cursor`` holds (None: from the start); ToolInputError unless made for ``filters``."""
+    if cursor is None:
+        return None
+    position = decode_cursor(cursor)
+    if position is None or not isinstance(position.get(_FILTERS), str):
+        raise malformed_cursor()
+    if position.pop(_FILTERS) != _digest(filters):
+        raise ToolInputError(
+            "This cursor belongs to a call with other filters. Pass the same filters (and region) as the "
+            "call that returned it, or call again without cursor to start over with the new ones."
+        )
+    return position
+
+
+def malformed_cursor() -> ToolInputError:
+    return ToolInputError(
+        "Invalid cursor: it is damaged or was not made by this tool. Call again without cursor to start "
+        "from the first page."
+    )
+
+
+class Paged(BaseModel):
+    """Base of every list tool's output. Subclasses name their list field in ``items_field``."""
+
+    items_field: ClassVar[str]
+
+    count: int = Field(description="Number of items on this page.")
+    next_cursor: str | None = Field(
+        description="Pass as cursor, with the same filters, for the next page; null on the last page."
+    )
+    truncated: str | None = Field(
+        default=None,
+        description="Present when this page was cut to fit the server's result size limit: what was "
+        "left out and how to get it.",
+    )
+    _resume: Callable[[int], str] | None = PrivateAttr(default=None)
+
+    def resume_with(self, cursor_at: Callable[[int], str]) -> Self:
+        """Say how to continue after the first ``k`` items of this page, should it be cut."""
+        self._resume = cursor_at
+        return self
+
+
+def fit(output: BaseModel, budget: int) -> dict[str, Any]:
+    """``output`` as JSON-ready data whose compact JSON has at most ``budget`` characters.
+
+    Fields a tool left unset are left out (a compact form costs nothing to ask for).
+    """
+    data: dict[str, Any] = output.model_dump(mode="json", exclude_unset=True)
+    size = len(dumps_text(data))
+    if size <= budget:
+        return data
+    if not isinstance(output, Paged) or output._resume is None:
+        raise ResultTooLargeError(_too_large(size, budget))
+    field = output.items_field
+    items = data[field]
+    sizes = [len(dumps_text(item)) for item in items]
+    keep = len(items) - 1
+    while keep >= 1:
+        cut = _cut(output, data, field, keep, budget=budget)
+        # The cut's JSON is its shell (with "[]" for the list) plus the items kept and their commas.
+        room = budget - len(dumps_text({**cut, field: []})) + 2
+        fits = _largest_prefix(sizes, room)
+        if fits >= keep:
+            return cut
+        keep = fits
+    raise ResultTooLargeError(
+        _too_large(size, budget) + f" Even one of its {field} is too large: ask for fewer fields."
+    )
+
+
+def _cut(output: Paged, data: dict[str, Any], field: str, keep: int, *, budget: int) -> dict[str, Any]:
+    assert output._resume is not None
+    changed = {
+        field: data[field][:keep],
+        "count": keep,
+        "next_cursor": output._resume(keep),
+        "truncated": f"Cut to {keep} of the {len(data[field])} {field} on this page to fit {budget} "
+        "characters (AWS_MCP_MAX_RESULT_CHARS). Pass next_cursor for the rest, or ask for fewer fields or a "
+        "smaller max_results.",
+    }
+    order = [name for name in type(output).model_fields if name in data or name in changed]
+    return {name: changed.get(name, data.get(name)) for name in order}
+
+
+def _largest_prefix(sizes: list[int], room: int) -> int:
+    """How many leading items fit in ``room`` characters as a JSON list."""
+    used = 2  # the brackets
+    for k, size in enumerate(sizes):
+        used += size + (1 if k else 0)
+        if used > room:
+            return k
+    return len(sizes)
+
+
+def _too_large(size: int, budget: int) -> str:
+    return (
+        f"The result is {size} characters, more than this server's limit of {budget} "
+        "(AWS_MCP_MAX_RESULT_CHARS). Ask for less in one call."
+    )
