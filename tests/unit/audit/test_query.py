@@ -49,20 +49,30 @@ def test_a_time_range_spans_days_newest_first(store: AuditStore) -> None:
     page = store.query(**window(), limit=100)
     started = [r["started_at"] for r in page.records]
     assert len(started) == 12 and started == sorted(started, reverse=True)
-    assert page.next_cursor is None
+    assert page.next_position is None
     assert page.records[0]["duration_ms"] == 2.5 and page.records[0]["aws_request_ids"] == ["rid"]
 
 
-def test_pages_follow_the_cursor_across_days(store: AuditStore) -> None:
+def test_pages_follow_the_position_across_days(store: AuditStore) -> None:
     seen: list[str] = []
-    cursor = None
+    position = None
     for _ in range(10):
-        page = store.query(**window(), limit=5, cursor=cursor)
+        page = store.query(**window(), limit=5, position=position)
         seen += [r["call_id"] for r in page.records]
-        cursor = page.next_cursor
-        if cursor is None:
+        position = page.next_position
+        if position is None:
             break
     assert len(seen) == len(set(seen)) == 12
+
+
+@pytest.mark.parametrize("caller", [None, "alice"])
+def test_a_page_cut_short_resumes_right_after_its_last_kept_record(
+    store: AuditStore, caller: str | None
+) -> None:
+    whole = store.query(**window(), caller=caller, limit=100).records
+    first = store.query(**window(), caller=caller, limit=5)
+    rest = store.query(**window(), caller=caller, limit=100, position=first.position_after(2)).records
+    assert [r["call_id"] for r in first.records[:2] + rest] == [r["call_id"] for r in whole]
 
 
 def test_by_caller_uses_the_index(store: AuditStore) -> None:
@@ -83,8 +93,22 @@ def test_a_narrow_window_finds_only_its_calls(store: AuditStore) -> None:
     assert len(page.records) == 2
 
 
-def test_a_bad_cursor_or_range_is_a_tool_input_error(store: AuditStore) -> None:
+@pytest.mark.parametrize(
+    "position",
+    [
+        {"day": "not-a-date"},
+        {"day": "2026-13-45"},
+        {"day": 20260310},
+        {"day": "2026-03-10", "key": "k"},
+        {"day": "2026-03-10", "key": {"pk": {"N": "1"}}},
+        {"day": "2026-03-10", "key": {"other": {"S": "x"}}},
+    ],
+)
+def test_a_forged_position_is_a_tool_input_error(store: AuditStore, position: dict[str, Any]) -> None:
     with pytest.raises(ToolInputError, match="cursor"):
-        store.query(**window(), cursor="%%%")
+        store.query(**window(), position=position)
+
+
+def test_a_bad_range_is_a_tool_input_error(store: AuditStore) -> None:
     with pytest.raises(ToolInputError, match="before"):
         store.query(since=DAY, until=DAY - timedelta(days=1))

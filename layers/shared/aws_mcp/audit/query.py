@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from aws_mcp.audit.record import BY_CALLER_INDEX, iso
-from aws_mcp.cursor import decode_cursor, encode_cursor
 from aws_mcp.errors import ToolInputError
 
 __all__ = ["AuditPage", "AuditStore"]
 
 # Bounded work per call: a page of results never costs more than this many Queries.
 _MAX_QUERIES: Final = 25
+_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _FIELDS: Final = (
     "started_at",
     "call_id",
@@ -41,7 +42,18 @@ _FIELDS: Final = (
 @dataclass(frozen=True, slots=True)
 class AuditPage:
     records: list[dict[str, Any]]
-    next_cursor: str | None
+    # Where the next page starts (None: this was the last), as ``query`` takes it back.
+    next_position: dict[str, Any] | None
+    by_caller: bool = False
+
+    def position_after(self, kept: int) -> dict[str, Any]:
+        """Where to resume after the first ``kept`` records of this page (a page cut short)."""
+        last = self.records[kept - 1]
+        sort_key = f"{last['started_at']}#{last['call_id']}"
+        key = {"pk": {"S": f"DAY#{last['started_at'][:10]}"}, "sk": {"S": sort_key}}
+        if self.by_caller:
+            key["caller_pk"] = {"S": f"CALLER#{last['caller']}"}
+        return {"day": last["started_at"][:10], "key": key}
 
 
 class AuditStore:
@@ -61,14 +73,12 @@ class AuditStore:
         tool: str | None = None,
         outcome: str | None = None,
         limit: int = 50,
-        cursor: str | None = None,
+        position: dict[str, Any] | None = None,
     ) -> AuditPage:
-        """Newest first. The cursor carries the partition being read and where it stopped."""
+        """Newest first. A position (from a previous page) names the partition and where it stopped."""
         if since > until:
             raise ToolInputError("since must be before until")
-        position = _position(cursor) if cursor else {}
-        day = position.get("day") or f"{until:%Y-%m-%d}"
-        start_key = position.get("key")
+        day, start_key = _checked(position) if position else (f"{until:%Y-%m-%d}", None)
         records: list[dict[str, Any]] = []
         for _ in range(_MAX_QUERIES):
             request = self._request(
@@ -87,11 +97,11 @@ class AuditStore:
             start_key = response.get("LastEvaluatedKey")
             if not start_key:
                 if caller is not None or day <= f"{since:%Y-%m-%d}":
-                    return AuditPage(records, None)
-                day = f"{datetime.fromisoformat(day) - timedelta(days=1):%Y-%m-%d}"
+                    return AuditPage(records, None, caller is not None)
+                day = f"{date.fromisoformat(day) - timedelta(days=1):%Y-%m-%d}"
             if len(records) >= limit:
                 break
-        return AuditPage(records, encode_cursor({"day": day, "key": start_key}))
+        return AuditPage(records, {"day": day, "key": start_key}, caller is not None)
 
     def _request(
         self,
@@ -143,8 +153,21 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=float))
 
 
-def _position(cursor: str) -> dict[str, Any]:
-    position = decode_cursor(cursor)
-    if position is None:
-        raise ToolInputError("Invalid cursor: pass back the next_cursor of the previous call")
-    return position
+def _checked(position: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    """(day, DynamoDB start key) of a position, or ToolInputError: a cursor can be forged."""
+    day, key = position.get("day"), position.get("key")
+    valid_key = key is None or (
+        isinstance(key, dict)
+        and set(key) <= {"pk", "sk", "caller_pk"}
+        and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values())
+    )
+    if isinstance(day, str) and _DAY.fullmatch(day) and valid_key:
+        try:
+            date.fromisoformat(day)
+            return day, key
+        except ValueError:
+            pass
+    raise ToolInputError(
+        "Invalid cursor: it is damaged or was not made by audit_query. Call again without cursor to "
+        "start from the newest record."
+    )

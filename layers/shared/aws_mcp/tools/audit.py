@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from aws_mcp.audit.record import Outcome
 from aws_mcp.errors import ToolError
+from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, bind, malformed_cursor, resume
 from aws_mcp.tools.registry import ToolInput, tool
 
 if TYPE_CHECKING:
@@ -29,13 +30,18 @@ class AuditQueryInput(ToolInput):
     )
     caller: str | None = Field(
         default=None,
+        max_length=2048,
         description="Only calls by this principal: an IAM ARN, apikey:<id>, a JWT subject or local.",
     )
-    tool: str | None = Field(default=None, description="Only calls of this tool, e.g. ec2_stop_instances.")
+    tool: str | None = Field(
+        default=None, max_length=64, description="Only calls of this tool, e.g. ec2_stop_instances."
+    )
     outcome: Outcome | None = Field(default=None, description="Only calls that ended this way.")
-    max_results: int = Field(default=50, ge=1, le=200, description="Page size.")
+    max_results: int = Field(default=25, ge=1, le=200, description="Page size.")
     cursor: str | None = Field(
-        default=None, description="next_cursor from the previous call, for the next page."
+        default=None,
+        max_length=CURSOR_MAX_CHARS,
+        description="next_cursor from the previous call, for the next page. Pass the same filters again.",
     )
 
     @field_validator("since", "until")
@@ -65,10 +71,10 @@ class AuditEntry(BaseModel):
     aws_request_ids: list[str] | None
 
 
-class AuditQueryOutput(BaseModel):
-    count: int
+class AuditQueryOutput(Paged):
+    items_field = "records"
+
     records: list[AuditEntry] = Field(description="Newest first.")
-    next_cursor: str | None
 
 
 @tool(
@@ -89,8 +95,15 @@ def audit_query(store: AuditStore | None, args: AuditQueryInput) -> AuditQueryOu
     finished."""
     if store is None:
         raise ToolError("This server has no audit table configured; its audit trail is in its logs only.")
-    until = args.until or datetime.now(UTC)
-    since = args.since or until - timedelta(days=1)
+    question = args.model_dump(mode="json", include={"since", "until", "caller", "tool", "outcome"})
+    position = resume(args.cursor, question)
+    # The window is fixed by the first page: a default "until now" must not move between pages.
+    if position is None:
+        until = args.until or datetime.now(UTC)
+        since = args.since or until - timedelta(days=1)
+    else:
+        since, until = _window(position)
+    window = {"since": since.isoformat(), "until": until.isoformat()}
     page = store.query(
         since=since,
         until=until,
@@ -98,10 +111,26 @@ def audit_query(store: AuditStore | None, args: AuditQueryInput) -> AuditQueryOu
         tool=args.tool,
         outcome=args.outcome.value if args.outcome else None,
         limit=args.max_results,
-        cursor=args.cursor,
+        position=position,
     )
     records = [AuditEntry.model_validate(r) for r in page.records]
-    return AuditQueryOutput(count=len(records), records=records, next_cursor=page.next_cursor)
+    following = page.next_position
+    output = AuditQueryOutput(
+        count=len(records),
+        records=records,
+        next_cursor=bind({**following, **window}, question) if following else None,
+    )
+    return output.resume_with(lambda kept: bind({**page.position_after(kept), **window}, question))
+
+
+def _window(position: dict[str, Any]) -> tuple[datetime, datetime]:
+    try:
+        since, until = (datetime.fromisoformat(position[k]) for k in ("since", "until"))
+    except (KeyError, TypeError, ValueError):
+        raise malformed_cursor() from None
+    if since.tzinfo is None or until.tzinfo is None:
+        raise malformed_cursor()
+    return since, until
 
 
 TOOLS = (audit_query,)
