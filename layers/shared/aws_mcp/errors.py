@@ -86,6 +86,8 @@ class ProtocolError(AwsMcpError):
         self.code = code
         self.message = message
         self.data = data
+        # Set once a refused tools/call has its audit record, so it is not recorded twice.
+        self.audited = False
 
     def to_error(self) -> dict[str, Any]:
         error: dict[str, Any] = {"code": self.code, "message": self.message}

@@ -70,10 +70,12 @@ class Reply:
 
     status: int
     body: dict[str, Any] | None = None
+    # The registry has recorded this reply's tools/call (run, or refused by name or arguments).
+    audited: bool = False
 
 
 def _error(request_id: Any, err: ProtocolError, status: int) -> Reply:
-    return Reply(status, {"jsonrpc": "2.0", "id": request_id, "error": err.to_error()})
+    return Reply(status, {"jsonrpc": "2.0", "id": request_id, "error": err.to_error()}, err.audited)
 
 
 class Dispatcher:
@@ -127,7 +129,25 @@ class Dispatcher:
         transports without them (stdio), which skips header validation.
         ``legacy_version`` is the revision a legacy request without a version
         header runs under: 2025-03-26 on HTTP, the negotiated one on stdio.
+
+        Every ``tools/call`` leaves one audit record: those refused here, before the
+        registry saw them (bad envelope, id, headers, sent as a notification or in a
+        batch), are recorded as protocol errors.
         """
+        reply = self._answer(message, headers, context, legacy_version)
+        if not reply.audited:
+            for params in _tools_call_params(message):
+                self._registry.refuse(
+                    params.get("name"),
+                    params.get("arguments"),
+                    _with_meta_client(context, params),
+                    _why(reply),
+                )
+        return reply
+
+    def _answer(
+        self, message: Any, headers: hdr.Headers | None, context: CallContext, legacy_version: str
+    ) -> Reply:
         if isinstance(message, list):
             err = ProtocolError(
                 INVALID_REQUEST,
@@ -211,7 +231,7 @@ class Dispatcher:
         client_info = params.get("clientInfo")
         ctx = context.with_client(version, client_info)
         result = handler(params, version, ctx)
-        return Reply(200, {"jsonrpc": "2.0", "id": request_id, "result": result})
+        return Reply(200, {"jsonrpc": "2.0", "id": request_id, "result": result}, method == "tools/call")
 
     def _modern_request(
         self,
@@ -249,7 +269,7 @@ class Dispatcher:
         result = handler(params, version, ctx)
         result.setdefault("resultType", "complete")
         result["_meta"] = {**result.get("_meta", {}), SERVER_INFO_META: dict(self._server_info)}
-        return Reply(200, {"jsonrpc": "2.0", "id": request_id, "result": result})
+        return Reply(200, {"jsonrpc": "2.0", "id": request_id, "result": result}, method == "tools/call")
 
     @staticmethod
     def _check_headers(headers: hdr.Headers, method: str, params: dict[str, Any], version: Any) -> None:
@@ -328,6 +348,31 @@ class Dispatcher:
         # The registry checks name and arguments itself, so malformed calls are audited too.
         outcome = self._registry.call(params.get("name"), params.get("arguments"), ctx)
         return _render_outcome(outcome, structured=version in WITH_TITLES_AND_STRUCTURED)
+
+
+def _tools_call_params(message: Any) -> list[dict[str, Any]]:
+    """The params of every tools/call ``message`` holds (a batch may hold several), objects or not."""
+    messages = message if isinstance(message, list) else [message]
+    return [
+        params if isinstance(params := m.get("params"), dict) else {"arguments": params}
+        for m in messages
+        if isinstance(m, dict) and m.get("method") == "tools/call"
+    ]
+
+
+def _with_meta_client(context: CallContext, params: dict[str, Any]) -> CallContext:
+    meta = params.get("_meta")
+    if not isinstance(meta, dict):
+        return context
+    version = meta.get(PROTOCOL_VERSION_META)
+    return context.with_client(version if isinstance(version, str) else "", meta.get(CLIENT_INFO_META))
+
+
+def _why(reply: Reply) -> str:
+    error = (reply.body or {}).get("error")
+    if isinstance(error, dict):
+        return str(error.get("message", "refused"))
+    return "tools/call sent as a notification (without an id), so it was not run"
 
 
 def _render_outcome(outcome: ToolOutcome, *, structured: bool) -> dict[str, Any]:

@@ -261,17 +261,7 @@ class ToolRegistry:
         """
         started = time.perf_counter()
         spec = self._tools.get(name) if isinstance(name, str) else None
-        record = AuditRecord(
-            tool=name if isinstance(name, str) else repr(name)[:100],
-            caller=context.caller,
-            arguments=redact(arguments),
-            started_at=audit_now(),
-            request_id=context.request_id,
-            client_name=context.client_name,
-            client_version=context.client_version,
-            protocol_version=context.protocol_version,
-            mutating=bool(spec and spec.mutating),
-        )
+        record = _record(name, arguments, context, mutating=bool(spec and spec.mutating))
         refusal: ProtocolError | None = None
         with self._tracing.tool_call(record.tool) as annotate, collect_request_ids() as request_ids:
             try:
@@ -286,21 +276,30 @@ class ToolRegistry:
                 region=ran.record.region,
                 outcome=ran.outcome.value,
             )
-        elapsed_ms = (time.perf_counter() - started) * 1000
+        self._finish(ran, (time.perf_counter() - started) * 1000, tuple(request_ids))
+        if refusal is not None:
+            refusal.audited = True
+            raise refusal
+        return ran.result
+
+    def refuse(self, name: Any, arguments: Any, context: CallContext, reason: str) -> None:
+        """Record a ``tools/call`` the protocol layer refused before it reached :meth:`call`
+        (a malformed envelope, id or headers): it leaves its one audit record too."""
+        record = _record(name, arguments, context, mutating=False)
+        self._finish(_Ran(Outcome.PROTOCOL_ERROR, ToolOutcome(text=reason, is_error=True), record), 0.0, ())
+
+    def _finish(self, ran: _Ran, elapsed_ms: float, request_ids: tuple[str, ...]) -> None:
         if self._audit is not None:
             error = ran.result.text if ran.result.is_error else None
             self._audit.finish(
                 ran.record.completed(
-                    ran.outcome, duration_ms=elapsed_ms, error=error, aws_request_ids=tuple(request_ids)
+                    ran.outcome, duration_ms=elapsed_ms, error=error, aws_request_ids=request_ids
                 )
             )
         if self._telemetry is not None:
             self._telemetry.tool_call(
-                record.tool, error=ran.result.is_error, latency_ms=elapsed_ms, throttled=ran.throttled
+                ran.record.tool, error=ran.result.is_error, latency_ms=elapsed_ms, throttled=ran.throttled
             )
-        if refusal is not None:
-            raise refusal
-        return ran.result
 
     def _run(
         self, spec: ToolSpec | None, name: Any, arguments: Any, context: CallContext, record: AuditRecord
@@ -389,6 +388,20 @@ class ToolRegistry:
         if name in self._services:
             return self._services[name]
         return self._clients.client(name, region)
+
+
+def _record(name: Any, arguments: Any, context: CallContext, *, mutating: bool) -> AuditRecord:
+    return AuditRecord(
+        tool=name if isinstance(name, str) else repr(name)[:100],
+        caller=context.caller,
+        arguments=redact(arguments),
+        started_at=audit_now(),
+        request_id=context.request_id,
+        client_name=context.client_name,
+        client_version=context.client_version,
+        protocol_version=context.protocol_version,
+        mutating=mutating,
+    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
