@@ -45,6 +45,7 @@ class ENV:
     BREAKER_RECOVERY_TIMEOUT: Final = "AWS_MCP_BREAKER_RECOVERY_TIMEOUT"
     BREAKER_SUCCESS_THRESHOLD: Final = "AWS_MCP_BREAKER_SUCCESS_THRESHOLD"
     IDEMPOTENCY_EXPIRY_SECONDS: Final = "AWS_MCP_IDEMPOTENCY_EXPIRY_SECONDS"
+    RETRY_WINDOW_SECONDS: Final = "AWS_MCP_RETRY_WINDOW_SECONDS"
     DEADLINE_MARGIN_MS: Final = "AWS_MCP_DEADLINE_MARGIN_MS"
     METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
     # Set by the Lambda runtime itself.
@@ -90,6 +91,9 @@ class Settings:
     breaker_success_threshold: int = 2
     # How long a mutating call's result is replayed for the same idempotency key.
     idempotency_expiry_seconds: int = 3600
+    # Without a key, identical mutating calls are one change only this close together (a
+    # client's retry); later, the same arguments are a new intent and act again.
+    retry_window_seconds: int = 10
     # Time kept back from the Lambda deadline for the response and the audit write.
     deadline_margin_ms: int = 1500
     metrics_namespace: str = "AwsMcp"
@@ -157,6 +161,9 @@ class Settings:
             ),
             idempotency_expiry_seconds=_int(
                 env, ENV.IDEMPOTENCY_EXPIRY_SECONDS, defaults.idempotency_expiry_seconds, minimum=1
+            ),
+            retry_window_seconds=_int(
+                env, ENV.RETRY_WINDOW_SECONDS, defaults.retry_window_seconds, minimum=1
             ),
             deadline_margin_ms=_int(env, ENV.DEADLINE_MARGIN_MS, defaults.deadline_margin_ms, minimum=0),
             metrics_namespace=env.get(ENV.METRICS_NAMESPACE) or defaults.metrics_namespace,

@@ -10,6 +10,7 @@
           ├── ToolInputError    the arguments failed validation
           ├── AwsCallError      AWS refused or failed; carries the service and error code
           │     └── AwsUnavailableError   throttling, 5xx, timeouts: the service is unhealthy
+          │           └── OutcomeUnknownError   a change was sent and no answer came
           ├── AccessDeniedError the call is not allowed (by AWS, or by the server's own rules)
           ├── BreakerOpenError  the circuit for a service and region is open; no AWS call made
           ├── DeadlineError     the call ran out of time before AWS answered
@@ -41,6 +42,7 @@ __all__ = [
     "ConfigurationError",
     "DeadlineError",
     "InProgressError",
+    "OutcomeUnknownError",
     "ProtocolError",
     "ToolError",
     "ToolInputError",
@@ -115,6 +117,13 @@ class AwsCallError(ToolError):
 
 class AwsUnavailableError(AwsCallError):
     """The service looks unhealthy (throttling, 5xx, timeout, connection): counts against its breaker."""
+
+
+class OutcomeUnknownError(AwsUnavailableError):
+    """A mutation reached AWS and no answer came back: it may or may not have happened.
+
+    Its idempotency record keeps this outcome, so repeats with the same key are not sent again.
+    """
 
 
 class AccessDeniedError(ToolError):

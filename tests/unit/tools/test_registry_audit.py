@@ -13,7 +13,6 @@ import boto3
 import pytest
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
 
 from aws_mcp.audit.query import AuditStore
 from aws_mcp.audit.trail import AuditTrail
@@ -22,7 +21,7 @@ from aws_mcp.config import AccessMode, Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import ProtocolError
 from aws_mcp.tools import build_registry
-from aws_mcp.tools.registry import MutatingInput, ToolRegistry, ToolSpec, tool
+from aws_mcp.tools.registry import MutatingInput, MutatingOutput, ToolRegistry, ToolSpec, tool
 from aws_mcp_local.demo import table_names
 
 TABLE = table_names()["audit"]
@@ -206,7 +205,7 @@ class Nothing(MutatingInput):
     """Arguments of the test tools; MutatingInput so they may be declared mutating."""
 
 
-class Done(BaseModel):
+class Done(MutatingOutput):
     ok: bool
 
 

@@ -51,6 +51,7 @@ class Outcome(StrEnum):
     REPLAY = "replay"
     IN_PROGRESS = "in_progress"
     TIMEOUT = "timeout"
+    OUTCOME_UNKNOWN = "outcome_unknown"
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,10 +5,18 @@ The key is ``aws-mcp#<tool>#hash(tool, caller, key)`` where ``key`` is the clien
 so keys depend on the tool's name, not on the Python module holding it (Powertools'
 default prefix is ``<function name>.<module>.<qualname>``) nor on the stack's function name.
 
-* same key, same arguments, first call finished → the stored result is replayed;
+A key names one intended change and is remembered for ``idempotency_expiry_seconds``.
+Without one, identical arguments are the same change only within ``retry_window_seconds``
+(a client's retry); after that they are a new intent and act again.
+
+* same key, same arguments, first call finished → the stored result is replayed, with the
+  time of the original call (the caller is told it is a replay);
 * same key, different arguments → refused (Powertools' payload validation);
 * same key while the first call is still running → wait up to a few seconds for its
   result, then "already in progress";
+* the first call reached AWS and got no answer (:class:`OutcomeUnknownError`) → that is
+  stored as its outcome: repeats with the key are not sent again and are told to check the
+  resource's state;
 * the idempotency store unreachable → the mutation is refused: we cannot promise once.
 """
 
@@ -19,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from aws_lambda_powertools.utilities.idempotency import (
@@ -32,13 +41,15 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
+from aws_mcp.audit.record import iso
+from aws_mcp.audit.record import now as utc_now
 from aws_mcp.config import Settings
-from aws_mcp.errors import AccessDeniedError, InProgressError, ToolInputError
+from aws_mcp.errors import AccessDeniedError, InProgressError, OutcomeUnknownError, ToolInputError
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-__all__ = ["Idempotency"]
+__all__ = ["Idempotency", "Replay"]
 
 _POLL_SECONDS = 0.1
 _replayed: ContextVar[bool] = ContextVar("aws_mcp_replayed", default=False)
@@ -57,6 +68,28 @@ def _mark_replay(response: Any, record: Any) -> Any:
     return response
 
 
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """A result that repeats an earlier call's: when that call was made, and under which key."""
+
+    original_call_at: str
+    idempotency_key: str | None
+    retry_window_seconds: int
+
+    def describe(self) -> dict[str, Any]:
+        again = (
+            "pass a new idempotency_key"
+            if self.idempotency_key
+            else f"call again after {self.retry_window_seconds} s, or pass an idempotency_key"
+        )
+        return {
+            "original_call_at": self.original_call_at,
+            "idempotency_key": self.idempotency_key,
+            "note": f"Nothing was done now: this repeats the result of the identical call made at "
+            f"{self.original_call_at}. To make the change again, {again}.",
+        }
+
+
 class Idempotency:
     def __init__(self, settings: Settings, dynamodb: Callable[[], Any], *, wait_seconds: float = 5.0) -> None:
         """``dynamodb`` returns the state-table client when first needed (not at cold start).
@@ -67,6 +100,7 @@ class Idempotency:
         self._wait_seconds = wait_seconds
         self._table = settings.idempotency_table
         self._expiry = settings.idempotency_expiry_seconds
+        self._window = settings.retry_window_seconds
         self._dynamodb = dynamodb
         # One persistence layer per tool: Powertools stores the key prefix on it per call.
         self._stores: dict[str, DynamoDBPersistenceLayer] = {}
@@ -81,15 +115,15 @@ class Idempotency:
         idempotency_key: str | None,
         lambda_context: Any,
         call: Callable[[], dict[str, Any]],
-    ) -> tuple[dict[str, Any], bool]:
-        """Run ``call`` at most once per key; return its (possibly replayed) result and whether replayed."""
+    ) -> tuple[dict[str, Any], Replay | None]:
+        """Run ``call`` at most once per key; return its (possibly replayed) result, and the replay if one."""
         if self._table is None:
-            return call(), False
+            return call(), None
         config = IdempotencyConfig(
             event_key_jmespath="[tool, caller, key]",
             payload_validation_jmespath="arguments",
             raise_on_no_idempotency_key=True,
-            expires_after_seconds=self._expiry,
+            expires_after_seconds=self._expiry if idempotency_key else self._window,
             response_hook=_mark_replay,  # type: ignore[arg-type]  # Powertools' protocol is stricter than its use
         )
         # In-progress records expire with the invocation (or a minute off Lambda), so a call
@@ -110,12 +144,17 @@ class Idempotency:
             key_prefix=f"aws-mcp#{tool}",
         )
         def once(payload: dict[str, Any]) -> dict[str, Any]:
-            return call()
+            # The stored answer: the result, or that none came, with when the call was made.
+            at = iso(utc_now())
+            try:
+                return {"result": call(), "at": at}
+            except OutcomeUnknownError as err:
+                return {"unknown": str(err), "at": at}
 
         token = _replayed.set(False)
         try:
-            result = self._first_or_replay(once, payload)
-            return result, _replayed.get()
+            stored = self._first_or_replay(once, payload)
+            replay = Replay(stored["at"], idempotency_key, self._window) if _replayed.get() else None
         except IdempotencyValidationError:
             raise ToolInputError(
                 f"idempotency_key {idempotency_key!r} was already used for {tool} with different "
@@ -133,6 +172,17 @@ class Idempotency:
             ) from None
         finally:
             _replayed.reset(token)
+        if "unknown" in stored:
+            if replay is None:
+                raise OutcomeUnknownError(stored["unknown"], service="aws", code="OutcomeUnknown")
+            raise OutcomeUnknownError(
+                f"The identical call made at {replay.original_call_at} reached AWS and got no answer, so "
+                f"whether {tool} took effect is unknown; it was not sent again. Check the resource's state "
+                "with a read-only tool; to try the change again, pass a new idempotency_key.",
+                service="aws",
+                code="OutcomeUnknown",
+            )
+        return stored["result"], replay
 
     def _first_or_replay(
         self, once: Callable[..., dict[str, Any]], payload: dict[str, Any]

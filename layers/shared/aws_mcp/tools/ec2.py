@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
 from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, bind, malformed_cursor, resume
-from aws_mcp.tools.registry import MutatingInput, RegionalInput, tool
+from aws_mcp.tools.registry import MutatingInput, MutatingOutput, RegionalInput, tool
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -144,7 +144,7 @@ class StateChange(BaseModel):
     current_state: str
 
 
-class StateChangeOutput(BaseModel):
+class StateChangeOutput(MutatingOutput):
     region: str
     dry_run: bool
     message: str

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectionClosedError,
     ConnectionError,
     ConnectTimeoutError,
     EndpointConnectionError,
@@ -50,6 +51,7 @@ from aws_mcp.errors import (
     BreakerOpenError,
     DeadlineError,
     InProgressError,
+    OutcomeUnknownError,
     ProtocolError,
     ToolError,
     ToolInputError,
@@ -63,9 +65,19 @@ if TYPE_CHECKING:
     from aws_mcp.audit.trail import AuditTrail
     from aws_mcp.aws.clients import ClientFactory
     from aws_mcp.resilience import Resilience
+    from aws_mcp.resilience.idempotency import Replay
     from aws_mcp.telemetry import Telemetry
 
-__all__ = ["MutatingInput", "RegionalInput", "ToolInput", "ToolOutcome", "ToolRegistry", "ToolSpec", "tool"]
+__all__ = [
+    "MutatingInput",
+    "MutatingOutput",
+    "RegionalInput",
+    "ToolInput",
+    "ToolOutcome",
+    "ToolRegistry",
+    "ToolSpec",
+    "tool",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +112,16 @@ class MutatingInput(RegionalInput):
         description="Any string unique to this intended change. Calls repeating the key replay the first "
         "call's result instead of acting again. Without it, identical arguments from the same caller "
         "within the idempotency window are treated as the same change.",
+    )
+
+
+class MutatingOutput(BaseModel):
+    """Base of every mutating tool's output: says when a result repeats an earlier call's."""
+
+    replayed: dict[str, Any] | None = Field(
+        default=None,
+        description="Present when nothing was done now: this result repeats an identical earlier call's. "
+        "Says when that call was made and how to make the change again.",
     )
 
 
@@ -174,6 +196,8 @@ def tool(
         raise ValueError(f"tool {name!r} cannot be both read-only and destructive")
     if not read_only and not issubclass(input, MutatingInput):
         raise ValueError(f"mutating tool {name!r} must take a MutatingInput (for its idempotency_key)")
+    if not read_only and not issubclass(output, MutatingOutput):
+        raise ValueError(f"mutating tool {name!r} must return a MutatingOutput (it may be a replay)")
 
     def declare(func: Callable[..., BaseModel]) -> ToolSpec:
         description = " ".join((func.__doc__ or "").split())
@@ -317,8 +341,10 @@ class ToolRegistry:
             record = dataclasses.replace(record, region=region)
             if spec.mutating and self._audit is not None:
                 self._audit.begin(record)
-            structured, replayed = self._guarded(spec, args, region, context)
-            if replayed:
+            structured, replay = self._guarded(spec, args, region, context)
+            if replay is not None:
+                # Said first, where an agent reads it: nothing was done now.
+                structured = {"replayed": replay.describe(), **structured}
                 outcome = Outcome.REPLAY
         except ToolError as err:
             throttled = isinstance(err, AwsCallError) and err.code in _THROTTLING
@@ -334,8 +360,8 @@ class ToolRegistry:
 
     def _guarded(
         self, spec: ToolSpec, args: ToolInput, region: str, context: CallContext
-    ) -> tuple[dict[str, Any], bool]:
-        """deadline( idempotency( breaker( the AWS call ) ) ); returns the result and whether replayed."""
+    ) -> tuple[dict[str, Any], Replay | None]:
+        """deadline( idempotency( breaker( the AWS call ) ) ); returns the result, and the replay if one."""
         clients = [self._dependency(service, region) for service in spec.clients]
         service = self._aws_service[spec.name]
         resilience = self._resilience
@@ -350,9 +376,9 @@ class ToolRegistry:
                 output = call()
             return fit(output, self._settings.max_result_chars)
 
-        def once() -> tuple[dict[str, Any], bool]:
+        def once() -> tuple[dict[str, Any], Replay | None]:
             if resilience is None or not spec.mutating:
-                return aws_call(), False
+                return aws_call(), None
             key = args.idempotency_key if isinstance(args, MutatingInput) else None
             normalized = {**args.model_dump(mode="json", exclude={"idempotency_key"}), "region": region}
             return resilience.idempotency.run(
@@ -424,6 +450,7 @@ _OUTCOMES: Final = (
     (BreakerOpenError, Outcome.BREAKER_OPEN),
     (DeadlineError, Outcome.TIMEOUT),
     (InProgressError, Outcome.IN_PROGRESS),
+    (OutcomeUnknownError, Outcome.OUTCOME_UNKNOWN),
 )
 
 
@@ -465,18 +492,22 @@ def _call_aws(
         raise AwsCallError(
             f"AWS {service} refused {spec.name}: {code}: {message}.", service=service, code=code
         ) from None
-    except ReadTimeoutError:
-        advice = (
-            "Whether the change happened is unknown: check the resource's state with a read-only tool "
-            "before calling again."
-            if spec.mutating
-            else "Ask for less in one call: a narrower filter or a smaller max_results."
-        )
+    except (ReadTimeoutError, ConnectionClosedError) as err:
+        # The request went out: a change may have happened although no answer came.
+        said = f"AWS {service} in {region} did not answer {spec.name} ({type(err).__name__}"
+        if spec.mutating:
+            raise OutcomeUnknownError(
+                f"{said}), so whether the change happened is unknown. Check the resource's state with a "
+                "read-only tool before calling again; a retry with the same idempotency_key is not sent "
+                "again.",
+                service=service,
+                code=type(err).__name__,
+            ) from None
         raise AwsUnavailableError(
-            f"AWS {service} in {region} did not answer {spec.name} within {read_timeout:g} s "
-            f"(ReadTimeoutError). {advice}",
+            f"{said} within {read_timeout:g} s). Ask for less in one call: a narrower filter or a smaller "
+            "max_results.",
             service=service,
-            code="ReadTimeoutError",
+            code=type(err).__name__,
         ) from None
     except (ConnectTimeoutError, EndpointConnectionError, ConnectionError) as err:
         raise AwsUnavailableError(
