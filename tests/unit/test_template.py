@@ -885,3 +885,117 @@ def test_dashboard_shows_calls_errors_latency_breakers_api_and_lambda(template: 
     assert sorted(alarm_widget["properties"]["alarms"]) == sorted(
         f"<{name}.Arn>" for name in alarms(template)
     )
+
+
+# -- evaluating the template's conditions and rules for given parameter values ---------------------
+
+
+PSEUDO_PARAMETERS = {"AWS::Region": "eu-west-1", "AWS::Partition": "aws", "AWS::AccountId": "123456789012"}
+
+
+def evaluate(template: dict[str, Any], value: Any, parameters: dict[str, str]) -> Any:
+    """``value`` with Ref, Condition and the condition functions worked out as CloudFormation would.
+
+    ``parameters`` overrides the defaults; pseudo parameters are those of a stack in eu-west-1.
+    """
+    if isinstance(value, list):
+        return [evaluate(template, v, parameters) for v in value]
+    if not isinstance(value, dict) or len(value) != 1:
+        return value
+    ((function, argument),) = value.items()
+    if function == "Ref":
+        if argument in parameters:
+            return parameters[argument]
+        if argument in template["Parameters"]:
+            return str(template["Parameters"][argument].get("Default", ""))
+        return PSEUDO_PARAMETERS[argument]
+    if function == "Condition":
+        return evaluate(template, template["Conditions"][argument], parameters)
+    if function == "Fn::Equals":
+        left, right = (str(evaluate(template, v, parameters)) for v in argument)
+        return left == right
+    if function == "Fn::Not":
+        (inner,) = argument
+        return not evaluate(template, inner, parameters)
+    if function == "Fn::And":
+        return all(evaluate(template, v, parameters) for v in argument)
+    if function == "Fn::Or":
+        return any(evaluate(template, v, parameters) for v in argument)
+    if function == "Fn::If":
+        condition, then, otherwise = argument
+        chosen = then if evaluate(template, template["Conditions"][condition], parameters) else otherwise
+        return evaluate(template, chosen, parameters)
+    return value
+
+
+def violated_rules(template: dict[str, Any], parameters: dict[str, str]) -> list[str]:
+    """The AssertDescription of every rule assertion the parameter values break."""
+    broken = []
+    for rule in template.get("Rules", {}).values():
+        if "RuleCondition" in rule and not evaluate(template, rule["RuleCondition"], parameters):
+            continue
+        for assertion in rule["Assertions"]:
+            if not evaluate(template, assertion["Assert"], parameters):
+                broken.append(assertion["AssertDescription"])
+    return broken
+
+
+def test_every_parameter_is_in_the_readme_parameters_table(template: dict[str, Any]) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Parameters", 1)[1].split("\n#", 1)[0]
+    documented = set(re.findall(r"^\| `(\w+)` \|", table, re.MULTILINE))
+    assert documented == set(template["Parameters"])
+
+
+# -- reserved concurrency --------------------------------------------------------------------------
+
+
+def test_the_function_reserves_20_concurrent_executions_unless_told_0_for_unreserved(
+    template: dict[str, Any],
+) -> None:
+    parameter = template["Parameters"]["McpReservedConcurrency"]
+    assert parameter["Type"] == "Number"
+    assert int(parameter["Default"]) == 20
+    assert int(parameter["MinValue"]) == 0
+    assert function(template)["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["ReserveConcurrency", {"Ref": "McpReservedConcurrency"}, {"Ref": "AWS::NoValue"}]
+    }
+    assert evaluate(template, {"Condition": "ReserveConcurrency"}, {}) is True
+    assert evaluate(template, {"Condition": "ReserveConcurrency"}, {"McpReservedConcurrency": "0"}) is False
+
+
+# -- no unauthenticated writes unless asked for by name --------------------------------------------
+
+
+@pytest.mark.parametrize("auth", ["AWS_IAM", "API_KEY", "NONE"])
+@pytest.mark.parametrize("access", [mode.value for mode in AccessMode])
+def test_unauthenticated_read_write_is_refused_unless_explicitly_allowed(
+    template: dict[str, Any], auth: str, access: str
+) -> None:
+    chosen = {"AuthMode": auth, "AccessMode": access}
+    dangerous = auth == "NONE" and access == AccessMode.READ_WRITE.value
+    if dangerous:
+        (message,) = violated_rules(template, chosen)
+        assert "AllowUnauthenticatedWrites=true" in message
+        assert "anyone" in message
+    else:
+        assert violated_rules(template, chosen) == []
+    assert violated_rules(template, {**chosen, "AllowUnauthenticatedWrites": "true"}) == []
+
+
+def test_the_rule_is_a_read_write_without_auth_condition_asserting_the_loud_parameter(
+    template: dict[str, Any],
+) -> None:
+    (rule,) = template["Rules"].values()
+    assert rule["RuleCondition"] == {
+        "Fn::And": [
+            {"Fn::Equals": [{"Ref": "AuthMode"}, "NONE"]},
+            {"Fn::Equals": [{"Ref": "AccessMode"}, AccessMode.READ_WRITE.value]},
+        ]
+    }
+    (assertion,) = rule["Assertions"]
+    assert assertion["Assert"] == {"Fn::Equals": [{"Ref": "AllowUnauthenticatedWrites"}, "true"]}
+    parameter = template["Parameters"]["AllowUnauthenticatedWrites"]
+    assert parameter["AllowedValues"] == ["false", "true"]
+    assert parameter["Default"] == "false"
+    assert parameter["Description"].startswith("DANGEROUS")
