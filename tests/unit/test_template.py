@@ -18,6 +18,7 @@ import pytest
 from cfnlint.decode import decode
 
 from aws_mcp.audit import BY_CALLER_INDEX, AuditRecord, Outcome
+from aws_mcp.audit.ingest import DEAD_LETTER_QUEUE_VARIABLE
 from aws_mcp.config import ENV, AccessMode, Settings
 from aws_mcp.telemetry import Telemetry
 from aws_mcp.tools import CATALOG
@@ -496,7 +497,7 @@ def test_ingest_function_logs_to_its_own_log_group_with_retention(template: dict
 
 def test_ingest_function_writes_the_audit_table_with_the_function_retention(template: dict[str, Any]) -> None:
     variables = ingest_function(template)["Environment"]["Variables"]
-    assert set(variables) <= SETTINGS_VARIABLES
+    assert set(variables) <= SETTINGS_VARIABLES | {DEAD_LETTER_QUEUE_VARIABLE}
     assert variables[ENV.AUDIT_TABLE] == {"Ref": TABLES["audit"]}
     # The same retention as the records the MCP function writes itself.
     assert variables[ENV.AUDIT_RETENTION_DAYS] == {"Ref": "AuditRetentionDays"}
@@ -505,7 +506,7 @@ def test_ingest_function_writes_the_audit_table_with_the_function_retention(temp
     }
 
 
-def test_ingest_function_may_only_batch_write_the_audit_table_and_its_own_logs(
+def test_ingest_function_may_only_put_items_in_the_audit_table_and_write_its_own_logs(
     template: dict[str, Any],
 ) -> None:
     statements = role_statements(template, "AuditIngestFunctionRole")
@@ -516,7 +517,7 @@ def test_ingest_function_may_only_batch_write_the_audit_table_and_its_own_logs(
         for action in actions(statement):
             granted.setdefault(action, []).append(statement["Resource"])
     assert granted == {
-        "dynamodb:BatchWriteItem": [{"Fn::GetAtt": [TABLES["audit"], "Arn"]}],
+        "dynamodb:PutItem": [{"Fn::GetAtt": [TABLES["audit"], "Arn"]}],
         "logs:CreateLogStream": [{"Fn::GetAtt": ["AuditIngestFunctionLogGroup", "Arn"]}],
         "logs:PutLogEvents": [{"Fn::GetAtt": ["AuditIngestFunctionLogGroup", "Arn"]}],
         "sqs:SendMessage": [{"Fn::GetAtt": ["AuditIngestDeadLetterQueue", "Arn"]}],
@@ -532,6 +533,9 @@ def test_ingest_events_that_keep_failing_wait_in_an_encrypted_dead_letter_queue_
         "Type": "SQS",
         "TargetArn": {"Fn::GetAtt": ["AuditIngestDeadLetterQueue", "Arn"]},
     }
+    # Records the table cannot take go there one by one, from the function itself.
+    queue_url = ingest_function(template)["Environment"]["Variables"][DEAD_LETTER_QUEUE_VARIABLE]
+    assert queue_url == {"Ref": "AuditIngestDeadLetterQueue"}
     queue = resources(template)["AuditIngestDeadLetterQueue"]
     assert queue["Type"] == "AWS::SQS::Queue"
     assert queue["Properties"] == {"MessageRetentionPeriod": 1209600, "SqsManagedSseEnabled": True}
@@ -999,3 +1003,51 @@ def test_the_rule_is_a_read_write_without_auth_condition_asserting_the_loud_para
     assert parameter["AllowedValues"] == ["false", "true"]
     assert parameter["Default"] == "false"
     assert parameter["Description"].startswith("DANGEROUS")
+
+
+# -- the audit trail cannot be rewritten or deleted by its writers ---------------------------------
+
+# Actions that can delete audit items or the table (BatchWriteItem carries DeleteRequests).
+DELETE_CAPABLE = {
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:DeleteTable",
+    "dynamodb:PartiQLDelete",
+    "dynamodb:UpdateTable",
+    "dynamodb:UpdateTimeToLive",
+    "dynamodb:RestoreTableToPointInTime",
+}
+
+
+def audit_table_actions(statements: list[dict[str, Any]]) -> set[str]:
+    """The actions of ``statements`` that reach the audit table (itself or its indexes)."""
+    found = set()
+    for statement in statements:
+        targets = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        if any(json.dumps(TABLES["audit"]) in json.dumps(target) for target in targets):
+            found |= actions(statement)
+    return found
+
+
+def test_the_mcp_function_may_put_and_query_audit_items_but_delete_none(template: dict[str, Any]) -> None:
+    granted = audit_table_actions([statement for _, statement in policy_statements(template)])
+    assert granted == {"dynamodb:PutItem", "dynamodb:Query"}
+    assert not granted & DELETE_CAPABLE
+
+
+def test_the_ingest_function_may_put_audit_items_but_delete_none(template: dict[str, Any]) -> None:
+    granted = audit_table_actions(role_statements(template, "AuditIngestFunctionRole"))
+    assert granted == {"dynamodb:PutItem"}
+    assert not granted & DELETE_CAPABLE
+
+
+def test_the_audit_table_is_protected_from_deletion_and_recoverable_to_any_point(
+    template: dict[str, Any],
+) -> None:
+    table = resources(template)[TABLES["audit"]]
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+    assert table["Properties"]["DeletionProtectionEnabled"] is True
+    assert table["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
