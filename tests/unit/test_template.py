@@ -77,8 +77,14 @@ def function(template: dict[str, Any]) -> dict[str, Any]:
     return props
 
 
-def policy_statements(template: dict[str, Any]) -> Iterator[tuple[str | None, dict[str, Any]]]:
-    """Every statement of the function role's inline policies, with the condition it is under (or None)."""
+def policy_statements(
+    template: dict[str, Any], parameters: dict[str, str] | None = None
+) -> Iterator[tuple[str | None, dict[str, Any]]]:
+    """Every statement of the function role's inline policies, with the condition it is under (or None).
+
+    A document written as JSON text (``!Sub``) is read as CloudFormation would fill it in for
+    ``parameters`` (the defaults otherwise).
+    """
     for entry in resources(template)["McpFunctionRole"]["Properties"]["Policies"]:
         condition = None
         if "Fn::If" in entry:
@@ -86,7 +92,10 @@ def policy_statements(template: dict[str, Any]) -> Iterator[tuple[str | None, di
             assert otherwise == {"Ref": "AWS::NoValue"}, "a conditional policy is either there or absent"
         else:
             policy = entry
-        for statement in policy["PolicyDocument"]["Statement"]:
+        document = policy["PolicyDocument"]
+        if "Fn::Sub" in document:
+            document = json.loads(evaluate(template, document, parameters or {}))
+        for statement in document["Statement"]:
             yield condition, statement
 
 
@@ -929,6 +938,21 @@ def evaluate(template: dict[str, Any], value: Any, parameters: dict[str, str]) -
         condition, then, otherwise = argument
         chosen = then if evaluate(template, template["Conditions"][condition], parameters) else otherwise
         return evaluate(template, chosen, parameters)
+    if function == "Fn::Join":
+        delimiter, items = argument
+        return delimiter.join(evaluate(template, items, parameters))
+    if function == "Fn::Split":
+        delimiter, text = argument
+        return evaluate(template, text, parameters).split(delimiter)
+    if function == "Fn::Sub":
+        text, variables = (argument, {}) if isinstance(argument, str) else argument
+        values = {name: evaluate(template, v, parameters) for name, v in variables.items()}
+
+        def fill(found: re.Match[str]) -> str:
+            name = found[1]
+            return str(values[name] if name in values else evaluate(template, {"Ref": name}, parameters))
+
+        return _SUB_VARIABLE.sub(fill, text)
     return value
 
 
@@ -1051,3 +1075,80 @@ def test_the_audit_table_is_protected_from_deletion_and_recoverable_to_any_point
     assert table["UpdateReplacePolicy"] == "Retain"
     assert table["Properties"]["DeletionProtectionEnabled"] is True
     assert table["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+# -- mutating actions only where and on what the deployer allows -----------------------------------
+
+REGION_CONDITION = "aws:RequestedRegion"
+
+
+def mutating_statements(template: dict[str, Any], parameters: dict[str, str]) -> list[dict[str, Any]]:
+    chosen = {"AccessMode": AccessMode.READ_WRITE.value, **parameters}
+    found = [
+        statement
+        for under, statement in policy_statements(template, chosen)
+        if under == "AllowWrites" and actions(statement) & mutating_tool_actions()
+    ]
+    assert found, "ReadWrite grants the mutating tools' actions"
+    return found
+
+
+@pytest.mark.parametrize(
+    ("regions", "expected"),
+    [
+        ("", [PSEUDO_PARAMETERS["AWS::Region"]]),
+        ("us-east-1", ["us-east-1"]),
+        ("eu-west-1,ap-south-2", ["eu-west-1", "ap-south-2"]),
+    ],
+)
+def test_mutating_actions_are_allowed_only_in_the_chosen_regions_the_stack_region_by_default(
+    template: dict[str, Any], regions: str, expected: list[str]
+) -> None:
+    for statement in mutating_statements(template, {"MutationRegions": regions}):
+        assert statement["Condition"]["StringEquals"][REGION_CONDITION] == expected, statement["Sid"]
+
+
+def test_mutating_actions_need_no_tag_unless_a_tag_key_is_given(template: dict[str, Any]) -> None:
+    for statement in mutating_statements(template, {}):
+        assert statement["Condition"] == {
+            "StringEquals": {REGION_CONDITION: [PSEUDO_PARAMETERS["AWS::Region"]]}
+        }
+    tagged = {"MutationTagKey": "aws-mcp:managed", "MutationTagValue": "yes"}
+    for statement in mutating_statements(template, tagged):
+        assert statement["Condition"]["StringEquals"]["aws:ResourceTag/aws-mcp:managed"] == "yes"
+        assert set(statement["Condition"]["StringEquals"]) == {
+            REGION_CONDITION,
+            "aws:ResourceTag/aws-mcp:managed",
+        }
+
+
+def test_scoping_parameters_default_to_the_stack_region_and_no_tag_and_cannot_break_the_policy(
+    template: dict[str, Any],
+) -> None:
+    parameters = template["Parameters"]
+    for name in ("MutationRegions", "MutationTagKey", "MutationTagValue"):
+        assert parameters[name]["Type"] == "String"
+        assert parameters[name]["Default"] == ""
+        # What goes into the policy's JSON text can hold no quote or backslash.
+        pattern = re.compile(parameters[name]["AllowedPattern"])
+        assert pattern.fullmatch("")
+        assert not pattern.fullmatch('x"'), name
+        assert not pattern.fullmatch("x\\"), name
+    assert re.fullmatch(parameters["MutationRegions"]["AllowedPattern"], "us-gov-west-1,eu-central-2")
+    assert not re.fullmatch(parameters["MutationRegions"]["AllowedPattern"], "eu-west-1, us-east-1")
+    assert re.fullmatch(parameters["MutationTagKey"]["AllowedPattern"], "team:owner/env=prod @x+y.z_-")
+
+
+def test_read_only_actions_are_not_narrowed(template: dict[str, Any]) -> None:
+    tagged = {"MutationRegions": "us-east-1", "MutationTagKey": "k", "MutationTagValue": "v"}
+    for parameters in ({}, tagged):
+        reads = [
+            statement
+            for under, statement in policy_statements(template, parameters)
+            if under is None and actions(statement) & read_only_tool_actions()
+        ]
+        assert {a for s in reads for a in actions(s)} >= read_only_tool_actions()
+        # Reads work in every region and on every resource, whatever the mutation parameters say.
+        for statement in reads:
+            assert "Condition" not in statement, statement["Sid"]
+        assert any(statement["Resource"] == "*" for statement in reads)
