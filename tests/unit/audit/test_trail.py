@@ -171,3 +171,15 @@ def test_an_intent_never_replaces_a_completed_record(table: Any) -> None:
     with pytest.raises(AccessDeniedError):
         trail.begin(r)
     assert table.get_item(TableName="audit", Key=key_of(r))["Item"]["status"] == {"S": "complete"}
+
+
+def test_a_mutation_with_arguments_over_the_item_limit_is_recorded_truncated_not_refused(table: Any) -> None:
+    trail, metrics = counting_trail(table)
+    r = dataclasses.replace(record(True), arguments={"user_data": ["x" * 1000] * 450})
+    trail.begin(r)
+    trail.finish(done(r))
+    stored = table.get_item(TableName="audit", Key=key_of(r))["Item"]
+    assert stored["status"] == {"S": "complete"}
+    assert stored["truncated"] == {"SS": ["arguments"]}
+    assert stored["arguments"]["M"]["truncated"] == {"BOOL": True}
+    assert metrics.getvalue() == ""
