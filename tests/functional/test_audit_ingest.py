@@ -4,12 +4,13 @@ Events are built the way CloudWatch Logs builds them (the log data as JSON, gzip
 base64 under ``awslogs.data``), from lines the McpFunction really logs: audit records
 written by AuditTrail through a Powertools Logger, an EMF metrics line, platform lines,
 and lines that are broken on purpose. The audit table has the demo's (and the template's)
-keys and by-caller index.
+keys and by-caller index; the dead-letter queue is moto's SQS.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import gzip
 import importlib.util
 import io
@@ -26,11 +27,11 @@ import boto3
 import pytest
 from aws_lambda_powertools import Logger
 from boto3.dynamodb.types import TypeDeserializer
-from botocore.stub import Stubber
 from moto import mock_aws
 
 from aws_mcp.audit import BY_CALLER_INDEX, AuditRecord, AuditTrail, Outcome
-from aws_mcp.audit.ingest import BATCH_SIZE, AuditTableWriter, IngestError
+from aws_mcp.audit.ingest import DEAD_LETTER_QUEUE_VARIABLE, IngestError
+from aws_mcp.audit.trail import ITEM_LIMIT_BYTES
 from aws_mcp.config import ENV
 from aws_mcp.errors import ConfigurationError
 from aws_mcp_local.demo import AUDIT_BY_CALLER, TABLE_KEYS, table_names
@@ -173,7 +174,22 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         create_audit_table(client)
+        queue = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="audit-ingest-dlq")
+        monkeypatch.setenv(DEAD_LETTER_QUEUE_VARIABLE, queue["QueueUrl"])
         yield client
+
+
+def dead_letters() -> list[dict[str, Any]]:
+    """The log data of every message in the dead-letter queue (each body is a subscription event)."""
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName="audit-ingest-dlq")["QueueUrl"]
+    found = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            event = json.loads(message["Body"])
+            found.append(json.loads(gzip.decompress(base64.b64decode(event["awslogs"]["data"]))))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return found
 
 
 @pytest.fixture
@@ -201,6 +217,17 @@ def key_of(record: AuditRecord) -> tuple[str, str]:
 
 # -- what lands in the table -----------------------------------------------------------------------
 
+# The summary of an event that stores nothing.
+NOTHING = {
+    "written": 0,
+    "unchanged": 0,
+    "truncated": 0,
+    "dead_lettered": 0,
+    "not_audit": 0,
+    "not_ingested": 0,
+    "malformed": 0,
+}
+
 
 def test_only_completed_read_only_records_land_keyed_by_day_time_and_caller_with_ttl(
     app: ModuleType, dynamodb: Any
@@ -227,7 +254,7 @@ def test_only_completed_read_only_records_land_keyed_by_day_time_and_caller_with
 
     summary = invoke(app, subscription_event(messages))
 
-    assert summary == {"written": 2, "not_audit": 4, "not_ingested": 2, "malformed": 0}
+    assert summary == {**NOTHING, "written": 2, "not_audit": 4, "not_ingested": 2}
     items = stored(dynamodb)
     assert set(items) == {key_of(alice), key_of(bob)}
     item = items[key_of(alice)]
@@ -261,7 +288,8 @@ def test_replaying_the_same_events_changes_nothing(app: ModuleType, dynamodb: An
     before = stored(dynamodb)
     again = invoke(app, event)
 
-    assert first == again == {"written": 3, "not_audit": 0, "not_ingested": 1, "malformed": 0}
+    assert first == {**NOTHING, "written": 3, "not_ingested": 1}
+    assert again == {**NOTHING, "unchanged": 3, "not_ingested": 1}
     assert stored(dynamodb) == before
     assert set(before) == {key_of(r) for r in records}
 
@@ -282,19 +310,20 @@ def test_the_log_path_stores_the_item_the_synchronous_path_would(app: ModuleType
     assert stored(dynamodb) == stored(dynamodb, "synchronous")
 
 
-def test_records_are_written_25_to_a_request(app: ModuleType, dynamodb: Any) -> None:
-    records = [completed(started_at=STARTED + timedelta(milliseconds=n)) for n in range(2 * BATCH_SIZE + 7)]
-    sizes: list[int] = []
+def test_each_record_is_put_only_where_no_item_is(app: ModuleType, dynamodb: Any) -> None:
+    records = [completed(started_at=STARTED + timedelta(milliseconds=n)) for n in range(57)]
+    requests: list[tuple[str, dict[str, Any]]] = []
 
-    def count(params: dict[str, Any], **_: Any) -> None:
-        sizes.append(len(params["RequestItems"][TABLE]))
+    def seen(params: dict[str, Any], model: Any, **_: Any) -> None:
+        requests.append((model.name, params))
 
-    app.dynamodb.meta.events.register("provide-client-params.dynamodb.BatchWriteItem", count)
+    app.dynamodb.meta.events.register("provide-client-params.dynamodb.*", seen)
     summary = invoke(app, subscription_event(logged(*records)))
 
     assert summary["written"] == len(records)
-    assert sizes == [BATCH_SIZE, BATCH_SIZE, 7]
     assert len(stored(dynamodb)) == len(records)
+    assert {name for name, _ in requests} == {"PutItem"}
+    assert {params["ConditionExpression"] for _, params in requests} == {"attribute_not_exists(pk)"}
 
 
 def test_a_log_event_delivered_twice_in_one_event_is_written_once(app: ModuleType, dynamodb: Any) -> None:
@@ -345,7 +374,7 @@ def test_malformed_audit_lines_are_counted_and_logged_and_the_rest_still_land(
     finally:
         app.logger.removeHandler(handler)
 
-    assert summary == {"written": 1, "not_audit": 0, "not_ingested": 0, "malformed": len(broken)}
+    assert summary == {**NOTHING, "written": 1, "malformed": len(broken)}
     assert set(stored(dynamodb)) == {key_of(good)}
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     warnings = [line for line in lines if line["message"] == "malformed audit line skipped"]
@@ -359,7 +388,7 @@ def test_control_messages_store_nothing(app: ModuleType, dynamodb: Any) -> None:
     event = subscription_event(
         ["CWL CONTROL MESSAGE: Checking health of destination Lambda."], message_type="CONTROL_MESSAGE"
     )
-    assert invoke(app, event) == {"written": 0, "not_audit": 0, "not_ingested": 0, "malformed": 0}
+    assert invoke(app, event) == NOTHING
     assert stored(dynamodb) == {}
 
 
@@ -387,57 +416,91 @@ def test_the_function_refuses_to_start_without_an_audit_table(
         import_app()
 
 
-# -- unprocessed items -----------------------------------------------------------------------------
+# -- records too large, records in the way, failures -----------------------------------------------
 
 
-def items_for(count: int) -> list[dict[str, Any]]:
-    return [
-        {"pk": {"S": "DAY#2026-11-21"}, "sk": {"S": f"2026-11-21T00:00:00.000Z#{n:032x}"}}
-        for n in range(count)
-    ]
+def oversized_arguments() -> dict[str, Any]:
+    """Arguments that alone make a record larger than a DynamoDB item may be."""
+    return {"user_data": ["#!/bin/bash " + "x" * 1000] * 450}
 
 
-def puts(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"PutRequest": {"Item": item}} for item in items]
+def test_an_oversized_record_is_stored_truncated_and_the_rest_of_its_batch_with_it(
+    app: ModuleType, dynamodb: Any
+) -> None:
+    records = [completed(started_at=STARTED + timedelta(milliseconds=n)) for n in range(25)]
+    records[7] = completed(started_at=STARTED + timedelta(milliseconds=7), arguments=oversized_arguments())
+    original_bytes = len(json.dumps(records[7].arguments))
+    assert original_bytes > ITEM_LIMIT_BYTES
+
+    summary = invoke(app, subscription_event(logged(*records)))
+
+    assert summary == {**NOTHING, "written": 25, "truncated": 1}
+    items = stored(dynamodb)
+    assert set(items) == {key_of(r) for r in records}
+    big = items[key_of(records[7])]
+    assert big["truncated"] == {"arguments"}
+    arguments = big["arguments"]
+    assert arguments["truncated"] is True
+    # Its size as DynamoDB counts it: about the JSON's, without quotes and separators.
+    assert ITEM_LIMIT_BYTES < arguments["original_bytes"] <= original_bytes
+    assert arguments["preview"].startswith('{"user_data": ["#!/bin/bash xxx')
+    assert big["status"] == "complete" and big["outcome"] == "success"
+    assert all("truncated" not in items[key_of(r)] for n, r in enumerate(records) if n != 7)
+    assert dead_letters() == []
 
 
-def test_unprocessed_items_are_sent_again_after_a_backoff() -> None:
-    client = boto3.client("dynamodb", region_name="us-east-1")
-    items = items_for(3)
-    pauses: list[float] = []
-    writer = AuditTableWriter(client, TABLE, base_delay=0.05, max_delay=1.0, sleep=pauses.append)
-    with Stubber(client) as stubber:
-        stubber.add_response(
-            "batch_write_item",
-            {"UnprocessedItems": {TABLE: puts(items[1:])}},
-            {"RequestItems": {TABLE: puts(items)}},
-        )
-        stubber.add_response(
-            "batch_write_item",
-            {"UnprocessedItems": {TABLE: puts(items[2:])}},
-            {"RequestItems": {TABLE: puts(items[1:])}},
-        )
-        stubber.add_response(
-            "batch_write_item", {"UnprocessedItems": {}}, {"RequestItems": {TABLE: puts(items[2:])}}
-        )
-        assert writer.write(items) == 3
-        stubber.assert_no_pending_responses()
-    assert len(pauses) == 2
-    assert 0 <= pauses[0] <= 0.05 and 0 <= pauses[1] <= 0.1
+def test_a_record_that_cannot_be_stored_goes_alone_to_the_dead_letter_queue(
+    app: ModuleType, dynamodb: Any
+) -> None:
+    good = [completed(started_at=STARTED + timedelta(milliseconds=n)) for n in range(3)]
+    # A sort key longer than DynamoDB's 1,024 bytes: nothing to truncate, no way to store it.
+    unstorable = dataclasses.replace(completed(), call_id="c" * 2000)
+    lines = logged(good[0], unstorable, *good[1:])
+
+    summary = invoke(app, subscription_event(lines))
+
+    assert summary == {**NOTHING, "written": 3, "dead_lettered": 1}
+    assert set(stored(dynamodb)) == {key_of(r) for r in good}
+    (letter,) = dead_letters()
+    # A subscription event of its own, ready to be replayed, with only that log event.
+    assert letter["messageType"] == "DATA_MESSAGE"
+    assert letter["logGroup"] == LOG_GROUP
+    assert [e["message"] for e in letter["logEvents"]] == [lines[1]]
+    assert letter["logEvents"][0]["id"] == f"3{1:055d}"
 
 
-def test_items_still_unprocessed_after_the_last_attempt_fail_the_invocation() -> None:
-    client = boto3.client("dynamodb", region_name="us-east-1")
-    items = items_for(2)
-    pauses: list[float] = []
-    writer = AuditTableWriter(
-        client, TABLE, max_attempts=5, base_delay=0.1, max_delay=0.3, sleep=pauses.append
-    )
-    with Stubber(client) as stubber:
-        for _ in range(5):
-            stubber.add_response("batch_write_item", {"UnprocessedItems": {TABLE: puts(items)}})
-        with pytest.raises(IngestError, match="2 of 2 audit items still unprocessed after 5"):
-            writer.write(items)
-        stubber.assert_no_pending_responses()
-    assert len(pauses) == 4
-    assert all(0 <= pause <= 0.3 for pause in pauses)
+def test_a_different_record_under_the_same_key_is_left_alone_and_dead_lettered(
+    app: ModuleType, dynamodb: Any
+) -> None:
+    record = completed()
+    invoke(app, subscription_event(logged(record)))
+    before = stored(dynamodb)
+    forged = record.completed(Outcome.TOOL_ERROR, duration_ms=1.0, error="forged", aws_request_ids=())
+
+    summary = invoke(app, subscription_event(logged(forged)))
+
+    assert summary == {**NOTHING, "dead_lettered": 1}
+    assert stored(dynamodb) == before
+    (letter,) = dead_letters()
+    assert json.loads(letter["logEvents"][0]["message"])["audit"]["error"] == "forged"
+
+
+def test_a_table_error_fails_the_invocation_so_lambda_retries_the_event(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV.AUDIT_TABLE, "no-such-table")
+    app = import_app()
+    with pytest.raises(IngestError, match="ResourceNotFoundException"):
+        invoke(app, subscription_event(logged(completed())))
+    assert dead_letters() == []
+
+
+def test_without_a_dead_letter_queue_an_unstorable_record_fails_the_invocation_after_the_rest_land(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(DEAD_LETTER_QUEUE_VARIABLE)
+    app = import_app()
+    good = completed()
+    with pytest.raises(IngestError, match="1 audit record"):
+        invoke(app, subscription_event(logged(good, dataclasses.replace(completed(), call_id="c" * 2000))))
+    assert set(stored(dynamodb)) == {key_of(good)}

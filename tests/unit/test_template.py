@@ -18,6 +18,7 @@ import pytest
 from cfnlint.decode import decode
 
 from aws_mcp.audit import BY_CALLER_INDEX, AuditRecord, Outcome
+from aws_mcp.audit.ingest import DEAD_LETTER_QUEUE_VARIABLE
 from aws_mcp.config import ENV, AccessMode, Settings
 from aws_mcp.telemetry import Telemetry
 from aws_mcp.tools import CATALOG
@@ -76,8 +77,14 @@ def function(template: dict[str, Any]) -> dict[str, Any]:
     return props
 
 
-def policy_statements(template: dict[str, Any]) -> Iterator[tuple[str | None, dict[str, Any]]]:
-    """Every statement of the function role's inline policies, with the condition it is under (or None)."""
+def policy_statements(
+    template: dict[str, Any], parameters: dict[str, str] | None = None
+) -> Iterator[tuple[str | None, dict[str, Any]]]:
+    """Every statement of the function role's inline policies, with the condition it is under (or None).
+
+    A document written as JSON text (``!Sub``) is read as CloudFormation would fill it in for
+    ``parameters`` (the defaults otherwise).
+    """
     for entry in resources(template)["McpFunctionRole"]["Properties"]["Policies"]:
         condition = None
         if "Fn::If" in entry:
@@ -85,7 +92,10 @@ def policy_statements(template: dict[str, Any]) -> Iterator[tuple[str | None, di
             assert otherwise == {"Ref": "AWS::NoValue"}, "a conditional policy is either there or absent"
         else:
             policy = entry
-        for statement in policy["PolicyDocument"]["Statement"]:
+        document = policy["PolicyDocument"]
+        if "Fn::Sub" in document:
+            document = json.loads(evaluate(template, document, parameters or {}))
+        for statement in document["Statement"]:
             yield condition, statement
 
 
@@ -496,7 +506,7 @@ def test_ingest_function_logs_to_its_own_log_group_with_retention(template: dict
 
 def test_ingest_function_writes_the_audit_table_with_the_function_retention(template: dict[str, Any]) -> None:
     variables = ingest_function(template)["Environment"]["Variables"]
-    assert set(variables) <= SETTINGS_VARIABLES
+    assert set(variables) <= SETTINGS_VARIABLES | {DEAD_LETTER_QUEUE_VARIABLE}
     assert variables[ENV.AUDIT_TABLE] == {"Ref": TABLES["audit"]}
     # The same retention as the records the MCP function writes itself.
     assert variables[ENV.AUDIT_RETENTION_DAYS] == {"Ref": "AuditRetentionDays"}
@@ -505,7 +515,7 @@ def test_ingest_function_writes_the_audit_table_with_the_function_retention(temp
     }
 
 
-def test_ingest_function_may_only_batch_write_the_audit_table_and_its_own_logs(
+def test_ingest_function_may_only_put_items_in_the_audit_table_and_write_its_own_logs(
     template: dict[str, Any],
 ) -> None:
     statements = role_statements(template, "AuditIngestFunctionRole")
@@ -516,7 +526,7 @@ def test_ingest_function_may_only_batch_write_the_audit_table_and_its_own_logs(
         for action in actions(statement):
             granted.setdefault(action, []).append(statement["Resource"])
     assert granted == {
-        "dynamodb:BatchWriteItem": [{"Fn::GetAtt": [TABLES["audit"], "Arn"]}],
+        "dynamodb:PutItem": [{"Fn::GetAtt": [TABLES["audit"], "Arn"]}],
         "logs:CreateLogStream": [{"Fn::GetAtt": ["AuditIngestFunctionLogGroup", "Arn"]}],
         "logs:PutLogEvents": [{"Fn::GetAtt": ["AuditIngestFunctionLogGroup", "Arn"]}],
         "sqs:SendMessage": [{"Fn::GetAtt": ["AuditIngestDeadLetterQueue", "Arn"]}],
@@ -532,6 +542,9 @@ def test_ingest_events_that_keep_failing_wait_in_an_encrypted_dead_letter_queue_
         "Type": "SQS",
         "TargetArn": {"Fn::GetAtt": ["AuditIngestDeadLetterQueue", "Arn"]},
     }
+    # Records the table cannot take go there one by one, from the function itself.
+    queue_url = ingest_function(template)["Environment"]["Variables"][DEAD_LETTER_QUEUE_VARIABLE]
+    assert queue_url == {"Ref": "AuditIngestDeadLetterQueue"}
     queue = resources(template)["AuditIngestDeadLetterQueue"]
     assert queue["Type"] == "AWS::SQS::Queue"
     assert queue["Properties"] == {"MessageRetentionPeriod": 1209600, "SqsManagedSseEnabled": True}
@@ -885,3 +898,257 @@ def test_dashboard_shows_calls_errors_latency_breakers_api_and_lambda(template: 
     assert sorted(alarm_widget["properties"]["alarms"]) == sorted(
         f"<{name}.Arn>" for name in alarms(template)
     )
+
+
+# -- evaluating the template's conditions and rules for given parameter values ---------------------
+
+
+PSEUDO_PARAMETERS = {"AWS::Region": "eu-west-1", "AWS::Partition": "aws", "AWS::AccountId": "123456789012"}
+
+
+def evaluate(template: dict[str, Any], value: Any, parameters: dict[str, str]) -> Any:
+    """``value`` with Ref, Condition and the condition functions worked out as CloudFormation would.
+
+    ``parameters`` overrides the defaults; pseudo parameters are those of a stack in eu-west-1.
+    """
+    if isinstance(value, list):
+        return [evaluate(template, v, parameters) for v in value]
+    if not isinstance(value, dict) or len(value) != 1:
+        return value
+    ((function, argument),) = value.items()
+    if function == "Ref":
+        if argument in parameters:
+            return parameters[argument]
+        if argument in template["Parameters"]:
+            return str(template["Parameters"][argument].get("Default", ""))
+        return PSEUDO_PARAMETERS[argument]
+    if function == "Condition":
+        return evaluate(template, template["Conditions"][argument], parameters)
+    if function == "Fn::Equals":
+        left, right = (str(evaluate(template, v, parameters)) for v in argument)
+        return left == right
+    if function == "Fn::Not":
+        (inner,) = argument
+        return not evaluate(template, inner, parameters)
+    if function == "Fn::And":
+        return all(evaluate(template, v, parameters) for v in argument)
+    if function == "Fn::Or":
+        return any(evaluate(template, v, parameters) for v in argument)
+    if function == "Fn::If":
+        condition, then, otherwise = argument
+        chosen = then if evaluate(template, template["Conditions"][condition], parameters) else otherwise
+        return evaluate(template, chosen, parameters)
+    if function == "Fn::Join":
+        delimiter, items = argument
+        return delimiter.join(evaluate(template, items, parameters))
+    if function == "Fn::Split":
+        delimiter, text = argument
+        return evaluate(template, text, parameters).split(delimiter)
+    if function == "Fn::Sub":
+        text, variables = (argument, {}) if isinstance(argument, str) else argument
+        values = {name: evaluate(template, v, parameters) for name, v in variables.items()}
+
+        def fill(found: re.Match[str]) -> str:
+            name = found[1]
+            return str(values[name] if name in values else evaluate(template, {"Ref": name}, parameters))
+
+        return _SUB_VARIABLE.sub(fill, text)
+    return value
+
+
+def violated_rules(template: dict[str, Any], parameters: dict[str, str]) -> list[str]:
+    """The AssertDescription of every rule assertion the parameter values break."""
+    broken = []
+    for rule in template.get("Rules", {}).values():
+        if "RuleCondition" in rule and not evaluate(template, rule["RuleCondition"], parameters):
+            continue
+        for assertion in rule["Assertions"]:
+            if not evaluate(template, assertion["Assert"], parameters):
+                broken.append(assertion["AssertDescription"])
+    return broken
+
+
+def test_every_parameter_is_in_the_readme_parameters_table(template: dict[str, Any]) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Parameters", 1)[1].split("\n#", 1)[0]
+    documented = set(re.findall(r"^\| `(\w+)` \|", table, re.MULTILINE))
+    assert documented == set(template["Parameters"])
+
+
+# -- reserved concurrency --------------------------------------------------------------------------
+
+
+def test_the_function_reserves_20_concurrent_executions_unless_told_0_for_unreserved(
+    template: dict[str, Any],
+) -> None:
+    parameter = template["Parameters"]["McpReservedConcurrency"]
+    assert parameter["Type"] == "Number"
+    assert int(parameter["Default"]) == 20
+    assert int(parameter["MinValue"]) == 0
+    assert function(template)["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["ReserveConcurrency", {"Ref": "McpReservedConcurrency"}, {"Ref": "AWS::NoValue"}]
+    }
+    assert evaluate(template, {"Condition": "ReserveConcurrency"}, {}) is True
+    assert evaluate(template, {"Condition": "ReserveConcurrency"}, {"McpReservedConcurrency": "0"}) is False
+
+
+# -- no unauthenticated writes unless asked for by name --------------------------------------------
+
+
+@pytest.mark.parametrize("auth", ["AWS_IAM", "API_KEY", "NONE"])
+@pytest.mark.parametrize("access", [mode.value for mode in AccessMode])
+def test_unauthenticated_read_write_is_refused_unless_explicitly_allowed(
+    template: dict[str, Any], auth: str, access: str
+) -> None:
+    chosen = {"AuthMode": auth, "AccessMode": access}
+    dangerous = auth == "NONE" and access == AccessMode.READ_WRITE.value
+    if dangerous:
+        (message,) = violated_rules(template, chosen)
+        assert "AllowUnauthenticatedWrites=true" in message
+        assert "anyone" in message
+    else:
+        assert violated_rules(template, chosen) == []
+    assert violated_rules(template, {**chosen, "AllowUnauthenticatedWrites": "true"}) == []
+
+
+def test_the_rule_is_a_read_write_without_auth_condition_asserting_the_loud_parameter(
+    template: dict[str, Any],
+) -> None:
+    (rule,) = template["Rules"].values()
+    assert rule["RuleCondition"] == {
+        "Fn::And": [
+            {"Fn::Equals": [{"Ref": "AuthMode"}, "NONE"]},
+            {"Fn::Equals": [{"Ref": "AccessMode"}, AccessMode.READ_WRITE.value]},
+        ]
+    }
+    (assertion,) = rule["Assertions"]
+    assert assertion["Assert"] == {"Fn::Equals": [{"Ref": "AllowUnauthenticatedWrites"}, "true"]}
+    parameter = template["Parameters"]["AllowUnauthenticatedWrites"]
+    assert parameter["AllowedValues"] == ["false", "true"]
+    assert parameter["Default"] == "false"
+    assert parameter["Description"].startswith("DANGEROUS")
+
+
+# -- the audit trail cannot be rewritten or deleted by its writers ---------------------------------
+
+# Actions that can delete audit items or the table (BatchWriteItem carries DeleteRequests).
+DELETE_CAPABLE = {
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:DeleteTable",
+    "dynamodb:PartiQLDelete",
+    "dynamodb:UpdateTable",
+    "dynamodb:UpdateTimeToLive",
+    "dynamodb:RestoreTableToPointInTime",
+}
+
+
+def audit_table_actions(statements: list[dict[str, Any]]) -> set[str]:
+    """The actions of ``statements`` that reach the audit table (itself or its indexes)."""
+    found = set()
+    for statement in statements:
+        targets = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        if any(json.dumps(TABLES["audit"]) in json.dumps(target) for target in targets):
+            found |= actions(statement)
+    return found
+
+
+def test_the_mcp_function_may_put_and_query_audit_items_but_delete_none(template: dict[str, Any]) -> None:
+    granted = audit_table_actions([statement for _, statement in policy_statements(template)])
+    assert granted == {"dynamodb:PutItem", "dynamodb:Query"}
+    assert not granted & DELETE_CAPABLE
+
+
+def test_the_ingest_function_may_put_audit_items_but_delete_none(template: dict[str, Any]) -> None:
+    granted = audit_table_actions(role_statements(template, "AuditIngestFunctionRole"))
+    assert granted == {"dynamodb:PutItem"}
+    assert not granted & DELETE_CAPABLE
+
+
+def test_the_audit_table_is_protected_from_deletion_and_recoverable_to_any_point(
+    template: dict[str, Any],
+) -> None:
+    table = resources(template)[TABLES["audit"]]
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+    assert table["Properties"]["DeletionProtectionEnabled"] is True
+    assert table["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+# -- mutating actions only where and on what the deployer allows -----------------------------------
+
+REGION_CONDITION = "aws:RequestedRegion"
+
+
+def mutating_statements(template: dict[str, Any], parameters: dict[str, str]) -> list[dict[str, Any]]:
+    chosen = {"AccessMode": AccessMode.READ_WRITE.value, **parameters}
+    found = [
+        statement
+        for under, statement in policy_statements(template, chosen)
+        if under == "AllowWrites" and actions(statement) & mutating_tool_actions()
+    ]
+    assert found, "ReadWrite grants the mutating tools' actions"
+    return found
+
+
+@pytest.mark.parametrize(
+    ("regions", "expected"),
+    [
+        ("", [PSEUDO_PARAMETERS["AWS::Region"]]),
+        ("us-east-1", ["us-east-1"]),
+        ("eu-west-1,ap-south-2", ["eu-west-1", "ap-south-2"]),
+    ],
+)
+def test_mutating_actions_are_allowed_only_in_the_chosen_regions_the_stack_region_by_default(
+    template: dict[str, Any], regions: str, expected: list[str]
+) -> None:
+    for statement in mutating_statements(template, {"MutationRegions": regions}):
+        assert statement["Condition"]["StringEquals"][REGION_CONDITION] == expected, statement["Sid"]
+
+
+def test_mutating_actions_need_no_tag_unless_a_tag_key_is_given(template: dict[str, Any]) -> None:
+    for statement in mutating_statements(template, {}):
+        assert statement["Condition"] == {
+            "StringEquals": {REGION_CONDITION: [PSEUDO_PARAMETERS["AWS::Region"]]}
+        }
+    tagged = {"MutationTagKey": "aws-mcp:managed", "MutationTagValue": "yes"}
+    for statement in mutating_statements(template, tagged):
+        assert statement["Condition"]["StringEquals"]["aws:ResourceTag/aws-mcp:managed"] == "yes"
+        assert set(statement["Condition"]["StringEquals"]) == {
+            REGION_CONDITION,
+            "aws:ResourceTag/aws-mcp:managed",
+        }
+
+
+def test_scoping_parameters_default_to_the_stack_region_and_no_tag_and_cannot_break_the_policy(
+    template: dict[str, Any],
+) -> None:
+    parameters = template["Parameters"]
+    for name in ("MutationRegions", "MutationTagKey", "MutationTagValue"):
+        assert parameters[name]["Type"] == "String"
+        assert parameters[name]["Default"] == ""
+        # What goes into the policy's JSON text can hold no quote or backslash.
+        pattern = re.compile(parameters[name]["AllowedPattern"])
+        assert pattern.fullmatch("")
+        assert not pattern.fullmatch('x"'), name
+        assert not pattern.fullmatch("x\\"), name
+    assert re.fullmatch(parameters["MutationRegions"]["AllowedPattern"], "us-gov-west-1,eu-central-2")
+    assert not re.fullmatch(parameters["MutationRegions"]["AllowedPattern"], "eu-west-1, us-east-1")
+    assert re.fullmatch(parameters["MutationTagKey"]["AllowedPattern"], "team:owner/env=prod @x+y.z_-")
+
+
+def test_read_only_actions_are_not_narrowed(template: dict[str, Any]) -> None:
+    tagged = {"MutationRegions": "us-east-1", "MutationTagKey": "k", "MutationTagValue": "v"}
+    for parameters in ({}, tagged):
+        reads = [
+            statement
+            for under, statement in policy_statements(template, parameters)
+            if under is None and actions(statement) & read_only_tool_actions()
+        ]
+        assert {a for s in reads for a in actions(s)} >= read_only_tool_actions()
+        # Reads work in every region and on every resource, whatever the mutation parameters say.
+        for statement in reads:
+            assert "Condition" not in statement, statement["Sid"]
+        assert any(statement["Resource"] == "*" for statement in reads)

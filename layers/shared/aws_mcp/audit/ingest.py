@@ -13,47 +13,64 @@ to :meth:`AuditIngest.handle`:
   itself wrote them, intent and completion), records that are not complete, and lines
   that are not audit records (metrics, platform lines, other logs). An audit object that
   cannot be rebuilt is counted as malformed and reported; it never fails the batch.
-* :class:`AuditTableWriter`: BatchWriteItem, 25 items a request, unprocessed items sent
-  again after a capped, jittered exponential backoff. Hand-written: boto3's
-  ``Table.batch_writer`` resends unprocessed items without backoff or bound, and
-  Powertools' batch utility does not take CloudWatch Logs events. If items stay
-  unprocessed, :class:`IngestError` fails the invocation and Lambda retries the event.
+* :class:`AuditTableWriter`: one conditional PutItem per record, a few at a time, each only
+  where no item is yet (aws_mcp.audit.trail.put_once): the ingest never replaces an audit
+  item, and its role may put items but delete none (BatchWriteItem, which can delete, takes
+  no conditions). An item over DynamoDB's 400 KB is stored with its largest free-form fields
+  truncated, saying so (aws_mcp.audit.trail.fit_item).
+* A record that still cannot be stored (a key DynamoDB refuses, or a different item already
+  under its key) does not cost the others their place: the rest are stored, and that log
+  event alone goes to the dead-letter queue (:class:`DeadLetterQueue`) as a subscription
+  event of its own, to be replayed once the cause is fixed. Errors of the table itself
+  (throttling after the client's retries, a missing table) fail the invocation with
+  :class:`IngestError`, and Lambda retries the whole event.
 
 Items are keyed by the record itself (``DAY#<date>``, ``<start time>#<call id>``) exactly as
-the synchronous path (aws_mcp.audit.trail) keys them, so writing the same log events again
-overwrites each item with the same content: retries and replays are idempotent.
+the synchronous path (aws_mcp.audit.trail) keys them, and an item already stored with the same
+content counts as done: retries and replays are idempotent.
 """
 
 from __future__ import annotations
 
+import base64
 import binascii
+import gzip
 import json
-import random
-import time
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
 from boto3.dynamodb.types import TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
 
 from aws_mcp.audit.record import AuditRecord, Outcome
+from aws_mcp.audit.trail import ABSENT, ITEM_LIMIT_BYTES, AuditConflictError, fit_item, item_size, put_once
 from aws_mcp.errors import AwsMcpError
 
 __all__ = [
-    "BATCH_SIZE",
+    "DEAD_LETTER_QUEUE_VARIABLE",
     "AuditIngest",
     "AuditTableWriter",
+    "Candidate",
+    "DeadLetterQueue",
     "Extracted",
     "IngestError",
     "Malformed",
+    "Rejected",
+    "Written",
     "decode_subscription",
     "extract",
 ]
 
-# BatchWriteItem takes at most 25 put requests.
-BATCH_SIZE: Final = 25
+# The ingest function's environment: the URL of the queue for records that cannot be stored.
+DEAD_LETTER_QUEUE_VARIABLE: Final = "AWS_MCP_AUDIT_DEAD_LETTER_QUEUE"
+# PutItem requests in flight at once: a few thousand records in a few seconds.
+WORKERS: Final = 8
+# DynamoDB's answers to a request it will never take, whatever the retry.
+_REFUSED: Final = frozenset({"ValidationException"})
 DATA_MESSAGE: Final = "DATA_MESSAGE"
 # Fields the table key is made of: without them a replay could not find the same item.
 _KEY_FIELDS: Final = ("tool", "caller", "call_id", "started_at")
@@ -76,12 +93,40 @@ class Malformed:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A record to store: its table item (wire form, ``{"S": ...}``) and the log event it came from."""
+
+    item: dict[str, Any]
+    event: dict[str, Any]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.item["pk"]["S"], self.item["sk"]["S"]
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A record now in the table: ``new`` if this put wrote it, else it was there already."""
+
+    new: bool
+    truncated: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record the table cannot take; its log event goes to the dead-letter queue."""
+
+    candidate: Candidate
+    reason: str
+
+
 @dataclass(slots=True)
 class Extracted:
-    """What one subscription event holds: the items to store, and counts of what was left."""
+    """What one subscription event holds: the records to store, and counts of what was left."""
 
-    # DynamoDB items in wire form ({"S": ...}), one per read-only record, in log order.
-    items: list[dict[str, Any]] = field(default_factory=list)
+    # One per read-only record, in log order.
+    items: list[Candidate] = field(default_factory=list)
     # Lines without an audit object: metrics, platform lines, other logs, garbage.
     not_audit: int = 0
     # Audit records the call stored itself (mutating) or that are not complete.
@@ -120,7 +165,7 @@ def extract(data: Mapping[str, Any], *, retention_days: int) -> Extracted:
             elif not _to_ingest(audit):
                 found.not_ingested += 1
             else:
-                found.items.append(_item(_record(audit), retention_days))
+                found.items.append(Candidate(_item(_record(audit), retention_days), dict(event)))
         except _MalformedAuditError as err:
             found.malformed.append(Malformed(event_id, str(err)))
     return found
@@ -187,63 +232,101 @@ def _item(record: AuditRecord, retention_days: int) -> dict[str, Any]:
 
 
 class AuditTableWriter:
-    """BatchWriteItem into the audit table, with bounded retries of unprocessed items."""
+    """Conditional PutItem of each record into the audit table, a few requests at a time."""
 
-    def __init__(
-        self,
-        client: Any,
-        table: str,
-        *,
-        max_attempts: int = 6,
-        base_delay: float = 0.05,
-        max_delay: float = 1.0,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        """``client``: a boto3 DynamoDB client; throttling errors are its own retry config's job."""
+    def __init__(self, client: Any, table: str, *, workers: int = WORKERS) -> None:
+        """``client``: a boto3 DynamoDB client (thread-safe); throttling is its retry config's job.
+
+        Its connection pool should hold ``workers`` connections (botocore's default is 10).
+        """
         self._client = client
         self._table = table
-        self._max_attempts = max_attempts
-        self._base_delay = base_delay
-        self._max_delay = max_delay
-        self._sleep = sleep
+        self._workers = workers
 
-    def write(self, items: Iterable[Mapping[str, Any]]) -> int:
-        """Store ``items`` (wire form); return how many distinct items were written."""
-        # BatchWriteItem refuses a request that puts one key twice; the last copy wins.
-        unique = {(item["pk"]["S"], item["sk"]["S"]): item for item in items}
-        pending = list(unique.values())
-        for start in range(0, len(pending), BATCH_SIZE):
-            self._write_batch(pending[start : start + BATCH_SIZE])
-        return len(pending)
+    def write(self, candidates: Sequence[Candidate]) -> list[Written | Rejected]:
+        """Store each candidate where no item is yet; what became of each, in order.
 
-    def _write_batch(self, batch: Sequence[Mapping[str, Any]]) -> None:
-        requests: list[Any] = [{"PutRequest": {"Item": dict(item)}} for item in batch]
-        for attempt in range(self._max_attempts):
-            if attempt:
-                self._sleep(self._delay(attempt))
-            response = self._client.batch_write_item(RequestItems={self._table: requests})
-            requests = list((response.get("UnprocessedItems") or {}).get(self._table) or [])
-            if not requests:
-                return
-        raise IngestError(
-            f"{len(requests)} of {len(batch)} audit items still unprocessed after "
-            f"{self._max_attempts} BatchWriteItem attempts"
-        )
+        A table error (anything but a refusal of that one item) raises IngestError once every
+        other candidate has been tried.
+        """
+        if not candidates:
+            return []
+        with ThreadPoolExecutor(max_workers=min(self._workers, len(candidates))) as pool:
+            results = list(pool.map(self._write_one, candidates))
+        failures = [result for result in results if isinstance(result, Exception)]
+        if failures:
+            raise IngestError(
+                f"{len(failures)} of {len(candidates)} audit items not stored: {failures[0]}"
+            ) from failures[0]
+        return [result for result in results if not isinstance(result, Exception)]
 
-    def _delay(self, attempt: int) -> float:
-        # Full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter").
-        cap = min(self._max_delay, self._base_delay * 2 ** (attempt - 1))
-        return random.uniform(0, cap)  # noqa: S311 - jitter, not a secret
+    def _write_one(self, candidate: Candidate) -> Written | Rejected | Exception:
+        item, truncated = fit_item(candidate.item)
+        if item_size(item) > ITEM_LIMIT_BYTES:
+            return Rejected(candidate, f"over DynamoDB's {ITEM_LIMIT_BYTES}-byte item limit even truncated")
+        try:
+            return Written(put_once(self._client, self._table, item, condition=ABSENT), truncated)
+        except AuditConflictError as err:
+            return Rejected(candidate, str(err))
+        except ClientError as err:
+            code = err.response.get("Error", {}).get("Code", "")
+            if code in _REFUSED:
+                return Rejected(candidate, f"{code}: {err.response.get('Error', {}).get('Message', '')}")
+            return err
+        except BotoCoreError as err:
+            return err
+
+
+class DeadLetterQueue:
+    """The SQS queue for log events whose records cannot be stored.
+
+    Each message body is a CloudWatch Logs subscription event (``{"awslogs": {"data": ...}}``)
+    holding only those log events: invoking the ingest function with it replays them, the way
+    Lambda's own dead letters (whole events that failed every retry) are replayed.
+    """
+
+    def __init__(self, client: Any, url: str) -> None:
+        """``client``: a boto3 SQS client; ``url``: the queue URL (the template's ``!Ref`` of the queue)."""
+        self._client = client
+        self._url = url
+
+    def send(
+        self, data: Mapping[str, Any], events: Sequence[Mapping[str, Any]], reasons: Sequence[str]
+    ) -> None:
+        payload = {**data, "logEvents": list(events)}
+        encoded = base64.b64encode(gzip.compress(json.dumps(payload).encode())).decode()
+        try:
+            self._client.send_message(
+                QueueUrl=self._url,
+                MessageBody=json.dumps({"awslogs": {"data": encoded}}),
+                MessageAttributes={
+                    "reason": {"DataType": "String", "StringValue": "; ".join(reasons)[:1000]},
+                },
+            )
+        except (ClientError, BotoCoreError) as err:
+            raise IngestError(f"{len(events)} audit records could not be dead-lettered: {err}") from err
 
 
 class AuditIngest:
     """One subscription event: decode, pick the read-only records, store them, report."""
 
-    def __init__(self, writer: AuditTableWriter, *, retention_days: int, logger: Any) -> None:
-        """``logger``: a Powertools Logger (anything with ``info``/``warning`` taking ``extra``)."""
+    def __init__(
+        self,
+        writer: AuditTableWriter,
+        *,
+        retention_days: int,
+        logger: Any,
+        dead_letters: DeadLetterQueue | None = None,
+    ) -> None:
+        """``logger``: a Powertools Logger (anything with ``info``/``warning`` taking ``extra``).
+
+        Without ``dead_letters``, a record that cannot be stored fails the invocation (after the
+        others are stored), so the event ends in Lambda's own dead-letter queue.
+        """
         self._writer = writer
         self._retention_days = retention_days
         self._logger = logger
+        self._dead_letters = dead_letters
 
     def handle(self, event: Mapping[str, Any]) -> dict[str, int]:
         data = decode_subscription(event)
@@ -254,12 +337,32 @@ class AuditIngest:
                 "malformed audit line skipped",
                 extra={**source, "log_event_id": bad.event_id, "reason": bad.reason},
             )
-        written = self._writer.write(found.items)
+        # One log event delivered twice in an event: one put (the last copy).
+        unique = list({candidate.key: candidate for candidate in found.items}.values())
+        results = self._writer.write(unique)
+        written = [r for r in results if isinstance(r, Written)]
+        rejected = [r for r in results if isinstance(r, Rejected)]
+        for rejection in rejected:
+            self._logger.warning(
+                "audit record not stored",
+                extra={
+                    **source,
+                    "log_event_id": str(rejection.candidate.event.get("id", "")),
+                    "reason": rejection.reason,
+                },
+            )
         summary = {
-            "written": written,
+            "written": sum(1 for w in written if w.new),
+            "unchanged": sum(1 for w in written if not w.new),
+            "truncated": sum(1 for w in written if w.truncated),
+            "dead_lettered": len(rejected) if self._dead_letters is not None else 0,
             "not_audit": found.not_audit,
             "not_ingested": found.not_ingested,
             "malformed": len(found.malformed),
         }
+        if rejected:
+            if self._dead_letters is None:
+                raise IngestError(f"{len(rejected)} audit record(s) cannot be stored: {rejected[0].reason}")
+            self._dead_letters.send(data, [r.candidate.event for r in rejected], [r.reason for r in rejected])
         self._logger.info("audit records ingested", extra={**source, "ingest": summary})
         return summary
