@@ -249,6 +249,10 @@ class MCPClient:
     async def _prepare_call(self, name: str, arguments: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
         """Whether retrying this call is safe, and its arguments (with an idempotency key added if wise).
 
+        Every call to a tool that is not read-only and accepts an ``idempotency_key`` gets a fresh one
+        (unless the caller gave one), even when the tool says it is idempotent: the server dedupes a
+        call without a key only for a short while, so the key is what makes a late retry a replay.
+        It is made once per logical call, so all of its retries carry the same key.
         Safe: the tool says it is read-only or idempotent, or the call carries an idempotency key.
         """
         tools = {tool.name: tool for tool in await self.get_tools()}
@@ -258,12 +262,13 @@ class MCPClient:
                 ErrorCodes.NOT_SUPPORTED, f"the server has no tool {name!r}", server=self.name
             )
         hints = tool.annotations
-        if hints is not None and (hints.read_only_hint or hints.idempotent_hint):
+        if hints is not None and hints.read_only_hint:
             return True, arguments
         accepts_key = IDEMPOTENCY_KEY in (tool.input_schema.get("properties") or {})
         if accepts_key and IDEMPOTENCY_KEY not in arguments and self.settings.auto_idempotency_key:
             arguments = {**arguments, IDEMPOTENCY_KEY: uuid.uuid4().hex}
-        return accepts_key and IDEMPOTENCY_KEY in arguments, arguments
+        idempotent = hints is not None and bool(hints.idempotent_hint)
+        return idempotent or (accepts_key and IDEMPOTENCY_KEY in arguments), arguments
 
     async def _resilient(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -10,7 +11,7 @@ from aws_mcp_client import ErrorCodes, InfrastructureException, MCPClient, MCPCl
 from aws_mcp_client.breaker import BreakerState
 from aws_mcp_client.config import BreakerPolicy, ClientSettings, RetryPolicy, ServerConfig, TransportKind
 from tests.e2e.client.conftest import FakeClock
-from tests.e2e.client.servers import Flaky, echo_server, free_port, serving
+from tests.e2e.client.servers import Flaky, LosesAnswers, echo_server, free_port, serving
 
 Echo = tuple[ServerConfig, Flaky]
 
@@ -120,6 +121,43 @@ async def test_a_mutating_call_gets_an_idempotency_key_and_keeps_it_across_retri
         assert call["text"] == "b" and len(call["idempotency_key"]) == 32
         explicit = await client.call_tool("remember", {"text": "c", "idempotency_key": "mine"})
         assert json.loads(explicit.structured_content["result"])[-1]["idempotency_key"] == "mine"
+
+
+@pytest.fixture
+def ours_losing_answers() -> Iterator[tuple[ServerConfig, LosesAnswers]]:
+    """Our server (what `aws-mcp serve --demo` runs) under uvicorn, behind a switch that loses answers."""
+    from aws_mcp.http import create_app
+    from aws_mcp_local.serve import server_parts
+
+    with server_parts(demo=True) as (server_settings, clients, _):
+        lossy = LosesAnswers(create_app(server_settings, clients=clients))
+        with serving(lossy) as base:
+            yield ServerConfig(name="aws", url=f"{base}/mcp"), lossy
+
+
+@pytest.mark.slow
+async def test_a_change_whose_answer_is_lost_is_retried_with_its_key_and_replayed_not_made_twice(
+    ours_losing_answers: tuple[ServerConfig, LosesAnswers], settings: ClientSettings, clock: FakeClock
+) -> None:
+    config, lossy = ours_losing_answers
+    async with client_for(config, settings.with_changes(timeout=30.0), clock) as client:
+        listed = await client.call_tool("ec2_list_instances", {"states": ["running"]})
+        assert listed.structured_content is not None
+        running = listed.structured_content["instances"][0]["instance_id"]
+
+        lossy.tool, lossy.lose = "ec2_stop_instances", 1
+        result = await client.call_tool("ec2_stop_instances", {"instance_ids": [running]})
+        assert lossy.lost == 1 and clock.slept == [0.5], "the first answer was lost, then one retry"
+        assert result.is_error is False and result.structured_content is not None
+        # The answer is the first call's: a second stop would have found the instance stopping.
+        assert [c["previous_state"] for c in result.structured_content["changes"]] == ["running"]
+
+        trail = await client.call_tool("audit_query", {"tool": "ec2_stop_instances"})
+        assert trail.structured_content is not None
+        retry, first = trail.structured_content["records"]  # newest first
+    assert (first["outcome"], retry["outcome"]) == ("success", "replay"), "acted once, then replayed"
+    key = first["arguments"].get("idempotency_key")
+    assert key and retry["arguments"]["idempotency_key"] == key, "one key, kept across the retry"
 
 
 async def test_the_breaker_opens_on_503_refuses_without_calling_and_closes_when_the_server_heals(
