@@ -100,10 +100,21 @@ class MCPClient:
         return self._client.server_info if self.connected and self._client else None
 
     async def connect(self, *, retry: RetryPolicy | None = None) -> None:
-        """Connect (a no-op when connected), retrying connection failures by ``retry`` (default: settings)."""
+        """Connect (a no-op when connected).
+
+        429 and 5xx answers are retried by the settings' policy; failures to reach the server at
+        all only when ``retry`` is given (then by it) or the settings' ``retry_connect`` is on.
+        """
         if self.connected:
             return
-        await retry_call(self._open, retry or self.settings.retry, sleep=self._sleep)
+        asked = retry is not None or self.settings.retry_connect
+
+        def retry_if(exc: BaseException) -> bool:
+            return (
+                isinstance(exc, InfrastructureException) and exc.retryable and (asked or not _unreached(exc))
+            )
+
+        await retry_call(self._open, retry or self.settings.retry, retry_if=retry_if, sleep=self._sleep)
 
     async def disconnect(self) -> None:
         """Close the connection (a stdio server is stopped and reaped) and the HTTP pool."""
@@ -137,6 +148,7 @@ class MCPClient:
         except BaseException as exc:
             await self._close()
             error = self._translate(exc, exchange)
+            error.details["request_sent"] = False  # nothing but the handshake was sent
             self._count(error)
             raise error from exc
         self._tools = None
@@ -312,12 +324,12 @@ class MCPClient:
             return result
 
         def retry_if(exc: BaseException) -> bool:
+            if not isinstance(exc, InfrastructureException) or not exc.retryable:
+                return False
+            if _unreached(exc) and not self.settings.retry_connect:
+                return False
             # Never sent (no connection, or reconnecting failed): always safe to try again.
-            return (
-                isinstance(exc, InfrastructureException)
-                and exc.retryable
-                and (safe or exc.details.get("request_sent") is False)
-            )
+            return safe or exc.details.get("request_sent") is False
 
         return await retry_call(attempt, self.settings.retry, retry_if=retry_if, sleep=self._sleep)
 
@@ -346,14 +358,19 @@ class MCPClient:
             )
         if status is not None and status >= 500:
             return fail(ErrorCodes.SERVER_UNAVAILABLE, f"the server answered HTTP {status}", status=status)
-        if isinstance(exc, MCPError):
-            if exc.code == REQUEST_TIMEOUT:
-                return fail(ErrorCodes.TIMEOUT, f"no answer in time: {exc.message}")
-            if exc.code == CONNECTION_CLOSED:
+        if status is not None and status >= 400 and not exchange.json:
+            # Any other 4xx refuses this request as sent: asking again gets the same answer.
+            hint = f" (is {self.config.target} an MCP endpoint?)" if status in (404, 405) else ""
+            return fail(ErrorCodes.PROTOCOL_ERROR, f"the server answered HTTP {status}{hint}", status=status)
+        rpc = exc if isinstance(exc, MCPError) else _leaf(exc)  # connecting wraps it in groups
+        if isinstance(rpc, MCPError):
+            if rpc.code == REQUEST_TIMEOUT:
+                return fail(ErrorCodes.TIMEOUT, f"no answer in time: {rpc.message}")
+            if rpc.code == CONNECTION_CLOSED:
                 cause = _describe(self._failure) if self._failure else "the server closed the connection"
                 return fail(ErrorCodes.AWS_MCP_CONNECTION_FAILED, f"connection lost: {cause}")
-            code = ErrorCodes.VALIDATION_FAILED if exc.code == INVALID_PARAMS else ErrorCodes.PROTOCOL_ERROR
-            return fail(code, f"JSON-RPC error {exc.code}: {exc.message}", rpc_code=exc.code)
+            code = ErrorCodes.VALIDATION_FAILED if rpc.code == INVALID_PARAMS else ErrorCodes.PROTOCOL_ERROR
+            return fail(code, f"JSON-RPC error {rpc.code}: {rpc.message}", rpc_code=rpc.code, status=status)
         if isinstance(exc, ValidationError):
             return fail(ErrorCodes.PROTOCOL_ERROR, f"the server's answer is malformed: {exc}")
         leaf = _leaf(exc)
@@ -362,6 +379,14 @@ class MCPClient:
         return fail(
             ErrorCodes.AWS_MCP_CONNECTION_FAILED, f"cannot reach {self.config.target}: {_describe(exc)}"
         )
+
+
+_UNREACHED = frozenset({ErrorCodes.AWS_MCP_CONNECTION_FAILED, ErrorCodes.TIMEOUT})
+
+
+def _unreached(exc: InfrastructureException) -> bool:
+    """Connecting failed without any answer from the server (refused, unreachable, timed out)."""
+    return exc.details.get("request_sent") is False and exc.code in _UNREACHED
 
 
 def _leaf(exc: BaseException) -> BaseException:

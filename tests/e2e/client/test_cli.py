@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 tool error, 2 usage, 3 connection.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,16 @@ def test_test_connection_names_the_server_and_its_protocol(demo_url: str) -> Non
 def test_test_connection_to_nothing_exits_3() -> None:
     code, _, err = aws_mcp("test-connection", url=f"http://127.0.0.1:{free_port()}/mcp")
     assert code == 3 and "AWS_MCP_CONNECTION_FAILED" in err
+
+
+def test_an_unreachable_server_is_reported_at_once_with_the_default_retries() -> None:
+    started = time.monotonic()
+    result = runner.invoke(
+        app, ["test-connection", "--server", "http://127.0.0.1:9/mcp"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 3 and "AWS_MCP_CONNECTION_FAILED" in result.stderr
+    # Retrying would sleep 1 + 2 + 4 s and more; refusing takes milliseconds. Loose on a busy machine.
+    assert time.monotonic() - started < 5.0
 
 
 def test_health_check_reports_healthy_or_exits_3(demo_url: str) -> None:
