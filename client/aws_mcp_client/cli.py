@@ -107,6 +107,8 @@ def _reports_failures(command: Callable[P, None]) -> Callable[P, None]:
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
+            if "output" in kwargs:
+                _format(str(kwargs["output"]))  # refused before anything is sent, let alone changed
             command(*args, **kwargs)
         except CommandError as failure:
             shown = f"[{failure.server}] {failure.message}" if failure.server else failure.message
@@ -384,7 +386,7 @@ def _target(server: str | None, config: Path) -> tuple[Any, Any]:
             return settings, ServerConfig(name="aws-mcp", url=server or settings.server_url)
         servers = load_mcp_config(config)
     except InfrastructureException as err:
-        _usage(str(err), err.code.value)
+        _usage(err.message, err.code.value, err.server)
     if server not in servers:
         _usage(f"no server {server!r} in {config} (it has: {', '.join(servers) or 'none'})", "UNKNOWN_SERVER")
     return settings, servers[str(server)]
@@ -436,7 +438,6 @@ def _format(output: str) -> OutputFormat:
 
 
 def _render(output: str, data: Any, **table: Any) -> None:
-
     from aws_mcp_client.output import render
 
     render(_stdout(), data, _format(output), **table)

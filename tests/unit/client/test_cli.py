@@ -84,3 +84,10 @@ def test_a_usage_error_with_json_output_is_a_json_error_object_on_stdout() -> No
 def test_a_usage_error_with_table_output_prints_nothing_on_stdout() -> None:
     result = runner.invoke(app, ["call", "aws_whoami", "--json", "[1]"])
     assert result.exit_code == 2 and result.stdout == ""
+
+
+def test_a_bad_output_format_is_refused_before_talking_to_the_server() -> None:
+    result = runner.invoke(
+        app, ["call", "ec2_stop_instances", "--output", "xml", "--server", "http://127.0.0.1:9/mcp"]
+    )
+    assert result.exit_code == 2 and "--output 'xml'" in result.stderr
