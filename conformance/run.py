@@ -283,27 +283,52 @@ def run_suite(suite: Suite, node: str, tools: Path, url: str) -> Outcome:
     return outcome
 
 
-def report(outcome: Outcome) -> None:
-    suite, scenarios = outcome.suite, outcome.scenarios
-    failing = outcome.failing_scenarios()
-    statuses = [c["status"] for checks in scenarios.values() for c in checks]
+def _covered(baseline: list[str], scenario: str, check: dict[str, Any]) -> bool:
+    return scenario in baseline or f"{scenario}:{check['id']}" in baseline
+
+
+def summary(outcome: Outcome) -> str:
+    """The verdict and the counts, with expected (baselined) failures apart from unexpected ones.
+
+    A scenario counts once: passed (no failing check), failed as expected (every failing check
+    is baselined), or failed unexpectedly (any failing check is not).
+    """
+    suite, scenarios, baseline = outcome.suite, outcome.scenarios, outcome.baseline
+    checks = {"passed": 0, "expected": 0, "unexpected": 0, "skipped": 0}
+    runs = {"passed": 0, "expected": 0, "unexpected": 0}
+    for scenario, results in scenarios.items():
+        failing = [c for c in results if c["status"] in FAILING]
+        uncovered = [c for c in failing if not _covered(baseline, scenario, c)]
+        checks["passed"] += sum(c["status"] == "SUCCESS" for c in results)
+        checks["skipped"] += sum(c["status"] == "SKIPPED" for c in results)
+        checks["expected"] += len(failing) - len(uncovered)
+        checks["unexpected"] += len(uncovered)
+        runs["unexpected" if uncovered else "expected" if failing else "passed"] += 1
+    stale = unconfirmed_entries(baseline, scenarios)
     verdict = "PASS" if outcome.ok else "FAIL"
-    print(
-        f"\n[{verdict}] conformance {suite.name}: {PACKAGE}@{outcome.version}, {suite.era}\n"
-        f"  scenarios: {len(scenarios)} run, {len(scenarios) - len(failing)} passed, {len(failing)} failed"
-        f" ({len(outcome.baseline)} baseline entries)\n"
-        f"  checks:    {statuses.count('SUCCESS')} passed, {statuses.count('FAILURE')} failed,"
-        f" {statuses.count('WARNING')} warnings, {statuses.count('SKIPPED')} skipped"
-    )
+    lines = [
+        f"[{verdict}] conformance {suite.name}: {PACKAGE}@{outcome.version}, {suite.era}",
+        f"  scenarios: {len(scenarios)} run: {runs['passed']} passed,"
+        f" {runs['expected']} failed as expected (baselined), {runs['unexpected']} failed unexpectedly",
+        f"  checks:    {checks['passed']} passed, {checks['expected']} failed as expected (baselined),"
+        f" {checks['unexpected']} failed unexpectedly, {checks['skipped']} skipped"
+        " (a warning counts as a failure)",
+        f"  baseline:  {len(baseline)} entries, "
+        + (f"{len(stale)} not seen failing" if stale else "all seen failing"),
+    ]
+    lines.extend(f"  ! {problem}" for problem in outcome.problems)
+    return "\n".join(lines)
+
+
+def report(outcome: Outcome) -> None:
+    print("\n" + summary(outcome))
     if outcome.ok:
         return
-    for problem in outcome.problems:
-        print(f"  ! {problem}")
     if not outcome.problems:
         # The tool failed for a reason of its own (a crash, a bad baseline file): show its last words.
-        text = (RESULTS / f"{suite.name}.log").read_text(errors="replace")
+        text = (RESULTS / f"{outcome.suite.name}.log").read_text(errors="replace")
         print(re.sub(r"\x1b\[[0-9;]*m", "", text[-3000:]).rstrip())
-    print(f"  details: {RESULTS / suite.name}/*/checks.json, {RESULTS / suite.name}.log")
+    print(f"  details: {RESULTS / outcome.suite.name}/*/checks.json, {RESULTS / outcome.suite.name}.log")
 
 
 def _raise_on_signal(signum: int, _frame: FrameType | None) -> None:

@@ -3,16 +3,19 @@
 Client commands take ``--server`` (a URL, or a name from ``mcp_servers.json``) and ``--output``.
 Exit codes: 0 ok, 1 the tool or server refused (tool error, not found, not supported),
 2 usage (bad options or configuration), 3 connection (unreachable, timeout, 5xx, breaker open).
+A failure is told on stderr, unwrapped; with ``--output json`` also as ``{"error": {...}}`` on stdout.
 Heavy imports (the SDK, the client library) happen inside the commands, so start-up stays lean.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Awaitable, Callable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 
@@ -29,6 +32,27 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        try:
+            installed = version("aws-mcp")
+        except PackageNotFoundError:
+            installed = "unknown"
+        typer.echo(f"aws-mcp {installed}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    pass
+
 
 DemoOption = Annotated[
     bool,
@@ -62,6 +86,40 @@ def stdio(demo: DemoOption = False) -> None:
 
 EXIT_OK, EXIT_TOOL_ERROR, EXIT_USAGE, EXIT_CONNECTION = 0, 1, 2, 3
 T = TypeVar("T")
+P = ParamSpec("P")
+
+
+class CommandError(Exception):
+    """Why a client command failed: an error code, a message, the server, and the exit code."""
+
+    def __init__(
+        self, code: str, message: str, exit_code: int, *, server: str | None = None, label: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.code, self.message, self.exit_code, self.server = code, message, exit_code, server
+        self.label = label or code
+        """What the line on stderr starts with."""
+
+
+def _reports_failures(command: Callable[P, None]) -> Callable[P, None]:
+    """Tell a failure on stderr, and on stdout as a JSON object when the command's output is json."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            if "output" in kwargs:
+                _format(str(kwargs["output"]))  # refused before anything is sent, let alone changed
+            command(*args, **kwargs)
+        except CommandError as failure:
+            shown = f"[{failure.server}] {failure.message}" if failure.server else failure.message
+            _stderr().print(f"[red]{_escape(failure.label)}:[/] {_escape(shown)}")
+            if str(kwargs.get("output", "")).lower() == "json":
+                error = {"code": failure.code, "message": failure.message, "server": failure.server}
+                typer.echo(json.dumps({"error": error}, indent=2, default=str))
+            raise typer.Exit(failure.exit_code) from None
+
+    return run
+
 
 ServerOption = Annotated[
     str | None,
@@ -82,6 +140,7 @@ DEFAULT_CONFIG = Path("mcp_servers.json")
 
 
 @app.command("test-connection")
+@_reports_failures
 def check_connection(
     server: ServerOption = None, config: ConfigOption = DEFAULT_CONFIG, output: OutputOption = "table"
 ) -> None:
@@ -96,6 +155,7 @@ def check_connection(
 
 
 @app.command("health-check")
+@_reports_failures
 def health_check(
     server: ServerOption = None, config: ConfigOption = DEFAULT_CONFIG, output: OutputOption = "table"
 ) -> None:
@@ -117,18 +177,24 @@ async def _health(client: AWSMCPClient) -> Any:
 
 
 @app.command()
+@_reports_failures
 def tools(
-    server: ServerOption = None, config: ConfigOption = DEFAULT_CONFIG, output: OutputOption = "table"
+    name: Annotated[str | None, typer.Argument(help="Show this tool's parameters.")] = None,
+    *,
+    server: ServerOption = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+    output: OutputOption = "table",
 ) -> None:
-    """List the server's tools: name, whether it changes anything, and what it does."""
+    """List the server's tools (name, whether it changes anything, what it does), or one tool's parameters."""
+    if name is not None:
+        _tool(name, server, config, output)
+        return
 
     async def run(client: AWSMCPClient) -> list[dict[str, Any]]:
         listed = []
         for tool in await client.get_tools():
-            hints = tool.annotations
-            kind = "read" if hints and hints.read_only_hint else "write"
             summary = (tool.description or "").strip().splitlines()[0] if tool.description else ""
-            listed.append({"name": tool.name, "kind": kind, "description": summary})
+            listed.append({"name": tool.name, "kind": _kind(tool), "description": summary})
         return listed
 
     listed = _session(server, config, run)
@@ -140,7 +206,50 @@ def tools(
     )
 
 
+def _tool(name: str, server: str | None, config: Path, output: str) -> None:
+    from aws_mcp_client.errors import ErrorCodes, InfrastructureException
+    from aws_mcp_client.output import tool_parameters
+
+    async def run(client: AWSMCPClient) -> dict[str, Any]:
+        found = {tool.name: tool for tool in await client.get_tools()}
+        if name not in found:
+            known = ", ".join(found) or "none"
+            raise InfrastructureException(
+                ErrorCodes.NOT_SUPPORTED,
+                f"the server has no tool {name!r} (it has: {known})",
+                server=client.name,
+            )
+        tool = found[name]
+        return {
+            "name": tool.name,
+            "title": tool.title,
+            "kind": _kind(tool),
+            "description": (tool.description or "").strip(),
+            "parameters": tool_parameters(tool.input_schema),
+        }
+
+    shown = _session(server, config, run)
+    if _format(output).value != "table":
+        _render(output, shown)
+        return
+    console = _stdout()
+    console.print(f"[bold]{_escape(shown['name'])}[/] ({shown['kind']}): {_escape(shown['description'])}")
+    params = shown["parameters"]
+    _render(
+        output,
+        params,
+        columns=("parameter", "type", "required", "description"),
+        rows=[(p["name"], p["type"], "yes" if p["required"] else "no", p["description"]) for p in params],
+    )
+
+
+def _kind(tool: Any) -> str:
+    hints = tool.annotations
+    return "read" if hints and hints.read_only_hint else "write"
+
+
 @app.command()
+@_reports_failures
 def call(
     tool: Annotated[str, typer.Argument(help="The tool's name.")],
     *,
@@ -174,8 +283,14 @@ def call(
 
     failed, shown = _session(server, config, run)
     if failed:
-        _stderr().print(f"[red]{tool} reported an error:[/] {shown}")
-        raise typer.Exit(EXIT_TOOL_ERROR)
+        text = shown if isinstance(shown, str) else json.dumps(shown, default=str)
+        raise CommandError(
+            "TOOL_ERROR",
+            text,
+            EXIT_TOOL_ERROR,
+            server=_server_name(server),
+            label=f"{tool} reported an error",
+        )
     if isinstance(shown, str) and _format(output).value == "table":
         typer.echo(shown)
     else:
@@ -183,6 +298,7 @@ def call(
 
 
 @app.command("list")
+@_reports_failures
 def list_resources(
     resource: Annotated[
         str, typer.Argument(help="ec2 (instances), or a CloudFormation type like AWS::S3::Bucket.")
@@ -249,9 +365,13 @@ def _pair(item: str, option: str) -> tuple[str, str]:
     return name, value
 
 
-def _usage(message: str) -> Any:
-    _stderr().print(f"[red]Usage error:[/] {message}")
-    raise typer.Exit(EXIT_USAGE)
+def _usage(message: str, code: str = "VALIDATION_FAILED", server: str | None = None) -> NoReturn:
+    raise CommandError(code, message, EXIT_USAGE, server=server, label="Usage error")
+
+
+def _server_name(server: str | None) -> str:
+    """The name errors give the server: its name in mcp_servers.json, else aws-mcp (as _target does)."""
+    return server if server and not server.startswith(("http://", "https://")) else "aws-mcp"
 
 
 def _target(server: str | None, config: Path) -> tuple[Any, Any]:
@@ -266,9 +386,9 @@ def _target(server: str | None, config: Path) -> tuple[Any, Any]:
             return settings, ServerConfig(name="aws-mcp", url=server or settings.server_url)
         servers = load_mcp_config(config)
     except InfrastructureException as err:
-        _usage(str(err))
+        _usage(err.message, err.code.value, err.server)
     if server not in servers:
-        _usage(f"no server {server!r} in {config} (it has: {', '.join(servers) or 'none'})")
+        _usage(f"no server {server!r} in {config} (it has: {', '.join(servers) or 'none'})", "UNKNOWN_SERVER")
     return settings, servers[str(server)]
 
 
@@ -292,8 +412,7 @@ def _run(make: Callable[[], Awaitable[T]]) -> T:
         with _stderr().status("Talking to the server…"):
             return asyncio.run(make())  # type: ignore[arg-type]
     except InfrastructureException as err:
-        _stderr().print(f"[red]{err.code.value}:[/] {err}")
-        raise typer.Exit(_exit_code(err)) from None
+        raise CommandError(err.code.value, err.message, _exit_code(err), server=err.server) from None
 
 
 def _exit_code(err: InfrastructureException) -> int:
@@ -315,21 +434,33 @@ def _format(output: str) -> OutputFormat:
     try:
         return OutputFormat(output.lower())
     except ValueError:
-        return _usage(f"--output {output!r}: expected table, json or yaml")  # type: ignore[no-any-return]
+        _usage(f"--output {output!r}: expected table, json or yaml")
 
 
 def _render(output: str, data: Any, **table: Any) -> None:
-    from rich.console import Console
-
     from aws_mcp_client.output import render
 
-    render(Console(soft_wrap=True), data, _format(output), **table)
+    render(_stdout(), data, _format(output), **table)
+
+
+def _stdout() -> Console:
+    from rich.console import Console
+
+    return Console(soft_wrap=True)
 
 
 def _stderr() -> Console:
     from rich.console import Console
 
-    return Console(stderr=True)
+    # Soft-wrapped: an error line stays one line whatever the terminal's width (copyable, greppable).
+    return Console(stderr=True, soft_wrap=True)
+
+
+def _escape(text: str) -> str:
+    """``text`` shown as written by rich (``[aws-mcp]`` is not a style)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 def main() -> None:

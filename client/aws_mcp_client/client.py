@@ -100,10 +100,21 @@ class MCPClient:
         return self._client.server_info if self.connected and self._client else None
 
     async def connect(self, *, retry: RetryPolicy | None = None) -> None:
-        """Connect (a no-op when connected), retrying connection failures by ``retry`` (default: settings)."""
+        """Connect (a no-op when connected).
+
+        429 and 5xx answers are retried by the settings' policy; failures to reach the server at
+        all only when ``retry`` is given (then by it) or the settings' ``retry_connect`` is on.
+        """
         if self.connected:
             return
-        await retry_call(self._open, retry or self.settings.retry, sleep=self._sleep)
+        asked = retry is not None or self.settings.retry_connect
+
+        def retry_if(exc: BaseException) -> bool:
+            return (
+                isinstance(exc, InfrastructureException) and exc.retryable and (asked or not _unreached(exc))
+            )
+
+        await retry_call(self._open, retry or self.settings.retry, retry_if=retry_if, sleep=self._sleep)
 
     async def disconnect(self) -> None:
         """Close the connection (a stdio server is stopped and reaped) and the HTTP pool."""
@@ -137,6 +148,7 @@ class MCPClient:
         except BaseException as exc:
             await self._close()
             error = self._translate(exc, exchange)
+            error.details["request_sent"] = False  # nothing but the handshake was sent
             self._count(error)
             raise error from exc
         self._tools = None
@@ -249,6 +261,10 @@ class MCPClient:
     async def _prepare_call(self, name: str, arguments: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
         """Whether retrying this call is safe, and its arguments (with an idempotency key added if wise).
 
+        Every call to a tool that is not read-only and accepts an ``idempotency_key`` gets a fresh one
+        (unless the caller gave one), even when the tool says it is idempotent: the server dedupes a
+        call without a key only for a short while, so the key is what makes a late retry a replay.
+        It is made once per logical call, so all of its retries carry the same key.
         Safe: the tool says it is read-only or idempotent, or the call carries an idempotency key.
         """
         tools = {tool.name: tool for tool in await self.get_tools()}
@@ -258,12 +274,13 @@ class MCPClient:
                 ErrorCodes.NOT_SUPPORTED, f"the server has no tool {name!r}", server=self.name
             )
         hints = tool.annotations
-        if hints is not None and (hints.read_only_hint or hints.idempotent_hint):
+        if hints is not None and hints.read_only_hint:
             return True, arguments
         accepts_key = IDEMPOTENCY_KEY in (tool.input_schema.get("properties") or {})
         if accepts_key and IDEMPOTENCY_KEY not in arguments and self.settings.auto_idempotency_key:
             arguments = {**arguments, IDEMPOTENCY_KEY: uuid.uuid4().hex}
-        return accepts_key and IDEMPOTENCY_KEY in arguments, arguments
+        idempotent = hints is not None and bool(hints.idempotent_hint)
+        return idempotent or (accepts_key and IDEMPOTENCY_KEY in arguments), arguments
 
     async def _resilient(
         self,
@@ -307,12 +324,12 @@ class MCPClient:
             return result
 
         def retry_if(exc: BaseException) -> bool:
+            if not isinstance(exc, InfrastructureException) or not exc.retryable:
+                return False
+            if _unreached(exc) and not self.settings.retry_connect:
+                return False
             # Never sent (no connection, or reconnecting failed): always safe to try again.
-            return (
-                isinstance(exc, InfrastructureException)
-                and exc.retryable
-                and (safe or exc.details.get("request_sent") is False)
-            )
+            return safe or exc.details.get("request_sent") is False
 
         return await retry_call(attempt, self.settings.retry, retry_if=retry_if, sleep=self._sleep)
 
@@ -341,14 +358,19 @@ class MCPClient:
             )
         if status is not None and status >= 500:
             return fail(ErrorCodes.SERVER_UNAVAILABLE, f"the server answered HTTP {status}", status=status)
-        if isinstance(exc, MCPError):
-            if exc.code == REQUEST_TIMEOUT:
-                return fail(ErrorCodes.TIMEOUT, f"no answer in time: {exc.message}")
-            if exc.code == CONNECTION_CLOSED:
+        if status is not None and status >= 400 and not exchange.json:
+            # Any other 4xx refuses this request as sent: asking again gets the same answer.
+            hint = f" (is {self.config.target} an MCP endpoint?)" if status in (404, 405) else ""
+            return fail(ErrorCodes.PROTOCOL_ERROR, f"the server answered HTTP {status}{hint}", status=status)
+        rpc = exc if isinstance(exc, MCPError) else _leaf(exc)  # connecting wraps it in groups
+        if isinstance(rpc, MCPError):
+            if rpc.code == REQUEST_TIMEOUT:
+                return fail(ErrorCodes.TIMEOUT, f"no answer in time: {rpc.message}")
+            if rpc.code == CONNECTION_CLOSED:
                 cause = _describe(self._failure) if self._failure else "the server closed the connection"
                 return fail(ErrorCodes.AWS_MCP_CONNECTION_FAILED, f"connection lost: {cause}")
-            code = ErrorCodes.VALIDATION_FAILED if exc.code == INVALID_PARAMS else ErrorCodes.PROTOCOL_ERROR
-            return fail(code, f"JSON-RPC error {exc.code}: {exc.message}", rpc_code=exc.code)
+            code = ErrorCodes.VALIDATION_FAILED if rpc.code == INVALID_PARAMS else ErrorCodes.PROTOCOL_ERROR
+            return fail(code, f"JSON-RPC error {rpc.code}: {rpc.message}", rpc_code=rpc.code, status=status)
         if isinstance(exc, ValidationError):
             return fail(ErrorCodes.PROTOCOL_ERROR, f"the server's answer is malformed: {exc}")
         leaf = _leaf(exc)
@@ -357,6 +379,14 @@ class MCPClient:
         return fail(
             ErrorCodes.AWS_MCP_CONNECTION_FAILED, f"cannot reach {self.config.target}: {_describe(exc)}"
         )
+
+
+_UNREACHED = frozenset({ErrorCodes.AWS_MCP_CONNECTION_FAILED, ErrorCodes.TIMEOUT})
+
+
+def _unreached(exc: InfrastructureException) -> bool:
+    """Connecting failed without any answer from the server (refused, unreachable, timed out)."""
+    return exc.details.get("request_sent") is False and exc.code in _UNREACHED
 
 
 def _leaf(exc: BaseException) -> BaseException:

@@ -37,6 +37,7 @@ class ENV:
     TIMEOUT = "AWS_MCP_TIMEOUT"
     POOL_SIZE = "AWS_MCP_POOL_SIZE"
     MAX_RETRIES = "AWS_MCP_MAX_RETRIES"
+    RETRY_CONNECT = "AWS_MCP_RETRY_CONNECT"
     BASE_DELAY = "AWS_MCP_BASE_DELAY"
     MAX_DELAY = "AWS_MCP_MAX_DELAY"
     EXPONENTIAL_BASE = "AWS_MCP_EXPONENTIAL_BASE"
@@ -100,6 +101,9 @@ class ClientSettings:
     """Most HTTP connections one server's pooled client keeps open."""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     breaker: BreakerPolicy = field(default_factory=BreakerPolicy)
+    retry_connect: bool = False
+    """Retry failures to reach the server at all (refused, unreachable, connect timeout) by ``retry``.
+    Off, the first one is reported at once: a server that is not there rarely appears in seconds."""
     auto_idempotency_key: bool = True
     """Give mutating calls to tools that accept an ``idempotency_key`` one, so they may be retried."""
     debug_logging: bool = False
@@ -126,6 +130,7 @@ class ClientSettings:
                 exponential_base=(ENV.EXPONENTIAL_BASE, _positive_float, 2.0),
                 jitter=(ENV.ENABLE_JITTER, _bool, True),
             ),
+            retry_connect=read(ENV.RETRY_CONNECT, _bool, False),
             breaker=read.policy(
                 BreakerPolicy,
                 failure_threshold=(ENV.CB_FAILURE_THRESHOLD, _positive_int, 5),

@@ -54,9 +54,10 @@ _POLL_S = 0.02
 
 @dataclass
 class HttpExchange:
-    """The last HTTP status seen while one request was in flight."""
+    """The last HTTP status seen while one request was in flight, and whether its body was JSON."""
 
     status: int | None = None
+    json: bool = False
 
 
 current_exchange: ContextVar[HttpExchange | None] = ContextVar("aws_mcp_client_exchange", default=None)
@@ -67,6 +68,8 @@ async def _record_status(response: httpx2.Response) -> None:
     exchange = current_exchange.get()
     if exchange is not None:
         exchange.status = response.status_code
+        # A JSON body at a 4xx status may be a JSON-RPC error, which the SDK reports as itself.
+        exchange.json = response.headers.get("content-type", "").lower().startswith("application/json")
 
 
 class TransportOpener(Protocol):

@@ -2,6 +2,8 @@
 
 - ``serving(app)`` runs any ASGI app under uvicorn on a free port and always stops it.
 - ``Flaky`` wraps an app: while ``sick`` it answers 503 (or ``status``) and counts what it refused.
+- ``LosesAnswers`` wraps an app: the app handles a tool's call, but its answer is swapped for a 502,
+  as a proxy or a dropped connection would do it: the change is made, the caller never hears of it.
 - ``crud_server()`` is an MCP server (the SDK's ``MCPServer``) with the Cloud Control tools our
   server does not have yet, over an in-memory store, so AWSMCPClient's CRUD methods meet real tools.
 """
@@ -62,18 +64,74 @@ class Flaky:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and self.sick:
             self.refused += 1
-            body, more = b"", True
-            while more:
-                message = await receive()
-                body += message.get("body", b"")
-                more = message.get("more_body", False)
+            body = await _read_body(receive)
             self.refused_bodies.append(json.loads(body) if body else None)
-            await send({"type": "http.response.start", "status": self.status, "headers": []})
-            await send({"type": "http.response.body", "body": b"unavailable"})
+            await _answer(send, self.status, b"unavailable")
             return
         if scope["type"] == "http":
             self.passed += 1
         await self.app(scope, receive, send)
+
+
+@dataclass
+class LosesAnswers:
+    """An ASGI app that lets ``app`` run the next ``lose`` calls of ``tool`` and answers 502 instead."""
+
+    app: Any
+    tool: str = ""
+    lose: int = 0
+    lost: int = 0
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or self.lose <= 0:
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        sent = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                return await receive()  # type: ignore[no-any-return]
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        if not self._is_call(body):
+            await self.app(scope, replay, send)
+            return
+        self.lose -= 1
+        self.lost += 1
+
+        async def discard(message: dict[str, Any]) -> None:
+            return None
+
+        await self.app(scope, replay, discard)  # the server acts in full
+        await _answer(send, 502, b"bad gateway")
+
+    def _is_call(self, body: bytes) -> bool:
+        try:
+            message = json.loads(body)
+        except ValueError:
+            return False
+        return (
+            isinstance(message, dict)
+            and message.get("method") == "tools/call"
+            and (message.get("params") or {}).get("name") == self.tool
+        )
+
+
+async def _read_body(receive: Any) -> bytes:
+    body, more = b"", True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    return body
+
+
+async def _answer(send: Any, status: int, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": []})
+    await send({"type": "http.response.body", "body": body})
 
 
 def echo_server() -> MCPServer:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -10,7 +11,7 @@ from aws_mcp_client import ErrorCodes, InfrastructureException, MCPClient, MCPCl
 from aws_mcp_client.breaker import BreakerState
 from aws_mcp_client.config import BreakerPolicy, ClientSettings, RetryPolicy, ServerConfig, TransportKind
 from tests.e2e.client.conftest import FakeClock
-from tests.e2e.client.servers import Flaky, echo_server, free_port, serving
+from tests.e2e.client.servers import Flaky, LosesAnswers, echo_server, serving
 
 Echo = tuple[ServerConfig, Flaky]
 
@@ -122,6 +123,43 @@ async def test_a_mutating_call_gets_an_idempotency_key_and_keeps_it_across_retri
         assert json.loads(explicit.structured_content["result"])[-1]["idempotency_key"] == "mine"
 
 
+@pytest.fixture
+def ours_losing_answers() -> Iterator[tuple[ServerConfig, LosesAnswers]]:
+    """Our server (what `aws-mcp serve --demo` runs) under uvicorn, behind a switch that loses answers."""
+    from aws_mcp.http import create_app
+    from aws_mcp_local.serve import server_parts
+
+    with server_parts(demo=True) as (server_settings, clients, _):
+        lossy = LosesAnswers(create_app(server_settings, clients=clients))
+        with serving(lossy) as base:
+            yield ServerConfig(name="aws", url=f"{base}/mcp"), lossy
+
+
+@pytest.mark.slow
+async def test_a_change_whose_answer_is_lost_is_retried_with_its_key_and_replayed_not_made_twice(
+    ours_losing_answers: tuple[ServerConfig, LosesAnswers], settings: ClientSettings, clock: FakeClock
+) -> None:
+    config, lossy = ours_losing_answers
+    async with client_for(config, settings.with_changes(timeout=30.0), clock) as client:
+        listed = await client.call_tool("ec2_list_instances", {"states": ["running"]})
+        assert listed.structured_content is not None
+        running = listed.structured_content["instances"][0]["instance_id"]
+
+        lossy.tool, lossy.lose = "ec2_stop_instances", 1
+        result = await client.call_tool("ec2_stop_instances", {"instance_ids": [running]})
+        assert lossy.lost == 1 and clock.slept == [0.5], "the first answer was lost, then one retry"
+        assert result.is_error is False and result.structured_content is not None
+        # The answer is the first call's: a second stop would have found the instance stopping.
+        assert [c["previous_state"] for c in result.structured_content["changes"]] == ["running"]
+
+        trail = await client.call_tool("audit_query", {"tool": "ec2_stop_instances"})
+        assert trail.structured_content is not None
+        retry, first = trail.structured_content["records"]  # newest first
+    assert (first["outcome"], retry["outcome"]) == ("success", "replay"), "acted once, then replayed"
+    key = first["arguments"].get("idempotency_key")
+    assert key and retry["arguments"]["idempotency_key"] == key, "one key, kept across the retry"
+
+
 async def test_the_breaker_opens_on_503_refuses_without_calling_and_closes_when_the_server_heals(
     echo: Echo, settings: ClientSettings, clock: FakeClock
 ) -> None:
@@ -168,17 +206,67 @@ async def test_a_failed_probe_reopens_the_breaker(
         assert state_of(client) is BreakerState.OPEN
 
 
-async def test_an_unreachable_server_is_a_connection_failure_after_retries(
+def nowhere() -> ServerConfig:
+    """A server that is not there: port 9 (discard) on 127.0.0.1 refuses connections."""
+    return ServerConfig(name="nowhere", url="http://127.0.0.1:9/mcp")
+
+
+async def test_an_unreachable_server_is_reported_at_once_without_retries(
     settings: ClientSettings, clock: FakeClock
 ) -> None:
-    config = ServerConfig(name="nowhere", url=f"http://127.0.0.1:{free_port()}/mcp")
-    client = client_for(config, settings, clock)
+    client = client_for(nowhere(), settings, clock)
     with pytest.raises(InfrastructureException) as raised:
         await client.connect()
     assert raised.value.code is ErrorCodes.AWS_MCP_CONNECTION_FAILED
     assert raised.value.server == "nowhere" and "ConnectError" in raised.value.message
-    assert clock.slept == [0.5, 1.0]
+    assert clock.slept == [], "connection refused is not retried unless asked"
     assert not client.connected
+    with pytest.raises(InfrastructureException) as raised:
+        await client.call_tool("echo", {"text": "hi"})
+    assert raised.value.code is ErrorCodes.AWS_MCP_CONNECTION_FAILED and clock.slept == []
+
+
+async def test_connect_failures_are_retried_when_the_settings_or_the_caller_ask(
+    settings: ClientSettings, clock: FakeClock
+) -> None:
+    asking = client_for(nowhere(), settings.with_changes(retry_connect=True), clock)
+    with pytest.raises(InfrastructureException):
+        await asking.connect()
+    assert clock.slept == [0.5, 1.0]
+
+    clock.slept.clear()
+    client = client_for(nowhere(), settings, clock)
+    with pytest.raises(InfrastructureException):
+        await client.connect(retry=RetryPolicy(max_retries=1, base_delay=2.0, jitter=False))
+    assert clock.slept == [2.0]
+
+
+async def test_a_wrong_path_fails_at_once_naming_the_http_status(
+    echo: Echo, settings: ClientSettings, clock: FakeClock
+) -> None:
+    config, _ = echo
+    assert config.url is not None
+    wrong = ServerConfig(name="echo", url=config.url.replace("/mcp", "/nope"))
+    client = client_for(wrong, settings.with_changes(retry_connect=True), clock)
+    with pytest.raises(InfrastructureException) as raised:
+        await client.connect()
+    assert raised.value.code is ErrorCodes.PROTOCOL_ERROR and not raised.value.retryable
+    assert raised.value.details["status"] == 404 and "HTTP 404" in raised.value.message
+    assert clock.slept == []
+
+
+@pytest.mark.parametrize("status", [400, 404, 405, 413])
+async def test_a_4xx_answer_is_not_retried(
+    echo: Echo, settings: ClientSettings, clock: FakeClock, status: int
+) -> None:
+    config, flaky = echo
+    async with client_for(config, settings, clock) as client:
+        await client.get_tools()
+        flaky.sick, flaky.status = True, status
+        with pytest.raises(InfrastructureException) as raised:
+            await client.call_tool("echo", {"text": "hi"})
+        assert raised.value.code is ErrorCodes.PROTOCOL_ERROR and raised.value.details["status"] == status
+        assert flaky.refused == 1 and clock.slept == []
 
 
 async def test_a_request_on_a_disconnected_client_reconnects(

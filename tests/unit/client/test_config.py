@@ -25,6 +25,10 @@ def test_without_variables_the_defaults_apply() -> None:
     assert settings.retry == RetryPolicy(max_retries=3, base_delay=1.0, max_delay=30.0, jitter=True)
 
 
+def test_connect_failures_are_not_retried_unless_asked() -> None:
+    assert ClientSettings().retry_connect is False
+
+
 def test_every_variable_is_read() -> None:
     settings = ClientSettings.from_env(
         {
@@ -42,6 +46,7 @@ def test_every_variable_is_read() -> None:
             "AWS_MCP_DEBUG_LOGGING": "yes",
             "AWS_MCP_LOG_REQUESTS": "1",
             "AWS_MCP_LOG_RESPONSES": "on",
+            "AWS_MCP_RETRY_CONNECT": "true",
         }
     )
     assert settings == ClientSettings(
@@ -53,6 +58,7 @@ def test_every_variable_is_read() -> None:
         debug_logging=True,
         log_requests=True,
         log_responses=True,
+        retry_connect=True,
     )
 
 
@@ -97,5 +103,5 @@ def test_a_stdio_server_needs_a_command_and_an_http_one_a_url() -> None:
 def test_every_client_setting_is_in_the_readme() -> None:
     readme = (Path(__file__).parents[3] / "README.md").read_text()
     names = [value for key, value in vars(ENV).items() if key.isupper()]
-    assert len(names) == 14
+    assert len(names) == 15
     assert [name for name in names if f"`{name}`" not in readme] == []
