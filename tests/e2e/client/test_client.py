@@ -156,6 +156,7 @@ async def test_a_change_whose_answer_is_lost_is_retried_with_its_key_and_replaye
         assert trail.structured_content is not None
         retry, first = trail.structured_content["records"]  # newest first
     assert (first["outcome"], retry["outcome"]) == ("success", "replay"), "acted once, then replayed"
+    assert len(first["aws_request_ids"]) == 1 and retry["aws_request_ids"] == [], "one StopInstances"
     key = first["arguments"].get("idempotency_key")
     assert key and retry["arguments"]["idempotency_key"] == key, "one key, kept across the retry"
 
