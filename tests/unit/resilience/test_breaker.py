@@ -166,3 +166,16 @@ def test_priming_an_unreachable_breaker_table_fails_open(build: Build) -> None:
     registry.prime()
     assert telemetry.total("BreakerStoreErrors") == 2
     assert not registry.call("aws_whoami", {}, CALL).is_error
+
+
+def test_oversized_input_is_refused_before_aws_and_never_counts_toward_the_breaker(build: Build) -> None:
+    registry, clients, telemetry = build()
+    region = "ap-northeast-3"
+    huge = {"region": region, "tags": {f"key-{n}": "value" for n in range(30_000)}}
+    with Stubber(clients.client("ec2", region)) as stubber:
+        for _ in range(6):  # twice the failure threshold
+            outcome = registry.call("ec2_list_instances", huge, CALL)
+            assert outcome.is_error and "Invalid arguments" in outcome.text and "tags" in outcome.text
+        stubber.assert_no_pending_responses()  # no AWS call was made
+    assert telemetry.total("BreakerOpened") == 0
+    assert not list_in(registry, region).is_error

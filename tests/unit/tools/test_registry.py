@@ -112,6 +112,26 @@ class TestCatalog:
             for name, prop in definition["inputSchema"]["properties"].items():
                 assert prop.get("description"), f"{spec.name}.{name} has no description"
 
+    def test_every_list_string_and_map_argument_states_its_bound(self) -> None:
+        def unbounded(node: Any, path: str) -> list[str]:
+            if not isinstance(node, dict):
+                return []
+            kind = node.get("type")
+            bounded = {
+                "string": {"maxLength", "enum", "format"},
+                "array": {"maxItems"},
+                "object": {"maxProperties", "properties"},
+            }.get(kind, set())
+            found = [path] if bounded and not bounded & node.keys() else []
+            for key in ("items", "additionalProperties", "propertyNames"):
+                found += unbounded(node.get(key), f"{path}.{key}")
+            for name, sub in (node.get("properties") or {}).items():
+                found += unbounded(sub, f"{path}.{name}")
+            return found
+
+        problems = [p for spec in CATALOG for p in unbounded(spec.definition()["inputSchema"], spec.name)]
+        assert problems == []
+
     def test_read_only_mode_hides_mutating_tools(self, clients: ClientFactory) -> None:
         registry = build_registry(Settings(access_mode=AccessMode.READ_ONLY), clients)
         names = [t.name for t in registry.tools]

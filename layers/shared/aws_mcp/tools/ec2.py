@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 __all__ = ["TOOLS"]
 
-InstanceId = Annotated[str, Field(pattern=r"^i-[0-9a-f]{8,17}$", description="An EC2 instance id, i-...")]
+InstanceId = Annotated[
+    str, Field(max_length=19, pattern=r"^i-[0-9a-f]{8,17}$", description="An EC2 instance id, i-...")
+]
 
 
 class InstanceState(StrEnum):

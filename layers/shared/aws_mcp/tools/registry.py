@@ -111,7 +111,7 @@ class MutatingInput(RegionalInput):
         max_length=128,
         description="Any string unique to this intended change. Calls repeating the key replay the first "
         "call's result instead of acting again. Without it, identical arguments from the same caller "
-        "within the idempotency window are treated as the same change.",
+        "count as one change only within a few seconds (a retry); later they act again.",
     )
 
 
