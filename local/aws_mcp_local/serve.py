@@ -14,13 +14,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from aws_lambda_powertools import Logger
 
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import ENV, Settings
 from aws_mcp.context import CallContext
+from aws_mcp.errors import INTERNAL_ERROR
 from aws_mcp.jsontext import dumps_text
 from aws_mcp.protocol import Dispatcher
 from aws_mcp.protocol.versions import LATEST_LEGACY
@@ -71,29 +72,66 @@ def serve_http(host: str, port: int, demo: bool, out: IO[str] = sys.stderr) -> N
         uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
-def serve_stdio(demo: bool, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout) -> None:
+def serve_stdio(
+    demo: bool, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout, stderr: IO[str] = sys.stderr
+) -> None:
+    """Answer newline-delimited JSON-RPC until stdin ends.
+
+    Every request line gets one reply, whatever it holds: a line the server fails on (a bug,
+    a value it cannot encode) is answered with a JSON-RPC internal error and logged on stderr,
+    and the loop goes on with the next line.
+    """
     with server_parts(demo) as (settings, clients, _):
         # stdout is the protocol channel: audit lines go to stderr.
-        logger = Logger(service=settings.server_name, logger_handler=logging.StreamHandler(sys.stderr))
+        logger = Logger(service=settings.server_name, logger_handler=logging.StreamHandler(stderr))
         dispatcher = Dispatcher(settings, build_registry(settings, clients, logger=logger))
         context = CallContext(caller="local")
         # Legacy requests run under the revision initialize negotiated (the latest until then).
         version = LATEST_LEGACY
-        for line in stdin:
+        for number, line in enumerate(_lines(stdin), start=1):
             if not line.strip():
                 continue
+            message: Any = None
             try:
+                if isinstance(line, bytes):
+                    line = line.decode("utf-8")  # noqa: PLW2901 - the same line, as text
                 message = json.loads(line)
-            except ValueError:
-                reply = dispatcher.handle_bytes(line, None, context)  # answers with the parse error
+            except (ValueError, RecursionError):
+                reply = dispatcher.handle_bytes("", None, context)  # answers with the parse error
+                out = dumps_text(reply.body)
             else:
-                reply = dispatcher.handle(message, None, context, legacy_version=version)
-                if isinstance(message, dict) and message.get("method") == "initialize" and reply.body:
-                    version = reply.body.get("result", {}).get("protocolVersion", version)
-            if reply.body is None:
-                continue
-            stdout.write(dumps_text(reply.body) + "\n")
+                try:
+                    reply = dispatcher.handle(message, None, context, legacy_version=version)
+                    if isinstance(message, dict) and message.get("method") == "initialize" and reply.body:
+                        version = reply.body.get("result", {}).get("protocolVersion", version)
+                    if reply.body is None:
+                        continue
+                    out = dumps_text(reply.body)
+                except Exception as err:  # one line's failure must not end the session
+                    print(
+                        f"aws-mcp stdio: line {number}: {type(err).__name__}: {err}", file=stderr, flush=True
+                    )
+                    out = _internal_error(message)
+            stdout.write(out + "\n")
             stdout.flush()
+
+
+def _lines(stdin: IO[str]) -> Iterator[str | bytes]:
+    """stdin's lines: as bytes when it has a byte buffer (a line that is not UTF-8 is then a
+    parse error rather than the end of the loop), else as text."""
+    buffer = getattr(stdin, "buffer", None)
+    return iter(buffer) if buffer is not None else iter(stdin)
+
+
+def _internal_error(message: Any) -> str:
+    request_id = message.get("id") if isinstance(message, dict) else None
+    if not isinstance(request_id, str | int) or isinstance(request_id, bool):
+        request_id = None
+    error = {"code": INTERNAL_ERROR, "message": "Internal error: the server logged it on stderr"}
+    try:
+        return dumps_text({"jsonrpc": "2.0", "id": request_id, "error": error})
+    except Exception:  # an id JSON cannot carry (a lone surrogate): JSON-RPC's "unknown" instead
+        return dumps_text({"jsonrpc": "2.0", "id": None, "error": error})
 
 
 def connect_instructions(url: str, settings: Settings, fleet: dict[str, list[str]], demo: bool) -> str:
