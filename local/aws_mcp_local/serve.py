@@ -197,6 +197,11 @@ def serve_stdio(
             print(f"aws-mcp stdio: {problem}", file=stderr, flush=True)
         # stdout is the protocol channel: audit lines go to stderr.
         logger = Logger(service=settings.server_name, logger_handler=logging.StreamHandler(stderr))
+        # Powertools keeps the handler of the first Logger built for a service in this process
+        # (on the stdlib logger named after it): point that one at this session's stderr.
+        handlers = logging.getLogger(settings.server_name).handlers
+        handler = handlers[0] if handlers else None
+        previous = handler.setStream(stderr) if isinstance(handler, logging.StreamHandler) else None
         dispatcher = Dispatcher(settings, build_registry(settings, clients, logger=logger))
         context = CallContext(caller="local")
         # Legacy requests run under the revision initialize negotiated (the latest until then).
@@ -227,6 +232,8 @@ def serve_stdio(
                     out = _internal_error(message)
             stdout.write(out + "\n")
             stdout.flush()
+        if previous is not None and isinstance(handler, logging.StreamHandler):
+            handler.setStream(previous)
 
 
 def _lines(stdin: IO[str]) -> Iterator[str | bytes]:

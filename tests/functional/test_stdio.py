@@ -127,3 +127,11 @@ def test_the_stdio_command_answers_bad_bytes_and_keeps_going() -> None:
     assert len(replies) == 4
     assert replies[0]["error"]["code"] == -32700
     assert replies[-1] == {"jsonrpc": "2.0", "id": "after", "result": {}}
+
+
+def test_each_session_in_one_process_writes_its_audit_lines_to_its_own_stderr() -> None:
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "aws_whoami"}}
+    _, first = run_with_stderr(json.dumps(call))
+    _, second = run_with_stderr(json.dumps(call))
+    assert [line for line in first.splitlines() if '"audit"' in line] != []
+    assert len([line for line in second.splitlines() if '"audit"' in line]) == 1
