@@ -6,6 +6,8 @@ starts in a second, with no AWS behind it (the credential check makes no network
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import socket
 import subprocess
@@ -19,7 +21,7 @@ import pytest
 
 from aws_mcp.config import ENV, AccessMode, Settings
 from aws_mcp_local.demo import DemoAws
-from aws_mcp_local.serve import connect_instructions, local_session, trusted_hosts
+from aws_mcp_local.serve import connect_instructions, local_session, serve_stdio, trusted_hosts
 
 REPO = Path(__file__).resolve().parents[2]
 AWS_MCP = Path(sys.executable).with_name("aws-mcp")
@@ -88,6 +90,18 @@ class TestCredentials:
         session, problem = local_session()
         assert problem is not None and "no-such-profile" in problem
         assert session.client("sts", region_name="us-east-1") is not None
+
+    def test_stdio_says_what_is_missing_on_stderr_and_still_answers(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in no_credentials_environment(tmp_path).items():
+            monkeypatch.setenv(name, value)
+        stdout, stderr = io.StringIO(), io.StringIO()
+        serve_stdio(False, io.StringIO('{"jsonrpc":"2.0","id":1,"method":"ping"}\n'), stdout, stderr)
+        assert "No usable AWS credentials" in stderr.getvalue()
+        assert json.loads(stdout.getvalue()) == {"jsonrpc": "2.0", "id": 1, "result": {}}
 
     def test_credentials_in_the_environment_are_no_problem(self) -> None:
         assert local_session()[1] is None
