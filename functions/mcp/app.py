@@ -45,7 +45,8 @@ _mangum = Mangum(create_app(settings, registry=registry, one_request_at_a_time=T
 log = logging.getLogger("aws_mcp.lambda")
 
 
-def handler(event: Any, context: Any) -> dict[str, Any]:
+def answer(event: Any, context: Any) -> dict[str, Any]:
+    """The proxy response to one API Gateway event: the app's, or a 400 when Mangum cannot read it."""
     problem = event_problem(event)
     if problem is None:
         try:
@@ -64,6 +65,9 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         "isBase64Encoded": False,
     }
 
+
+# What template.yaml's Handler (app.handler) names.
+handler = answer
 
 _HOST = re.compile(r"[^:]*(:[0-9]+)?")
 
