@@ -16,7 +16,7 @@ PY313_DIR := $(if $(PY313),$(dir $(shell command -v $(PY313) 2>/dev/null || echo
 
 .PHONY: help
 help:
-	@echo "make run          start the local demo (embedded AWS + MCP endpoint on 127.0.0.1:8000)"
+	@echo "make run [PORT=n] start the local demo (embedded AWS + MCP endpoint on 127.0.0.1:8000)"
 	@echo "make test         lint, type-check, validate the template, run every test and conformance"
 
 $(STAMP): pyproject.toml
@@ -29,8 +29,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 .PHONY: run
+PORT ?= 8000
 run: $(STAMP)
-	$(BIN)/aws-mcp serve --demo
+	$(BIN)/aws-mcp serve --demo --port $(PORT)
 
 .PHONY: lint
 lint: $(STAMP)

@@ -7,8 +7,9 @@ tests use it, so every tool has something worth reading.
 from __future__ import annotations
 
 import logging
+import os
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -17,10 +18,11 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from aws_mcp.audit import BY_CALLER_INDEX
-from aws_mcp.config import AccessMode, Settings
+from aws_mcp.config import ENV, AccessMode, Settings
 
 __all__ = [
     "AUDIT_BY_CALLER",
+    "DEMO_READ_TIMEOUT",
     "DEMO_REGIONS",
     "FLEET",
     "TABLE_KEYS",
@@ -39,6 +41,8 @@ AUDIT_BY_CALLER = ("caller_pk", "sk")
 # An Amazon Linux AMI moto ships in every region; looking one up costs a second per region.
 DEMO_IMAGE = "ami-760aaa0f"
 DEMO_KEY = "demo"
+# moto answers a list of a thousand instances in tens of seconds, not the 5 s real AWS is given.
+DEMO_READ_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -154,11 +158,19 @@ class DemoAws:
     def session(self) -> boto3.Session:
         return _session()
 
-    def settings(self, base: Settings) -> Settings:
-        """The demo's AWS is fake, so it allows writes: every tool can be tried."""
+    def settings(self, base: Settings, environ: Mapping[str, str] | None = None) -> Settings:
+        """``base`` pointed at the demo AWS.
+
+        The demo's AWS is fake, so it allows writes (every tool can be tried) unless
+        ``AWS_MCP_ACCESS_MODE`` is set in ``environ`` (default: the process environment): then
+        ``base``'s mode, read from it, stands, to preview a production default. Its read
+        timeout fits moto rather than AWS, unless ``AWS_MCP_AWS_READ_TIMEOUT`` is set.
+        """
+        env = os.environ if environ is None else environ
         tables = table_names()
         return base.with_changes(
-            access_mode=AccessMode.READ_WRITE,
+            access_mode=base.access_mode if env.get(ENV.ACCESS_MODE) else AccessMode.READ_WRITE,
+            aws_read_timeout=base.aws_read_timeout if env.get(ENV.AWS_READ_TIMEOUT) else DEMO_READ_TIMEOUT,
             default_region=DEMO_REGIONS[0],
             tables_region=DEMO_REGIONS[0],
             breaker_table=tables["breaker"],

@@ -5,17 +5,34 @@ Bad input always gets a 4xx with a JSON-RPC error body, never a 5xx.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from threading import get_ident
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
+from fastapi import FastAPI
 
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import Settings
-from aws_mcp.errors import HEADER_MISMATCH, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR
+from aws_mcp.context import CallContext
+from aws_mcp.errors import (
+    HEADER_MISMATCH,
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    PARSE_ERROR,
+)
 from aws_mcp.http import create_app
+from aws_mcp.http.app import host_matcher
+from aws_mcp.tools import CATALOG, ToolRegistry
+from aws_mcp.tools.registry import ToolOutcome, ToolSpec
 
 MODERN = "2026-07-28"
 JSON_HEADERS = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
@@ -267,3 +284,211 @@ async def test_a_request_id_beyond_64_bits_is_echoed_exactly(client: httpx.Async
     )
     assert response.status_code == 200
     assert f'"id":{huge}'.encode() in response.content
+
+
+# -- every answer is JSON: JSON-RPC on the MCP endpoint, plain JSON elsewhere ---------------------
+
+
+class TestEveryAnswerOnTheEndpointIsJsonRpc:
+    @pytest.mark.parametrize("verb", ["PUT", "PATCH", "OPTIONS", "TRACE", "BREW"])
+    async def test_any_other_method_is_405_naming_post(self, client: httpx.AsyncClient, verb: str) -> None:
+        response = await client.request(verb, "/mcp")
+        assert response.status_code == 405
+        assert response.headers["allow"] == "POST"
+        assert jsonrpc_error(response)["code"] == INVALID_REQUEST
+
+    async def test_a_cors_preflight_from_an_allowed_origin_is_405_too(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        preflight = {"origin": "http://localhost:6274", "access-control-request-method": "POST"}
+        response = await client.options("/mcp", headers=preflight)
+        assert response.status_code == 405
+        assert "access-control-allow-origin" not in response.headers
+        assert jsonrpc_error(response)["code"] == INVALID_REQUEST
+
+    async def test_the_endpoint_with_a_trailing_slash_is_served_without_a_redirect(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.post("/mcp/", json=rpc("ping"), headers=JSON_HEADERS)
+        assert response.status_code == 200
+        assert response.json() == {"jsonrpc": "2.0", "id": 1, "result": {}}
+
+    async def test_the_endpoint_with_a_trailing_slash_refuses_get_like_the_endpoint(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.get("/mcp/")
+        assert response.status_code == 405
+        assert response.headers["allow"] == "POST"
+        assert jsonrpc_error(response)["code"] == INVALID_REQUEST
+
+    @pytest.mark.parametrize("path", ["/", "/nope", "/mcp/extra", "/health/", "/docs"])
+    async def test_an_unknown_path_is_a_plain_json_404(self, client: httpx.AsyncClient, path: str) -> None:
+        response = await client.get(path)
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/json"
+        assert response.json() == {"error": "not found", "path": path}
+
+    async def test_a_wrong_method_on_health_is_a_plain_json_405(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/health")
+        assert response.status_code == 405
+        assert "GET" in response.headers["allow"]
+        assert response.json() == {"error": "method not allowed", "path": "/health"}
+
+
+# -- an internal error is a JSON-RPC error, and the connection survives it ------------------------
+
+
+class BrokenRegistry(ToolRegistry):
+    """Our registry with a bug on the call path: every tools/call raises."""
+
+    def call(self, name: Any, arguments: Any, context: CallContext) -> ToolOutcome:
+        raise RuntimeError("a bug on the call path")
+
+
+class RegistryWithoutTools(ToolRegistry):
+    """Our registry with a bug outside the dispatcher: asking for its tools (/health) raises."""
+
+    @property
+    def tools(self) -> tuple[ToolSpec, ...]:
+        raise RuntimeError("a bug outside the dispatcher")
+
+
+@pytest.fixture
+def broken_app(settings: Settings, clients: ClientFactory) -> FastAPI:
+    return create_app(settings, registry=BrokenRegistry(CATALOG, settings, clients))
+
+
+class TestInternalErrors:
+    async def test_an_exception_in_the_dispatcher_is_a_jsonrpc_internal_error(
+        self, broken_app: FastAPI
+    ) -> None:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=broken_app), base_url="http://t") as c:
+            response = await post(c, rpc("tools/call", {"name": "aws_whoami", "arguments": {}}, request_id=7))
+        assert response.status_code == 500
+        assert response.json()["id"] == 7
+        error = jsonrpc_error(response)
+        assert error["code"] == INTERNAL_ERROR
+        assert "a bug on the call path" not in error["message"]
+
+    def test_the_connection_stays_open_after_an_internal_error(self, broken_app: FastAPI) -> None:
+        connects: list[str] = []
+
+        def trace(event: str, info: dict[str, Any]) -> None:
+            if event == "connection.connect_tcp.complete":
+                connects.append(event)
+
+        with uvicorn_serving(broken_app) as base_url, httpx.Client(base_url=base_url) as c:
+            failed = c.post(
+                "/mcp",
+                json=rpc("tools/call", {"name": "aws_whoami", "arguments": {}}),
+                headers=JSON_HEADERS,
+                extensions={"trace": trace},
+            )
+            pinged = c.post(
+                "/mcp", json=rpc("ping", request_id=2), headers=JSON_HEADERS, extensions={"trace": trace}
+            )
+        assert failed.status_code == 500 and jsonrpc_error(failed)["code"] == INTERNAL_ERROR
+        assert failed.headers.get("connection") != "close"
+        assert pinged.status_code == 200 and pinged.json()["result"] == {}
+        assert len(connects) == 1
+
+    def test_an_exception_anywhere_else_is_a_plain_json_500_and_the_connection_stays_open(
+        self, settings: Settings, clients: ClientFactory
+    ) -> None:
+        app = create_app(settings, registry=RegistryWithoutTools(CATALOG, settings, clients))
+        connects: list[str] = []
+
+        def trace(event: str, info: dict[str, Any]) -> None:
+            if event == "connection.connect_tcp.complete":
+                connects.append(event)
+
+        with uvicorn_serving(app) as base_url, httpx.Client(base_url=base_url) as c:
+            failed = c.get("/health", extensions={"trace": trace})
+            pinged = c.post("/mcp", json=rpc("ping"), headers=JSON_HEADERS, extensions={"trace": trace})
+        assert failed.status_code == 500
+        assert failed.json() == {"error": "internal error", "path": "/health"}
+        assert pinged.status_code == 200
+        assert len(connects) == 1
+
+
+@contextmanager
+def uvicorn_serving(app: Any) -> Iterator[str]:
+    """``app`` under a real uvicorn on a free 127.0.0.1 port, stopped on exit: its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=2)
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+# -- Host: only the names this machine answers to, when serving locally ----------------------------
+
+
+@pytest.fixture
+async def local_client(
+    app_settings: Settings, clients: ClientFactory, fleet: dict[str, list[str]]
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(
+        app_settings, clients=clients, trusted_hosts=("127.0.0.1:8000", "localhost:8000", "[::1]:8000")
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000"
+    ) as c:
+        yield c
+
+
+class TestHostCheck:
+    @pytest.mark.parametrize("host", ["127.0.0.1:8000", "localhost:8000", "[::1]:8000", "LOCALHOST:8000"])
+    async def test_a_local_host_is_served(self, local_client: httpx.AsyncClient, host: str) -> None:
+        assert (await local_client.get("/health", headers={"host": host})).status_code == 200
+
+    @pytest.mark.parametrize(
+        "host", ["evil.example", "evil.example:8000", "localhost:9999", "localhost", "127.0.0.1:8000:1", ""]
+    )
+    async def test_a_foreign_host_cannot_read_health(
+        self, local_client: httpx.AsyncClient, host: str
+    ) -> None:
+        response = await local_client.get("/health", headers={"host": host})
+        assert response.status_code == 421
+        assert response.json() == {"error": "misdirected request", "host": host}
+
+    async def test_a_foreign_host_on_the_endpoint_gets_a_jsonrpc_error(
+        self, local_client: httpx.AsyncClient
+    ) -> None:
+        response = await local_client.post(
+            "/mcp", json=rpc("ping"), headers={**JSON_HEADERS, "host": "evil.example"}
+        )
+        assert response.status_code == 421
+        assert "evil.example" in jsonrpc_error(response)["message"]
+
+    async def test_without_trusted_hosts_any_host_is_served_as_api_gateway_sets_it(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        assert (await client.get("/health", headers={"host": "evil.example"})).status_code == 200
+
+    @pytest.mark.parametrize(
+        ("trusted", "host", "served"),
+        [
+            (("mcp.internal",), "mcp.internal:8123", True),
+            (("mcp.internal:80",), "mcp.internal", True),
+            (("mcp.internal:80",), "mcp.internal:8123", False),
+            (("*",), "anything.example", True),
+        ],
+    )
+    def test_a_trusted_host_without_a_port_allows_any_port(
+        self, trusted: tuple[str, ...], host: str, served: bool
+    ) -> None:
+        assert host_matcher(trusted)(host) is served

@@ -8,6 +8,7 @@ artifact under the Lambda emulator in tests/lambda.
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import io
 import json
@@ -22,7 +23,7 @@ import pytest
 from moto import mock_aws
 
 from aws_mcp.config import ENV, AccessMode, Settings
-from aws_mcp.errors import INVALID_PARAMS
+from aws_mcp.errors import INVALID_PARAMS, INVALID_REQUEST
 from aws_mcp.tools import CATALOG
 from aws_mcp_local.demo import DEMO_REGIONS, FLEET, seed, table_names
 
@@ -217,3 +218,90 @@ def test_an_audit_line_on_lambda_carries_the_record_and_no_asyncio_task_name(han
     (line,) = [json.loads(raw) for raw in captured.getvalue().splitlines() if '"audit"' in raw]
     assert line["audit"]["tool"] == "aws_whoami" and line["audit"]["outcome"] == "success"
     assert "taskName" not in line
+
+
+# -- malformed events ------------------------------------------------------------------------------
+
+
+def ping_event() -> dict[str, Any]:
+    return load_event("legacy-ping.json")
+
+
+def with_changes(**changes: Any) -> dict[str, Any]:
+    """The ping event with fields replaced (a value of ``...`` removes the field)."""
+    event = ping_event()
+    for key, value in changes.items():
+        if value is ...:
+            event.pop(key, None)
+        else:
+            event[key] = value
+    return event
+
+
+def with_header(name: str, value: Any) -> dict[str, Any]:
+    event = ping_event()
+    event["headers"][name] = value
+    event["multiValueHeaders"][name] = [value]
+    return event
+
+
+MALFORMED_EVENTS: dict[str, Any] = {
+    "not an object": ["not", "an", "event"],
+    "empty": {},
+    "no httpMethod": with_changes(httpMethod=...),
+    "httpMethod a number": with_changes(httpMethod=42),
+    "no path": with_changes(path=...),
+    "path a list": with_changes(path=["/mcp"]),
+    "no requestContext": with_changes(requestContext=...),
+    "requestContext a list": with_changes(requestContext=[]),
+    "identity a list": with_changes(requestContext={**ping_event()["requestContext"], "identity": ["x"]}),
+    "identity null": with_changes(requestContext={**ping_event()["requestContext"], "identity": None}),
+    "headers a list": with_changes(headers=[["Content-Type", "application/json"]]),
+    "a header value a number": with_changes(
+        headers={**ping_event()["headers"], "Accept": 7}, multiValueHeaders=None
+    ),
+    "multiValueHeaders values not lists of text": with_changes(multiValueHeaders={"Accept": [1, 2]}),
+    "body a number": with_changes(body=42),
+    "body an object": with_changes(body={"jsonrpc": "2.0"}),
+    "body with a lone surrogate": with_changes(body='{"jsonrpc":"2.0","id":"\ud800","method":"ping"}'),
+    "base64 garbage": with_changes(isBase64Encoded=True, body="%%% not base64 %%%"),
+    "isBase64Encoded not a boolean": with_changes(isBase64Encoded="yes"),
+    "Host with several colons": with_header("Host", "a:b:c"),
+    "Host with a non-numeric port": with_header("Host", "example.com:https"),
+    "X-Forwarded-Port not a number": with_header("X-Forwarded-Port", "four-four-three"),
+    "queryStringParameters a list": with_changes(
+        queryStringParameters=["a"], multiValueQueryStringParameters=None
+    ),
+}
+
+
+@pytest.mark.parametrize("name", MALFORMED_EVENTS)
+def test_a_malformed_event_is_a_400_with_a_json_body_and_one_log_line(
+    handler: Handler, caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        response = handler(MALFORMED_EVENTS[name], FakeLambdaContext())
+    assert response["statusCode"] == 400
+    assert response["headers"]["content-type"] == "application/json"
+    assert response["isBase64Encoded"] is False
+    body = body_of(response)
+    assert body["jsonrpc"] == "2.0" and body["id"] is None
+    assert body["error"]["code"] == INVALID_REQUEST
+    assert "malformed" in body["error"]["message"].lower()
+    assert [r.getMessage() for r in caplog.records if "malformed" in r.getMessage().lower()] == [
+        r.getMessage() for r in caplog.records
+    ]
+    assert len(caplog.records) == 1
+
+
+def test_an_event_without_headers_is_still_answered_by_the_app(handler: Handler) -> None:
+    response = handler(with_changes(headers=None, multiValueHeaders=None), FakeLambdaContext())
+    assert response["statusCode"] == 415
+    assert body_of(response)["error"]["code"] == INVALID_REQUEST
+
+
+def test_a_base64_body_is_decoded(handler: Handler) -> None:
+    body = base64.b64encode(b'{"jsonrpc":"2.0","id":9,"method":"ping"}').decode()
+    response = handler(with_changes(isBase64Encoded=True, body=body), FakeLambdaContext())
+    assert response["statusCode"] == 200
+    assert body_of(response) == {"jsonrpc": "2.0", "id": 9, "result": {}}

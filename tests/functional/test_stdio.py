@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,3 +56,82 @@ def test_later_legacy_requests_use_the_negotiated_version(session: list[dict[str
 def test_a_garbled_line_gets_a_parse_error_and_the_stream_goes_on(session: list[dict[str, Any]]) -> None:
     assert session[3]["error"]["code"] == -32700
     assert session[4]["result"]["resultType"] == "complete"
+
+
+# -- a bad line is answered, and the loop goes on --------------------------------------------------
+
+PING = {"jsonrpc": "2.0", "id": "after", "method": "ping"}
+SURROGATE_ID = '{"jsonrpc":"2.0","id":"\\ud800","method":"ping"}'
+SURROGATE_ARGUMENT = (
+    '{"jsonrpc":"2.0","id":5,"method":"tools/call",'
+    '"params":{"name":"aws_whoami","arguments":{"x":"\\udfff"}}}'
+)
+DEEPLY_NESTED = "[" * 100_000
+DEEP_PARAMS = '{"jsonrpc":"2.0","id":6,"method":"ping","params":{"a":' + "[" * 5000 + "]" * 5000 + "}}"
+
+
+def run_with_stderr(*lines: str) -> tuple[list[dict[str, Any]], str]:
+    stdin = io.StringIO("".join(line + "\n" for line in lines))
+    stdout, stderr = io.StringIO(), io.StringIO()
+    serve_stdio(demo=True, stdin=stdin, stdout=stdout, stderr=stderr)
+    return [json.loads(line) for line in stdout.getvalue().splitlines()], stderr.getvalue()
+
+
+@pytest.fixture(scope="module")
+def bad_lines() -> tuple[list[dict[str, Any]], str]:
+    return run_with_stderr(SURROGATE_ID, DEEPLY_NESTED, DEEP_PARAMS, SURROGATE_ARGUMENT, json.dumps(PING))
+
+
+def test_every_bad_line_gets_one_jsonrpc_answer_and_the_next_line_is_served(
+    bad_lines: tuple[list[dict[str, Any]], str],
+) -> None:
+    replies, _ = bad_lines
+    assert len(replies) == 5
+    assert all(r["jsonrpc"] == "2.0" and ("result" in r) != ("error" in r) for r in replies)
+    assert replies[-1] == {"jsonrpc": "2.0", "id": "after", "result": {}}
+
+
+def test_deep_nesting_is_a_parse_error(bad_lines: tuple[list[dict[str, Any]], str]) -> None:
+    replies, _ = bad_lines
+    assert replies[1]["error"]["code"] == -32700 and replies[1]["id"] is None
+
+
+def test_deeply_nested_params_are_answered(bad_lines: tuple[list[dict[str, Any]], str]) -> None:
+    replies, _ = bad_lines
+    assert replies[2]["id"] in (6, None)
+
+
+def test_a_line_that_fails_inside_the_server_is_logged_on_stderr(
+    bad_lines: tuple[list[dict[str, Any]], str],
+) -> None:
+    replies, stderr = bad_lines
+    internal = [r for r in replies if r.get("error", {}).get("code") == -32603]
+    assert len(stderr.splitlines()) >= len(internal)
+    assert all(r["id"] is None or isinstance(r["id"], int | str) for r in internal)
+
+
+@pytest.mark.slow
+def test_the_stdio_command_answers_bad_bytes_and_keeps_going() -> None:
+    exe = Path(sys.executable).with_name("aws-mcp")
+    lines = [b"\xff\xfe not utf-8", SURROGATE_ID.encode(), DEEPLY_NESTED.encode(), json.dumps(PING).encode()]
+    done = subprocess.run(
+        [str(exe), "stdio", "--demo"],
+        input=b"".join(line + b"\n" for line in lines),
+        capture_output=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "AWS_EC2_METADATA_DISABLED": "true"},
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    replies = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert len(replies) == 4
+    assert replies[0]["error"]["code"] == -32700
+    assert replies[-1] == {"jsonrpc": "2.0", "id": "after", "result": {}}
+
+
+def test_each_session_in_one_process_writes_its_audit_lines_to_its_own_stderr() -> None:
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "aws_whoami"}}
+    _, first = run_with_stderr(json.dumps(call))
+    _, second = run_with_stderr(json.dumps(call))
+    assert [line for line in first.splitlines() if '"audit"' in line] != []
+    assert len([line for line in second.splitlines() if '"audit"' in line]) == 1

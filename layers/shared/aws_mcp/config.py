@@ -27,6 +27,7 @@ class ENV:
 
     ACCESS_MODE: Final = "AWS_MCP_ACCESS_MODE"
     ALLOWED_ORIGINS: Final = "AWS_MCP_ALLOWED_ORIGINS"
+    ALLOWED_HOSTS: Final = "AWS_MCP_ALLOWED_HOSTS"
     MAX_BODY_BYTES: Final = "AWS_MCP_MAX_BODY_BYTES"
     DEFAULT_REGION: Final = "AWS_MCP_DEFAULT_REGION"
     TOOLS_PAGE_SIZE: Final = "AWS_MCP_TOOLS_PAGE_SIZE"
@@ -62,6 +63,9 @@ class Settings:
     # Exact origins, or shell-style patterns such as ``http://localhost:*``.
     # A request without an Origin header (every non-browser client) is always allowed.
     allowed_origins: tuple[str, ...] = ()
+    # Local serving only: Host values served besides this machine's own names (``name`` for
+    # any port, ``name:port``, ``*`` for any). On Lambda, API Gateway sets Host.
+    allowed_hosts: tuple[str, ...] = ()
     max_body_bytes: int = 1_048_576
     default_region: str = "us-east-1"
     # Where the server's own tables (breaker, idempotency, audit) are: the stack's region, the
@@ -124,6 +128,7 @@ class Settings:
             allowed_origins=tuple(
                 o.strip() for o in env.get(ENV.ALLOWED_ORIGINS, "").split(",") if o.strip()
             ),
+            allowed_hosts=tuple(h.strip() for h in env.get(ENV.ALLOWED_HOSTS, "").split(",") if h.strip()),
             max_body_bytes=_int(env, ENV.MAX_BODY_BYTES, defaults.max_body_bytes, minimum=1024),
             default_region=(
                 env.get(ENV.DEFAULT_REGION)

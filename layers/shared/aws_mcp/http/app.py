@@ -1,33 +1,50 @@
 """The MCP endpoint over HTTP (Streamable HTTP, JSON responses): transport checks, then the dispatcher.
 
 The same app runs under Mangum on Lambda and under uvicorn locally; nothing
-here calls AWS. Every refusal carries a JSON-RPC error body so clients can
-tell our 4xx from a proxy's.
+here calls AWS. Every answer on the endpoint (``/mcp``, and ``/mcp/`` which is
+served the same) carries a JSON-RPC body, refusals and internal errors alike, so
+clients can tell our 4xx from a proxy's; every other path answers plain JSON.
+
+Last resort: an exception that escapes the dispatcher (a bug) becomes a JSON-RPC
+internal error (-32603) with HTTP 500, and the connection stays open for the
+client's next request. There is no CORS: a preflight ``OPTIONS`` is a 405 like
+any method but POST (browser clients go through a proxy such as the Inspector's).
+
+Locally (``trusted_hosts``) the ``Host`` header must name this server, so a web
+page cannot reach it through DNS rebinding; on Lambda, API Gateway sets ``Host``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import Settings
 from aws_mcp.context import CallContext
-from aws_mcp.errors import INVALID_REQUEST, PARSE_ERROR
+from aws_mcp.errors import INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR
 from aws_mcp.jsontext import dumps
 from aws_mcp.protocol import Dispatcher, Reply
 from aws_mcp.tools import ToolRegistry, build_registry
 
-__all__ = ["MCP_PATH", "create_app"]
+__all__ = ["MCP_PATH", "create_app", "host_matcher"]
 
 MCP_PATH: Final = "/mcp"
+_ENDPOINT_PATHS: Final = (MCP_PATH, MCP_PATH + "/")
 _JSON: Final = "application/json"
+_INTERNAL_MESSAGE: Final = "Internal error: the server logged it"
+MISDIRECTED: Final = 421
+
+logger = logging.getLogger(__name__)
 
 
 def create_app(
@@ -36,20 +53,37 @@ def create_app(
     clients: ClientFactory | None = None,
     registry: ToolRegistry | None = None,
     one_request_at_a_time: bool = False,
+    trusted_hosts: Collection[str] | None = None,
+    problems: Sequence[str] = (),
 ) -> FastAPI:
     """The ASGI app, serving ``registry`` (by default, the catalog on ``clients``).
 
     ``one_request_at_a_time``: the host never overlaps requests (Lambda), so a tool call
     may block the event loop instead of paying a worker-thread hop per call.
+    ``trusted_hosts``: the ``Host`` values served (see :func:`host_matcher`); None serves
+    any (on Lambda API Gateway sets it). ``problems``: why the server cannot work as it
+    should (missing credentials, ...); ``/health`` then reports ``degraded`` with them.
     """
     if registry is None:
         registry = build_registry(settings, clients or ClientFactory(settings))
     dispatcher = Dispatcher(settings, registry)
     origin_allowed = _origin_matcher(settings.allowed_origins)
     # No OpenAPI or docs: they cost cold start and describe nothing an MCP client uses.
-    app = FastAPI(title="AWS MCP", openapi_url=None, docs_url=None, redoc_url=None)
+    # redirect_slashes=False: "/mcp/" is served, not redirected; other paths are not guessed at.
+    app = FastAPI(title="AWS MCP", openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False)
+
+    @app.exception_handler(HTTPException)
+    async def routing_error(request: Request, exc: HTTPException) -> Response:
+        # The router's own refusals: an unknown path (404) or method (405).
+        path = request.url.path
+        if path in _ENDPOINT_PATHS:
+            # Stateless: no server-initiated stream (GET), no session to end (DELETE), no CORS.
+            return _refuse(405, "Only POST is supported on the MCP endpoint", headers={"Allow": "POST"})
+        error = "not found" if exc.status_code == 404 else str(exc.detail).lower()
+        return _plain(exc.status_code, {"error": error, "path": path}, exc.headers)
 
     @app.post(MCP_PATH)
+    @app.post(MCP_PATH + "/")
     async def mcp_post(request: Request) -> Response:
         origin = request.headers.get("origin")
         if origin is not None and not origin_allowed(origin):
@@ -69,30 +103,141 @@ def create_app(
             return _reply(Reply(400, _error_body(PARSE_ERROR, "Parse error: the body is not valid JSON")))
         headers = _headers(request)
         context = _context(request.scope)
-        if not one_request_at_a_time and isinstance(message, dict) and message.get("method") == "tools/call":
-            # Tools block on AWS; keep the event loop free for other requests (uvicorn).
-            reply = await run_in_threadpool(dispatcher.handle, message, headers, context)
-        else:
-            reply = dispatcher.handle(message, headers, context)
+        try:
+            if (
+                not one_request_at_a_time
+                and isinstance(message, dict)
+                and message.get("method") == "tools/call"
+            ):
+                # Tools block on AWS; keep the event loop free for other requests (uvicorn).
+                reply = await run_in_threadpool(dispatcher.handle, message, headers, context)
+            else:
+                reply = dispatcher.handle(message, headers, context)
+        except Exception:
+            logger.exception("the dispatcher failed on a request")
+            return _reply(Reply(500, _error_body(INTERNAL_ERROR, _INTERNAL_MESSAGE, _request_id(message))))
         return _reply(reply)
-
-    @app.api_route(MCP_PATH, methods=["GET", "DELETE"])
-    async def mcp_other() -> Response:
-        # Stateless: no server-initiated stream (GET) and no session to end (DELETE).
-        return _refuse(405, "Only POST is supported on the MCP endpoint", headers={"Allow": "POST"})
 
     # response_model=None: a response model would make FastAPI build a pydantic field at init.
     @app.get("/health", response_model=None)
     async def health() -> dict[str, Any]:
-        return {
-            "status": "ok",
+        report: dict[str, Any] = {
+            "status": "degraded" if problems else "ok",
             "server": settings.server_name,
             "version": settings.server_version,
             "accessMode": settings.access_mode.value,
             "tools": len(registry.tools),
         }
+        if problems:
+            report["problems"] = list(problems)
+        return report
 
+    # Outermost last: the host check sees every request before anything else does.
+    app.add_middleware(_LastResort)
+    if trusted_hosts is not None:
+        app.add_middleware(_HostCheck, matches=host_matcher(trusted_hosts))
     return app
+
+
+class _LastResort:
+    """An exception no handler caught: a JSON(-RPC) 500 without re-raising, so the server keeps
+    the connection (Starlette's own last resort re-raises, and uvicorn then closes it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception:
+            logger.exception("unhandled exception answering %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            if scope.get("path") in _ENDPOINT_PATHS:
+                response = Response(
+                    dumps(_error_body(INTERNAL_ERROR, _INTERNAL_MESSAGE)), 500, media_type=_JSON
+                )
+            else:
+                response = _plain(500, {"error": "internal error", "path": scope.get("path", "")})
+            await response(scope, receive, send)
+
+
+class _HostCheck:
+    """Serve only requests whose ``Host`` names this server (no DNS rebinding); 421 otherwise."""
+
+    def __init__(self, app: ASGIApp, matches: Callable[[str], bool]) -> None:
+        self.app = app
+        self.matches = matches
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = next((value for name, value in scope.get("headers", ()) if name.lower() == b"host"), b"")
+        host = raw.decode("latin-1")
+        if self.matches(host):
+            await self.app(scope, receive, send)
+            return
+        if scope.get("path") in _ENDPOINT_PATHS:
+            response = _refuse(
+                MISDIRECTED, f"Host {host!r} is not this server: connect to it by a local name"
+            )
+        else:
+            response = _plain(MISDIRECTED, {"error": "misdirected request", "host": host})
+        await response(scope, receive, send)
+
+
+def host_matcher(trusted: Collection[str]) -> Callable[[str], bool]:
+    """Whether a ``Host`` header names a trusted host.
+
+    An entry is ``name:port`` (that port only), ``name`` (any port) or ``*`` (any host);
+    names compare case-insensitively, ``[::1]`` is written with its brackets, and a
+    ``Host`` without a port means port 80.
+    """
+    if "*" in trusted:
+        return lambda host: True
+    any_port: set[str] = set()
+    exact: set[tuple[str, int]] = set()
+    for entry in trusted:
+        parsed = _split_host(entry)
+        if parsed is None:
+            continue
+        name, port = parsed
+        if port is None:
+            any_port.add(name)
+        else:
+            exact.add((name, port))
+
+    def matches(host: str) -> bool:
+        parsed = _split_host(host)
+        if parsed is None:
+            return False
+        name, port = parsed
+        return name in any_port or (name, 80 if port is None else port) in exact
+
+    return matches
+
+
+_HOST = re.compile(r"(?P<name>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(?P<port>[0-9]{1,5}))?")
+
+
+def _split_host(value: str) -> tuple[str, int | None] | None:
+    """``name[:port]`` as (lower-case name, port or None); None when it is not that."""
+    found = _HOST.fullmatch(value.strip())
+    if found is None:
+        return None
+    port = found["port"]
+    return found["name"].lower(), int(port) if port else None
 
 
 def _reply(reply: Reply) -> Response:
@@ -101,8 +246,18 @@ def _reply(reply: Reply) -> Response:
     return Response(dumps(reply.body), reply.status, media_type=_JSON)
 
 
-def _error_body(code: int, message: str) -> dict[str, Any]:
-    return {"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}
+def _error_body(code: int, message: str, request_id: Any = None) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}
+
+
+def _request_id(message: Any) -> Any:
+    """The message's id when it is a valid one, else None (JSON-RPC's "unknown")."""
+    request_id = message.get("id") if isinstance(message, dict) else None
+    return request_id if isinstance(request_id, str | int) and not isinstance(request_id, bool) else None
+
+
+def _plain(status: int, body: dict[str, Any], headers: Mapping[str, str] | None = None) -> Response:
+    return Response(dumps(body), status, headers=dict(headers or {}), media_type=_JSON)
 
 
 def _refuse(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
@@ -145,10 +300,10 @@ def _context(scope: Mapping[str, Any]) -> CallContext:
     event = scope.get("aws.event")
     if not isinstance(event, dict):
         return CallContext()
-    request_context = event.get("requestContext") or {}
-    identity = request_context.get("identity") or {}
-    authorizer = request_context.get("authorizer") or {}
-    claims = authorizer.get("claims") or {}
+    request_context = _mapping(event.get("requestContext"))
+    identity = _mapping(request_context.get("identity"))
+    authorizer = _mapping(request_context.get("authorizer"))
+    claims = _mapping(authorizer.get("claims"))
     caller = (
         identity.get("userArn")
         or (f"apikey:{identity['apiKeyId']}" if identity.get("apiKeyId") else None)
@@ -161,6 +316,10 @@ def _context(scope: Mapping[str, Any]) -> CallContext:
         request_id=str(request_context.get("requestId", "")),
         lambda_context=scope.get("aws.context"),
     )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _origin_matcher(patterns: tuple[str, ...]) -> Any:
