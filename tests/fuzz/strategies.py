@@ -1,10 +1,6 @@
-"""What the fuzz suite sends: JSON-RPC messages that are almost right, and everything else.
-
-Known defects the lead is fixing are kept out of the general properties by the switches
-below, one per issue; each has explicit ``xfail(strict=True)`` tests in the fuzz modules. When
-a fix lands its xfail tests start passing (and fail, being strict): flip the switch to True,
-delete the xfail marks, and the general properties cover those inputs again.
-"""
+"""What the fuzz suite sends: JSON-RPC messages that are almost right, and everything else:
+lone surrogates, numbers beyond 64 bits and beyond DynamoDB, containers where names go, and
+envelopes that are wrong in every way a tools/call can be."""
 
 from __future__ import annotations
 
@@ -12,15 +8,6 @@ import json
 from typing import Any
 
 from hypothesis import strategies as st
-
-# H1: a lone surrogate in a request id cannot be encoded in the reply that echoes it (a 500).
-LEAD_H1_SURROGATE_IDS_FIXED = False
-# H2: a list or an object as params.name is a 500.
-LEAD_H2_CONTAINER_NAMES_FIXED = False
-# H3: numbers beyond DynamoDB's range (1e300, 10**100) in arguments break audit table writes.
-LEAD_H3_HUGE_NUMBERS_FIXED = False
-# H11: a tools/call refused at the envelope (bad jsonrpc, id, params, headers) leaves no audit record.
-LEAD_H11_ENVELOPE_AUDIT_FIXED = False
 
 MODERN = "2026-07-28"
 LEGACY_VERSIONS = ("2025-03-26", "2025-06-18", "2025-11-25")
@@ -52,9 +39,7 @@ def scalars(*, surrogates: bool, huge: bool) -> st.SearchStrategy[Any]:
     return st.none() | st.booleans() | numbers | texts(surrogates=surrogates)
 
 
-def json_values(
-    *, surrogates: bool = True, huge: bool = LEAD_H3_HUGE_NUMBERS_FIXED
-) -> st.SearchStrategy[Any]:
+def json_values(*, surrogates: bool = True, huge: bool = True) -> st.SearchStrategy[Any]:
     return st.recursive(
         scalars(surrogates=surrogates, huge=huge),
         lambda children: (
@@ -65,21 +50,15 @@ def json_values(
     )
 
 
-def ids(*, surrogates: bool = LEAD_H1_SURROGATE_IDS_FIXED) -> st.SearchStrategy[Any]:
+def ids(*, surrogates: bool = True) -> st.SearchStrategy[Any]:
     """Mostly valid ids, sometimes anything."""
     valid = st.integers() | texts(surrogates=surrogates)
     return valid | json_values(surrogates=surrogates)
 
 
-def tool_names(
-    *, containers: bool = LEAD_H2_CONTAINER_NAMES_FIXED, surrogates: bool = True
-) -> st.SearchStrategy[Any]:
-    """Our tools' names, other text, and (once H2 is fixed) any JSON value."""
-    names = st.sampled_from(TOOLS) | texts(surrogates=surrogates)
-    wrong = scalars(surrogates=surrogates, huge=LEAD_H3_HUGE_NUMBERS_FIXED)
-    if containers:
-        wrong = json_values(surrogates=surrogates)
-    return names | wrong
+def tool_names(*, surrogates: bool = True) -> st.SearchStrategy[Any]:
+    """Our tools' names, other text, and any JSON value."""
+    return st.sampled_from(TOOLS) | texts(surrogates=surrogates) | json_values(surrogates=surrogates)
 
 
 def arguments() -> st.SearchStrategy[Any]:
@@ -109,9 +88,9 @@ def params(*, name: st.SearchStrategy[Any] | None = None) -> st.SearchStrategy[A
 
 @st.composite
 def tools_call_requests(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, str]]:
-    """A tools/call request and its HTTP headers. Its envelope is well formed (legacy or modern)
-    until H11 is fixed; then anything in the envelope goes too."""
-    request_id = draw(st.integers() | texts(surrogates=LEAD_H1_SURROGATE_IDS_FIXED))
+    """A tools/call request and its HTTP headers: well formed (legacy or modern), or wrong somewhere
+    in its envelope."""
+    request_id = draw(st.integers() | texts())
     call = {"name": draw(tool_names()), "arguments": draw(arguments())}
     headers = dict(JSON_HEADERS)
     if draw(st.booleans()):
@@ -129,8 +108,7 @@ def tools_call_requests(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, str]
     elif draw(st.booleans()):
         headers["mcp-protocol-version"] = draw(st.sampled_from(LEGACY_VERSIONS))
     message: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": call}
-    if LEAD_H11_ENVELOPE_AUDIT_FIXED:
-        message = draw(st.just(message) | envelope_mutations(message))
+    message = draw(st.just(message) | envelope_mutations(message))
     return message, headers
 
 

@@ -109,7 +109,7 @@ def test_every_tools_call_leaves_exactly_one_audit_record(
     assert app.audit_records() - before == 1, response.content[:300]
 
 
-# -- the inputs the lead is fixing: strict xfails to flip (see strategies.py) ----------------------
+# -- inputs that once broke the server or lost their audit record ------------------------------
 
 
 def call(app: AuditedApp, raw: str) -> tuple[int, Any, int]:
@@ -118,7 +118,6 @@ def call(app: AuditedApp, raw: str) -> tuple[int, Any, int]:
     return response.status_code, response.json(), app.audit_records() - before
 
 
-@pytest.mark.xfail(strict=True, reason="lead: H1")
 @pytest.mark.parametrize(
     "raw",
     [
@@ -133,7 +132,6 @@ def test_a_lone_surrogate_id_is_echoed_and_the_call_audited(app: AuditedApp, raw
     assert records == 1
 
 
-@pytest.mark.xfail(strict=True, reason="lead: H2")
 @pytest.mark.parametrize("name", ['["aws_whoami"]', '{"a":1}'])
 def test_a_list_or_object_as_the_tool_name_is_a_jsonrpc_error(app: AuditedApp, name: str) -> None:
     status, body, records = call(
@@ -144,7 +142,6 @@ def test_a_list_or_object_as_the_tool_name_is_a_jsonrpc_error(app: AuditedApp, n
     assert records == 1
 
 
-@pytest.mark.xfail(strict=True, reason="lead: H3")
 @pytest.mark.parametrize("number", ["1e300", str(10**100), "-1e300"])
 def test_a_number_beyond_dynamodb_in_the_arguments_is_audited(app: AuditedApp, number: str) -> None:
     status, body, records = call(
@@ -157,7 +154,6 @@ def test_a_number_beyond_dynamodb_in_the_arguments_is_audited(app: AuditedApp, n
     assert records == 1
 
 
-@pytest.mark.xfail(strict=True, reason="lead: H11")
 @pytest.mark.parametrize(
     "raw",
     [
