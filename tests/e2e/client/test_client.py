@@ -129,8 +129,8 @@ def ours_losing_answers() -> Iterator[tuple[ServerConfig, LosesAnswers]]:
     from aws_mcp.http import create_app
     from aws_mcp_local.serve import server_parts
 
-    with server_parts(demo=True) as (server_settings, clients, _):
-        lossy = LosesAnswers(create_app(server_settings, clients=clients))
+    with server_parts(demo=True) as parts:
+        lossy = LosesAnswers(create_app(parts.settings, clients=parts.clients))
         with serving(lossy) as base:
             yield ServerConfig(name="aws", url=f"{base}/mcp"), lossy
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, ReadTimeoutError
 from pydantic import BaseModel
 
 from aws_mcp.aws.clients import ClientFactory
@@ -116,7 +116,7 @@ class TestCatalog:
         def unbounded(node: Any, path: str) -> list[str]:
             if not isinstance(node, dict):
                 return []
-            kind = node.get("type")
+            kind = str(node.get("type"))
             bounded = {
                 "string": {"maxLength", "enum", "format"},
                 "array": {"maxItems"},
@@ -225,6 +225,14 @@ class TestCalling:
 
         outcome = registry_of(declare("x_get_one", unreachable)).call("x_get_one", {}, CallContext())
         assert outcome.is_error and "nothing was sent" in outcome.text
+
+    def test_missing_credentials_say_how_to_give_the_server_some(self) -> None:
+        def anonymous() -> Answer:
+            raise NoCredentialsError
+
+        outcome = registry_of(declare("x_get_one", anonymous)).call("x_get_one", {}, CallContext())
+        assert outcome.is_error and "Unable to locate credentials" in outcome.text
+        assert "AWS_PROFILE" in outcome.text and "restart" in outcome.text
 
     def test_a_bug_in_a_tool_is_reported_without_its_details(self) -> None:
         def broken() -> Answer:

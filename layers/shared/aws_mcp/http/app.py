@@ -12,6 +12,8 @@ any method but POST (browser clients go through a proxy such as the Inspector's)
 
 Locally (``trusted_hosts``) the ``Host`` header must name this server, so a web
 page cannot reach it through DNS rebinding; on Lambda, API Gateway sets ``Host``.
+Starlette's TrustedHostMiddleware is not used: it ignores ports and answers plain
+text, where the endpoint must answer JSON-RPC.
 """
 
 from __future__ import annotations

@@ -518,7 +518,11 @@ def _call_aws(
         ) from None
     except (NoCredentialsError, NoRegionError) as err:
         raise AwsCallError(
-            f"The server has no usable AWS configuration: {err}", service=service, code=type(err).__name__
+            f"The server has no usable AWS configuration: {err}. Whoever runs it must give it credentials "
+            "(AWS_PROFILE, `aws sso login`, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and restart "
+            "it; a retry will not help.",
+            service=service,
+            code=type(err).__name__,
         ) from None
     except ParamValidationError as err:
         raise ToolInputError(f"Invalid arguments for {spec.name}: {err}") from None
