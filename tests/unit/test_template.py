@@ -45,6 +45,7 @@ TUNING = {
     "BreakerRecoveryTimeout": (ENV.BREAKER_RECOVERY_TIMEOUT, "breaker_recovery_timeout"),
     "BreakerSuccessThreshold": (ENV.BREAKER_SUCCESS_THRESHOLD, "breaker_success_threshold"),
     "IdempotencyExpirySeconds": (ENV.IDEMPOTENCY_EXPIRY_SECONDS, "idempotency_expiry_seconds"),
+    "RetryWindowSeconds": (ENV.RETRY_WINDOW_SECONDS, "retry_window_seconds"),
     "AuditRetentionDays": (ENV.AUDIT_RETENTION_DAYS, "audit_retention_days"),
 }
 

@@ -81,6 +81,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+# The metrics dimension of every tools/call naming no tool of this deployment.
+UNKNOWN_TOOL: Final = "(unknown)"
 _NAME: Final = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 _REGION: Final = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$"
 
@@ -321,8 +323,13 @@ class ToolRegistry:
                 )
             )
         if self._telemetry is not None:
+            # A metric per name a caller sends would be unbounded (and billed): unknown names are one.
+            known = ran.record.tool in self._tools or ran.record.tool in self._disabled
             self._telemetry.tool_call(
-                ran.record.tool, error=ran.result.is_error, latency_ms=elapsed_ms, throttled=ran.throttled
+                ran.record.tool if known else UNKNOWN_TOOL,
+                error=ran.result.is_error,
+                latency_ms=elapsed_ms,
+                throttled=ran.throttled,
             )
 
     def _run(
