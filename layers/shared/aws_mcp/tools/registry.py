@@ -117,13 +117,18 @@ class MutatingInput(RegionalInput):
     )
 
 
+class Replayed(BaseModel):
+    original_call_at: str = Field(description="When the call whose result this repeats was made (UTC).")
+    idempotency_key: str | None = Field(description="The key both calls carried; null: none.")
+    note: str = Field(description="What happened, and how to make the change again.")
+
+
 class MutatingOutput(BaseModel):
     """Base of every mutating tool's output: says when a result repeats an earlier call's."""
 
-    replayed: dict[str, Any] | None = Field(
+    replayed: Replayed | None = Field(
         default=None,
-        description="Present when nothing was done now: this result repeats an identical earlier call's. "
-        "Says when that call was made and how to make the change again.",
+        description="Present when nothing was done now: this result repeats an identical earlier call's.",
     )
 
 
