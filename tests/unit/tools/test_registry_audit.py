@@ -118,6 +118,12 @@ def test_arguments_no_store_could_hold_are_still_recorded_once(
     only_record(audited)
 
 
+def test_a_huge_tool_name_is_recorded_cut_short(audited: Audited) -> None:
+    with pytest.raises(ProtocolError):
+        audited.call("x" * 100_000, {})
+    assert only_record(audited)["tool"] == "x" * 100
+
+
 def test_a_client_name_with_a_lone_surrogate_is_still_recorded_once(
     settings: Settings, clients: ClientFactory, fleet: Any
 ) -> None:

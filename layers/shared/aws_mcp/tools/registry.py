@@ -430,7 +430,8 @@ class ToolRegistry:
 
 def _record(name: Any, arguments: Any, context: CallContext, *, mutating: bool) -> AuditRecord:
     return AuditRecord(
-        tool=name if isinstance(name, str) else repr(name)[:100],
+        # Whatever a caller sent as the name, kept short: it names log lines and trace segments too.
+        tool=(name if isinstance(name, str) else repr(name))[:100],
         caller=context.caller,
         arguments=redact(arguments),
         started_at=audit_now(),
