@@ -33,8 +33,9 @@ from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import AccessMode, Settings
 from aws_mcp.context import CallContext
 from aws_mcp.protocol import Dispatcher
+from aws_mcp.server import build_server
 from aws_mcp.telemetry import Telemetry
-from aws_mcp.tools import build_registry, ec2
+from aws_mcp.tools import ec2
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import seed, table_names
 from bench.emulated import event_payload
@@ -105,7 +106,7 @@ def lambda_like_settings() -> Settings:
 def registry_for(settings: Settings, clients: ClientFactory) -> ToolRegistry:
     logger = Logger(service="bench", logger_handler=logging.StreamHandler(io.StringIO()))
     telemetry = Telemetry("AwsMcp", "aws-mcp", enabled=True, stream=io.StringIO())
-    return build_registry(settings, clients, logger=logger, telemetry=telemetry)
+    return build_server(settings, clients, logger=logger, telemetry=telemetry).registry
 
 
 def count_dynamodb(clients: ClientFactory) -> list[str]:

@@ -29,9 +29,8 @@ from aws_mcp.config import ENV, Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import INTERNAL_ERROR
 from aws_mcp.jsontext import dumps_text
-from aws_mcp.protocol import Dispatcher
 from aws_mcp.protocol.versions import LATEST_LEGACY
-from aws_mcp.tools import build_registry
+from aws_mcp.server import build_server
 
 __all__ = [
     "LOCAL_ORIGINS",
@@ -171,7 +170,7 @@ def serve_http(host: str, port: int, demo: bool, out: IO[str] = sys.stderr) -> N
     with sock, server_parts(demo) as parts:
         app = create_app(
             parts.settings,
-            clients=parts.clients,
+            build_server(parts.settings, parts.clients).dispatcher,
             trusted_hosts=trusted_hosts(host, port, parts.settings),
             problems=parts.problems,
         )
@@ -202,7 +201,7 @@ def serve_stdio(
         handlers = logging.getLogger(settings.server_name).handlers
         handler = handlers[0] if handlers else None
         previous = handler.setStream(stderr) if isinstance(handler, logging.StreamHandler) else None
-        dispatcher = Dispatcher(settings, build_registry(settings, clients, logger=logger))
+        dispatcher = build_server(settings, clients, logger=logger).dispatcher
         context = CallContext(caller="local")
         # Legacy requests run under the revision initialize negotiated (the latest until then).
         version = LATEST_LEGACY

@@ -31,6 +31,8 @@ from aws_mcp.errors import (
 )
 from aws_mcp.http import create_app
 from aws_mcp.http.app import host_matcher
+from aws_mcp.protocol import Dispatcher
+from aws_mcp.server import build_server
 from aws_mcp.tools import CATALOG, ToolRegistry
 from aws_mcp.tools.registry import ToolOutcome, ToolSpec
 
@@ -54,7 +56,7 @@ def app_settings(settings: Settings) -> Settings:
 async def client(
     app_settings: Settings, clients: ClientFactory, fleet: dict[str, list[str]]
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(app_settings, clients=clients)
+    app = create_app(app_settings, build_server(app_settings, clients).dispatcher)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
         yield c
 
@@ -244,7 +246,7 @@ class TestBadMessages:
 
 
 def test_no_openapi_or_docs_are_served(settings: Settings, clients: ClientFactory) -> None:
-    app = create_app(settings, clients=clients)
+    app = create_app(settings, build_server(settings, clients).dispatcher)
     assert app.openapi_url is None and app.docs_url is None and app.redoc_url is None
 
 
@@ -263,7 +265,9 @@ async def test_tool_calls_leave_the_event_loop_unless_the_host_serves_one_reques
 
     sts = clients.client("sts", settings.default_region)
     sts.meta.events.register("before-call.sts.GetCallerIdentity", record)
-    app = create_app(settings, clients=clients, one_request_at_a_time=one_request_at_a_time)
+    app = create_app(
+        settings, build_server(settings, clients).dispatcher, one_request_at_a_time=one_request_at_a_time
+    )
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             params = {"name": "aws_whoami", "arguments": {}, "_meta": META}
@@ -355,7 +359,7 @@ class RegistryWithoutTools(ToolRegistry):
 
 @pytest.fixture
 def broken_app(settings: Settings, clients: ClientFactory) -> FastAPI:
-    return create_app(settings, registry=BrokenRegistry(CATALOG, settings, clients))
+    return create_app(settings, Dispatcher(settings, BrokenRegistry(CATALOG, settings, clients)))
 
 
 class TestInternalErrors:
@@ -395,7 +399,7 @@ class TestInternalErrors:
     def test_an_exception_anywhere_else_is_a_plain_json_500_and_the_connection_stays_open(
         self, settings: Settings, clients: ClientFactory
     ) -> None:
-        app = create_app(settings, registry=RegistryWithoutTools(CATALOG, settings, clients))
+        app = create_app(settings, Dispatcher(settings, RegistryWithoutTools(CATALOG, settings, clients)))
         connects: list[str] = []
 
         def trace(event: str, info: dict[str, Any]) -> None:
@@ -442,7 +446,9 @@ async def local_client(
     app_settings: Settings, clients: ClientFactory, fleet: dict[str, list[str]]
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(
-        app_settings, clients=clients, trusted_hosts=("127.0.0.1:8000", "localhost:8000", "[::1]:8000")
+        app_settings,
+        build_server(app_settings, clients).dispatcher,
+        trusted_hosts=("127.0.0.1:8000", "localhost:8000", "[::1]:8000"),
     )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000"

@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import AccessMode, Settings
 from aws_mcp.http import create_app
-from aws_mcp.tools import build_registry
+from aws_mcp.server import build_server
 from aws_mcp_local.demo import table_names
 from tests.fuzz.strategies import (
     JSON_HEADERS,
@@ -58,8 +58,8 @@ def app(fleet: dict[str, list[str]]) -> Iterator[AuditedApp]:
     clients = ClientFactory(settings, session=boto3.Session(region_name="us-east-1"))
     log = io.StringIO()
     logger = Logger(service="aws-mcp-fuzz-http", logger_handler=logging.StreamHandler(log))
-    registry = build_registry(settings, clients, logger=logger)
-    with TestClient(create_app(settings, registry=registry), base_url="http://127.0.0.1:8000") as client:
+    server = build_server(settings, clients, logger=logger)
+    with TestClient(create_app(settings, server.dispatcher), base_url="http://127.0.0.1:8000") as client:
         yield AuditedApp(client, log)
 
 

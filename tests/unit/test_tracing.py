@@ -18,7 +18,7 @@ from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import ProtocolError
-from aws_mcp.tools import build_registry
+from aws_mcp.server import build_server
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp.tracing import Tracing
 
@@ -75,7 +75,7 @@ def received(daemon: socket.socket) -> list[dict[str, Any]]:
 
 
 def traced_registry(settings: Settings, clients: ClientFactory, tracer: Tracer) -> ToolRegistry:
-    return build_registry(settings, clients, tracing=Tracing(tracer))
+    return build_server(settings, clients, tracing=Tracing(tracer)).registry
 
 
 def call_in_segment(registry: ToolRegistry, tool: str) -> None:
@@ -122,7 +122,7 @@ def test_without_a_tracer_nothing_is_traced(settings: Settings, clients: ClientF
     assert not tracing.enabled
     with tracing.tool_call("aws_whoami") as annotate:
         annotate(region="us-east-1")  # accepted and dropped
-    outcome = build_registry(settings, clients, tracing=tracing).call("aws_whoami", {}, CallContext())
+    outcome = build_server(settings, clients, tracing=tracing).registry.call("aws_whoami", {}, CallContext())
     assert not outcome.is_error
 
 

@@ -127,10 +127,12 @@ async def test_a_mutating_call_gets_an_idempotency_key_and_keeps_it_across_retri
 def ours_losing_answers() -> Iterator[tuple[ServerConfig, LosesAnswers]]:
     """Our server (what `aws-mcp serve --demo` runs) under uvicorn, behind a switch that loses answers."""
     from aws_mcp.http import create_app
+    from aws_mcp.server import build_server
     from aws_mcp_local.serve import server_parts
 
     with server_parts(demo=True) as parts:
-        lossy = LosesAnswers(create_app(parts.settings, clients=parts.clients))
+        server = build_server(parts.settings, parts.clients)
+        lossy = LosesAnswers(create_app(parts.settings, server.dispatcher))
         with serving(lossy) as base:
             yield ServerConfig(name="aws", url=f"{base}/mcp"), lossy
 

@@ -15,8 +15,8 @@ from aws_lambda_powertools import Logger
 
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import AccessMode, Settings
+from aws_mcp.server import build_server
 from aws_mcp.telemetry import Telemetry
-from aws_mcp.tools import build_registry
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import table_names
 
@@ -73,6 +73,10 @@ def build(fleet: dict[str, list[str]]) -> Build:
         clients = ClientFactory(settings, session=boto3.Session(region_name="us-east-1"))
         telemetry = RecordingTelemetry()
         logger = Logger(service=f"r-{uuid.uuid4().hex}", logger_handler=logging.NullHandler())
-        return build_registry(settings, clients, logger=logger, telemetry=telemetry), clients, telemetry
+        return (
+            build_server(settings, clients, logger=logger, telemetry=telemetry).registry,
+            clients,
+            telemetry,
+        )
 
     return make

@@ -12,14 +12,16 @@ import pytest
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import Settings
 from aws_mcp.context import CallContext
-from aws_mcp.tools import build_registry
+from aws_mcp.server import build_server
 from aws_mcp.tools.paging import bind
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import table_names
 
 
 def registry_for(settings: Settings, clients: ClientFactory, **changes: Any) -> ToolRegistry:
-    return build_registry(settings.with_changes(audit_table=table_names()["audit"], **changes), clients)
+    return build_server(
+        settings.with_changes(audit_table=table_names()["audit"], **changes), clients
+    ).registry
 
 
 @pytest.fixture

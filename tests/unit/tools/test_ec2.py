@@ -10,7 +10,7 @@ import pytest
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import Settings
 from aws_mcp.context import CallContext
-from aws_mcp.tools import build_registry
+from aws_mcp.server import build_server
 from aws_mcp.tools.registry import ToolOutcome, ToolRegistry
 from tests.conftest import SCRATCH_REGION
 
@@ -19,7 +19,7 @@ Launch = Callable[[str], str]
 
 @pytest.fixture
 def registry(settings: Settings, clients: ClientFactory, fleet: dict[str, list[str]]) -> ToolRegistry:
-    return build_registry(settings, clients)
+    return build_server(settings, clients).registry
 
 
 def call(registry: ToolRegistry, name: str, **arguments: Any) -> dict[str, Any]:
@@ -193,7 +193,7 @@ class TestResultBudget:
     def test_cut_pages_continue_without_gaps_or_repeats(
         self, settings: Settings, clients: ClientFactory, crowded: str
     ) -> None:
-        registry = build_registry(settings.with_changes(max_result_chars=3000), clients)
+        registry = build_server(settings.with_changes(max_result_chars=3000), clients).registry
         seen: list[str] = []
         cursor = None
         for _ in range(40):
@@ -211,7 +211,7 @@ class TestResultBudget:
     def test_fewer_fields_fit_more_instances(
         self, settings: Settings, clients: ClientFactory, crowded: str
     ) -> None:
-        registry = build_registry(settings.with_changes(max_result_chars=3000), clients)
+        registry = build_server(settings.with_changes(max_result_chars=3000), clients).registry
         full = call(registry, "ec2_list_instances", region=crowded, max_results=40)
         compact = call(registry, "ec2_list_instances", region=crowded, max_results=40, fields=["state"])
         assert full["count"] < compact["count"]
@@ -219,7 +219,7 @@ class TestResultBudget:
     def test_a_result_that_cannot_be_cut_is_refused_with_how_to_ask_for_less(
         self, settings: Settings, clients: ClientFactory, crowded: str
     ) -> None:
-        registry = build_registry(settings.with_changes(max_result_chars=1000), clients)
+        registry = build_server(settings.with_changes(max_result_chars=1000), clients).registry
         instance = call(registry, "ec2_list_instances", region=crowded, max_results=5, fields=["state"])
         outcome = registry.call(
             "ec2_describe_instance",

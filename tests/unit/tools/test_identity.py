@@ -5,11 +5,11 @@ from __future__ import annotations
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import Settings
 from aws_mcp.context import CallContext
-from aws_mcp.tools import build_registry
+from aws_mcp.server import build_server
 
 
 def test_whoami_reports_the_account_principal_and_region(settings: Settings, clients: ClientFactory) -> None:
-    registry = build_registry(settings, clients)
+    registry = build_server(settings, clients).registry
     outcome = registry.call("aws_whoami", {}, CallContext())
     assert outcome.structured == {
         "account": "123456789012",
@@ -20,5 +20,7 @@ def test_whoami_reports_the_account_principal_and_region(settings: Settings, cli
 
 
 def test_whoami_answers_for_the_region_asked(settings: Settings, clients: ClientFactory) -> None:
-    outcome = build_registry(settings, clients).call("aws_whoami", {"region": "eu-west-1"}, CallContext())
+    outcome = build_server(settings, clients).registry.call(
+        "aws_whoami", {"region": "eu-west-1"}, CallContext()
+    )
     assert outcome.structured is not None and outcome.structured["region"] == "eu-west-1"

@@ -12,7 +12,8 @@ from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import AccessMode, Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import INVALID_PARAMS, ProtocolError
-from aws_mcp.tools import CATALOG, build_registry
+from aws_mcp.server import build_server
+from aws_mcp.tools import CATALOG
 from aws_mcp.tools.registry import RegionalInput, ToolRegistry, ToolSpec, tool
 
 
@@ -133,7 +134,7 @@ class TestCatalog:
         assert problems == []
 
     def test_read_only_mode_hides_mutating_tools(self, clients: ClientFactory) -> None:
-        registry = build_registry(Settings(access_mode=AccessMode.READ_ONLY), clients)
+        registry = build_server(Settings(access_mode=AccessMode.READ_ONLY), clients).registry
         names = [t.name for t in registry.tools]
         assert names == sorted(names)
         assert "ec2_list_instances" in names
@@ -141,18 +142,18 @@ class TestCatalog:
         assert "ec2:StartInstances" not in registry.iam_actions()
 
     def test_read_write_mode_lists_every_tool(self, clients: ClientFactory) -> None:
-        registry = build_registry(Settings(access_mode=AccessMode.READ_WRITE), clients)
+        registry = build_server(Settings(access_mode=AccessMode.READ_WRITE), clients).registry
         assert {t.name for t in registry.tools} == {spec.name for spec in CATALOG}
 
     def test_calling_a_disabled_tool_says_why(self, clients: ClientFactory) -> None:
-        registry = build_registry(Settings(access_mode=AccessMode.READ_ONLY), clients)
+        registry = build_server(Settings(access_mode=AccessMode.READ_ONLY), clients).registry
         with pytest.raises(ProtocolError) as raised:
             registry.call("ec2_stop_instances", {"instance_ids": ["i-0123456789abcdef0"]}, CallContext())
         assert raised.value.code == INVALID_PARAMS
         assert "ReadOnly" in raised.value.message and "AWS_MCP_ACCESS_MODE=ReadWrite" in raised.value.message
 
     def test_on_lambda_a_disabled_tool_names_the_stack_parameter(self, clients: ClientFactory) -> None:
-        registry = build_registry(Settings(access_mode=AccessMode.READ_ONLY, on_lambda=True), clients)
+        registry = build_server(Settings(access_mode=AccessMode.READ_ONLY, on_lambda=True), clients).registry
         with pytest.raises(ProtocolError) as raised:
             registry.call("ec2_stop_instances", {"instance_ids": ["i-0123456789abcdef0"]}, CallContext())
         assert "AccessMode parameter set to ReadWrite" in raised.value.message
@@ -248,7 +249,7 @@ class TestCalling:
 
 class TestTheAuditTool:
     def test_audit_query_takes_no_region_it_would_ignore(self, clients: ClientFactory) -> None:
-        registry = build_registry(Settings(), clients)
+        registry = build_server(Settings(), clients).registry
         (definition,) = [d for d in registry.definitions() if d["name"] == "audit_query"]
         assert "region" not in definition["inputSchema"]["properties"]
         outcome = registry.call("audit_query", {"region": "eu-west-1"}, CallContext())

@@ -20,7 +20,7 @@ from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import AccessMode, Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import ProtocolError
-from aws_mcp.tools import build_registry
+from aws_mcp.server import build_server
 from aws_mcp.tools.registry import MutatingInput, MutatingOutput, ToolRegistry, ToolSpec, tool
 from aws_mcp_local.demo import table_names
 
@@ -39,7 +39,7 @@ class Audited:
         )
         settings = settings.with_changes(audit_table=TABLE)
         if tools is None:
-            self.registry = build_registry(settings, clients, logger=logger)
+            self.registry = build_server(settings, clients, logger=logger).registry
         else:
             trail = AuditTrail(logger, dynamodb=lambda: clients.client("dynamodb", "us-east-1"), table=TABLE)
             self.registry = ToolRegistry(tools, settings, clients, audit=trail)

@@ -30,13 +30,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR
 from aws_mcp.jsontext import dumps
 from aws_mcp.protocol import Dispatcher, Reply
-from aws_mcp.tools import ToolRegistry, build_registry
 
 __all__ = ["MCP_PATH", "create_app", "host_matcher"]
 
@@ -51,14 +49,13 @@ logger = logging.getLogger(__name__)
 
 def create_app(
     settings: Settings,
+    dispatcher: Dispatcher,
     *,
-    clients: ClientFactory | None = None,
-    registry: ToolRegistry | None = None,
     one_request_at_a_time: bool = False,
     trusted_hosts: Collection[str] | None = None,
     problems: Sequence[str] = (),
 ) -> FastAPI:
-    """The ASGI app, serving ``registry`` (by default, the catalog on ``clients``).
+    """The ASGI app answering MCP with ``dispatcher`` (the composition root builds both).
 
     ``one_request_at_a_time``: the host never overlaps requests (Lambda), so a tool call
     may block the event loop instead of paying a worker-thread hop per call.
@@ -66,9 +63,6 @@ def create_app(
     any (on Lambda API Gateway sets it). ``problems``: why the server cannot work as it
     should (missing credentials, ...); ``/health`` then reports ``degraded`` with them.
     """
-    if registry is None:
-        registry = build_registry(settings, clients or ClientFactory(settings))
-    dispatcher = Dispatcher(settings, registry)
     origin_allowed = _origin_matcher(settings.allowed_origins)
     # No OpenAPI or docs: they cost cold start and describe nothing an MCP client uses.
     # redirect_slashes=False: "/mcp/" is served, not redirected; other paths are not guessed at.
@@ -128,7 +122,7 @@ def create_app(
             "server": settings.server_name,
             "version": settings.server_version,
             "accessMode": settings.access_mode.value,
-            "tools": len(registry.tools),
+            "tools": dispatcher.tool_count,
         }
         if problems:
             report["problems"] = list(problems)

@@ -100,6 +100,10 @@ class Dispatcher:
             "tools/call": self._tools_call,
         }
 
+    @property
+    def tool_count(self) -> int:
+        return len(self._registry.tools)
+
     # -- entry points -------------------------------------------------------------------------
 
     def handle_bytes(

@@ -1,0 +1,122 @@
+"""The composition root: the one place a server is put together from its Settings and AWS clients.
+
+Lambda (``functions/mcp/app.py``), ``aws-mcp serve`` and ``aws-mcp stdio`` all build it here,
+so every transport serves the same catalogue through the same guards, audit trail and
+dispatcher. Everything below takes its collaborators as arguments; only this module (and
+tests) decide which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aws_mcp.audit.query import AuditStore
+from aws_mcp.audit.trail import AuditTrail
+from aws_mcp.config import Settings
+from aws_mcp.protocol import Dispatcher
+from aws_mcp.resilience import Breakers, Deadlines, Idempotency, Resilience
+from aws_mcp.telemetry import Telemetry
+from aws_mcp.tools import CATALOG, audit
+from aws_mcp.tools.registry import ToolRegistry, ToolSpec
+from aws_mcp.tracing import Tracing
+
+if TYPE_CHECKING:
+    from aws_mcp.aws.clients import ClientFactory
+
+__all__ = ["Server", "build_server", "lambda_handler"]
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    settings: Settings
+    registry: ToolRegistry
+    dispatcher: Dispatcher
+
+
+def build_server(
+    settings: Settings,
+    clients: ClientFactory,
+    *,
+    logger: Any = None,
+    telemetry: Telemetry | None = None,
+    tracing: Tracing | None = None,
+    tools: Iterable[ToolSpec] = CATALOG,
+) -> Server:
+    """The server for ``settings``: the catalogue's tools (mutating ones only when writes are
+    allowed) behind the guards, audited, and the dispatcher that answers MCP with them.
+
+    ``logger`` receives the audit lines (a Powertools Logger on stdout by default; stdio
+    serving passes one on stderr, since stdout is its protocol channel).
+    """
+    if logger is None:
+        from aws_lambda_powertools import Logger
+
+        logger = Logger(service=settings.server_name)
+    if telemetry is None:
+        telemetry = Telemetry(
+            settings.metrics_namespace, settings.server_name, enabled=settings.metrics_enabled
+        )
+    if tracing is None:
+        tracing = Tracing.for_lambda(settings.server_name) if settings.tracing_enabled else Tracing()
+    table = settings.audit_table
+
+    def state_tables() -> Any:
+        return clients.client("dynamodb", settings.tables_region, state=True)
+
+    def query_client() -> Any:
+        return clients.client("dynamodb", settings.tables_region)
+
+    trail = AuditTrail(
+        logger,
+        dynamodb=state_tables if table else None,
+        table=table,
+        retention_days=settings.audit_retention_days,
+        write_reads=settings.audit_table_writes == "all",
+        telemetry=telemetry,
+    )
+    resilience = Resilience(
+        breakers=Breakers(settings, state_tables, telemetry),
+        idempotency=Idempotency(settings, state_tables),
+        deadlines=Deadlines(settings.deadline_margin_ms),
+    )
+    store = AuditStore(query_client, table) if table else None
+    registry = ToolRegistry(
+        tools,
+        settings,
+        clients,
+        audit=trail,
+        resilience=resilience,
+        telemetry=telemetry,
+        tracing=tracing,
+        services={audit.AUDIT_STORE: store},
+    )
+    return Server(settings, registry, Dispatcher(settings, registry))
+
+
+def lambda_handler(settings: Settings | None = None) -> Callable[[Any, Any], dict[str, Any]]:
+    """The API Gateway proxy handler, ready for its first event (what Lambda init builds).
+
+    Init does what every first request would otherwise pay for: build the app and read the
+    default region's circuit states (which builds the state tables' client, loads botocore's
+    shared data and opens the connection to DynamoDB).
+    """
+    import asyncio
+
+    from mangum import Mangum
+
+    from aws_mcp.aws.clients import ClientFactory
+    from aws_mcp.http import create_app
+    from aws_mcp.http.lambda_events import answer_events
+
+    settings = settings or Settings.from_env()
+    server = build_server(settings, ClientFactory(settings))
+    server.registry.prime()
+    # Mangum runs every invocation on the current event loop: make it now, at init (Python no
+    # longer makes one on demand without a DeprecationWarning, and 3.14 not at all).
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    # lifespan="off": Mangum would otherwise run startup/shutdown on every invocation.
+    # one_request_at_a_time: Lambda sends an instance one invocation at a time.
+    app = create_app(settings, server.dispatcher, one_request_at_a_time=True)
+    return answer_events(Mangum(app, lifespan="off"))

@@ -1,0 +1,48 @@
+"""Which package may import which: the direction the architecture promises, checked on the source."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SERVER = REPO / "layers/shared/aws_mcp"
+
+
+def imported(path: Path) -> set[str]:
+    """Every module ``path`` imports, at module level or inside functions."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def imports_of(package: Path) -> dict[str, set[str]]:
+    return {str(p.relative_to(REPO)): imported(p) for p in sorted(package.rglob("*.py"))}
+
+
+def within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+@pytest.mark.parametrize("forbidden", ["aws_mcp.tools", "aws_mcp.aws", "aws_mcp.server"])
+def test_the_http_layer_knows_the_protocol_but_not_the_tools_or_aws(forbidden: str) -> None:
+    offenders = {
+        path: sorted(m for m in modules if within(m, forbidden))
+        for path, modules in imports_of(SERVER / "http").items()
+    }
+    assert {path: found for path, found in offenders.items() if found} == {}
+
+
+def test_the_lambda_entry_imports_only_the_composition_root() -> None:
+    ours = {m for m in imported(REPO / "functions/mcp/app.py") if within(m, "aws_mcp")}
+    assert ours == {"aws_mcp.server"}
+
+
+def test_the_catalogue_does_not_build_a_server() -> None:
+    assert not any(within(m, "aws_mcp.server") for m in imported(SERVER / "tools/__init__.py"))
