@@ -34,7 +34,7 @@ from aws_mcp.http.app import host_matcher
 from aws_mcp.protocol import Dispatcher
 from aws_mcp.server import build_server
 from aws_mcp.tools import CATALOG, ToolRegistry
-from aws_mcp.tools.registry import ToolOutcome, ToolSpec
+from aws_mcp.tools.contract import ToolOutcome, ToolSpec
 
 MODERN = "2026-07-28"
 JSON_HEADERS = {"content-type": "application/json", "accept": "application/json, text/event-stream"}

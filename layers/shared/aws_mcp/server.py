@@ -19,7 +19,8 @@ from aws_mcp.protocol import Dispatcher
 from aws_mcp.resilience import Breakers, Deadlines, Idempotency, Resilience
 from aws_mcp.telemetry import Telemetry
 from aws_mcp.tools import CATALOG, audit
-from aws_mcp.tools.registry import ToolRegistry, ToolSpec
+from aws_mcp.tools.contract import ToolSpec
+from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp.tracing import Tracing
 
 if TYPE_CHECKING:

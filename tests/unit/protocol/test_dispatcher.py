@@ -32,7 +32,8 @@ from aws_mcp.protocol.versions import (
     PROTOCOL_VERSION_META,
     SERVER_INFO_META,
 )
-from aws_mcp.tools.registry import ToolInput, ToolRegistry, tool
+from aws_mcp.tools.contract import ToolInput, tool
+from aws_mcp.tools.registry import ToolRegistry
 
 MODERN = "2026-07-28"
 

@@ -11,7 +11,8 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from aws_mcp.context import CallContext
-from aws_mcp.tools.registry import ToolOutcome, ToolRegistry
+from aws_mcp.tools.contract import ToolOutcome
+from aws_mcp.tools.registry import ToolRegistry
 from tests.unit.resilience.conftest import Build
 
 CALL = CallContext(caller="breaker-test")

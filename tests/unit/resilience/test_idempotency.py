@@ -12,7 +12,8 @@ import boto3
 from botocore.exceptions import ReadTimeoutError
 
 from aws_mcp.context import CallContext
-from aws_mcp.tools.registry import ToolOutcome, ToolRegistry
+from aws_mcp.tools.contract import ToolOutcome
+from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import table_names
 from tests.conftest import SCRATCH_REGION
 from tests.unit.resilience.conftest import Build

@@ -11,7 +11,8 @@ from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import Settings
 from aws_mcp.context import CallContext
 from aws_mcp.server import build_server
-from aws_mcp.tools.registry import ToolOutcome, ToolRegistry
+from aws_mcp.tools.contract import ToolOutcome
+from aws_mcp.tools.registry import ToolRegistry
 from tests.conftest import SCRATCH_REGION
 
 Launch = Callable[[str], str]

@@ -14,7 +14,8 @@ from aws_mcp.context import CallContext
 from aws_mcp.errors import INVALID_PARAMS, ProtocolError
 from aws_mcp.server import build_server
 from aws_mcp.tools import CATALOG
-from aws_mcp.tools.registry import RegionalInput, ToolRegistry, ToolSpec, tool
+from aws_mcp.tools.contract import RegionalInput, ToolSpec, tool
+from aws_mcp.tools.registry import ToolRegistry
 
 
 class Nothing(RegionalInput):

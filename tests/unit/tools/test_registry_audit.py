@@ -21,7 +21,8 @@ from aws_mcp.config import AccessMode, Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import ProtocolError
 from aws_mcp.server import build_server
-from aws_mcp.tools.registry import MutatingInput, MutatingOutput, ToolRegistry, ToolSpec, tool
+from aws_mcp.tools.contract import MutatingInput, MutatingOutput, ToolSpec, tool
+from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import table_names
 
 TABLE = table_names()["audit"]

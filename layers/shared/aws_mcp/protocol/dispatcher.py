@@ -50,7 +50,8 @@ from aws_mcp.protocol.versions import (
     SUPPORTED_VERSIONS,
     WITH_TITLES_AND_STRUCTURED,
 )
-from aws_mcp.tools.registry import ToolOutcome, ToolRegistry
+from aws_mcp.tools.contract import ToolOutcome
+from aws_mcp.tools.registry import ToolRegistry
 
 __all__ = ["Dispatcher", "Reply"]
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from aws_mcp.tools import audit, ec2, identity
-from aws_mcp.tools.registry import ToolOutcome, ToolRegistry, ToolSpec
+from aws_mcp.tools.contract import ToolOutcome, ToolSpec
+from aws_mcp.tools.registry import ToolRegistry
 
 __all__ = ["CATALOG", "ToolOutcome", "ToolRegistry", "ToolSpec"]
 

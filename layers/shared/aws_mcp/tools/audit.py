@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field, field_validator
 
 from aws_mcp.audit.record import Outcome
 from aws_mcp.errors import ToolError
+from aws_mcp.tools.contract import ToolInput, tool
 from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, bind, malformed_cursor, resume
-from aws_mcp.tools.registry import ToolInput, tool
 
 if TYPE_CHECKING:
     from aws_mcp.audit.query import AuditStore

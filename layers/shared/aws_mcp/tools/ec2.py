@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
+from aws_mcp.tools.contract import MutatingInput, MutatingOutput, RegionalInput, tool
 from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, bind, malformed_cursor, resume
-from aws_mcp.tools.registry import MutatingInput, MutatingOutput, RegionalInput, tool
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from aws_mcp.tools.registry import RegionalInput, tool
+from aws_mcp.tools.contract import RegionalInput, tool
 
 if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient

@@ -1,0 +1,168 @@
+"""The guards around every tool call, each one step of one ordered pipeline.
+
+A guard takes the call and the rest of the pipeline (``proceed``), as Powertools'
+middlewares do: it may refuse (raise), act before or after, or wrap the rest (a
+deadline, a breaker). The registry lists them in order, once
+(:meth:`aws_mcp.tools.registry.ToolRegistry.__init__`); adding a guard is one class
+here and one entry there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import ValidationError
+
+from aws_mcp.audit.record import AuditRecord
+from aws_mcp.config import ENV, Settings
+from aws_mcp.context import CallContext
+from aws_mcp.errors import INVALID_PARAMS, ProtocolError, ToolInputError
+from aws_mcp.tools.contract import MutatingInput, ToolInput, ToolSpec
+
+if TYPE_CHECKING:
+    from aws_mcp.audit.trail import AuditTrail
+    from aws_mcp.resilience import Breakers, Deadlines, Idempotency
+    from aws_mcp.resilience.idempotency import Replay
+    from aws_mcp.tools.catalog import Catalog
+
+__all__ = [
+    "AccessMode",
+    "AuditIntent",
+    "Breaker",
+    "Deadline",
+    "Guard",
+    "Idempotent",
+    "Step",
+    "ToolCall",
+    "Validate",
+]
+
+
+@dataclass(slots=True)
+class ToolCall:
+    """One call on its way through the guards; each fills in what it learns."""
+
+    spec: ToolSpec
+    arguments: dict[str, Any]
+    context: CallContext
+    # The audit record to complete (its region once known).
+    record: AuditRecord
+    # The validated arguments and the region the call acts in (Validate).
+    args: ToolInput | None = None
+    region: str = ""
+    # Set when the result repeats an earlier identical call's (Idempotent).
+    replay: Replay | None = None
+
+
+Step = Callable[[ToolCall], dict[str, Any]]
+
+
+class Guard(Protocol):
+    def __call__(self, call: ToolCall, proceed: Step) -> dict[str, Any]: ...
+
+
+class AccessMode:
+    """A tool the access mode hides is refused, saying which setting allows it where the server runs."""
+
+    def __init__(self, catalog: Catalog, settings: Settings) -> None:
+        self._catalog = catalog
+        self._mode = settings.access_mode
+        self._how = (
+            "Deploy the stack with its AccessMode parameter set to ReadWrite"
+            if settings.on_lambda
+            else f"Set {ENV.ACCESS_MODE}=ReadWrite where the server runs and restart it"
+        )
+
+    def __call__(self, call: ToolCall, proceed: Step) -> dict[str, Any]:
+        if self._catalog.hidden(call.spec.name):
+            raise ProtocolError(
+                INVALID_PARAMS,
+                f"Tool {call.spec.name!r} is disabled: this server runs in {self._mode} mode. "
+                f"{self._how} to allow changes.",
+            )
+        return proceed(call)
+
+
+class Validate:
+    """The arguments against the tool's input model; the region the call acts in."""
+
+    def __init__(self, default_region: str) -> None:
+        self._default_region = default_region
+
+    def __call__(self, call: ToolCall, proceed: Step) -> dict[str, Any]:
+        spec = call.spec
+        try:
+            call.args = spec.input_model.model_validate(call.arguments)
+        except ValidationError as err:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in err.errors()
+            )
+            raise ToolInputError(
+                f"Invalid arguments for {spec.name}: {problems}. Fix them and call again."
+            ) from None
+        call.region = getattr(call.args, "region", None) or self._default_region
+        call.record = dataclasses.replace(call.record, region=call.region)
+        return proceed(call)
+
+
+class AuditIntent:
+    """A change is recorded before it is made; if it cannot be, it is refused (the trail says why)."""
+
+    def __init__(self, trail: AuditTrail) -> None:
+        self._trail = trail
+
+    def __call__(self, call: ToolCall, proceed: Step) -> dict[str, Any]:
+        if call.spec.mutating:
+            self._trail.begin(call.record)
+        return proceed(call)
+
+
+class Deadline:
+    """On Lambda, an answer before the invocation's deadline: a timeout result, not a killed function."""
+
+    def __init__(self, deadlines: Deadlines) -> None:
+        self._deadlines = deadlines
+
+    def __call__(self, call: ToolCall, proceed: Step) -> dict[str, Any]:
+        return self._deadlines.run(
+            call.context.lambda_context, lambda: proceed(call), mutating=call.spec.mutating
+        )
+
+
+class Idempotent:
+    """A change happens once per idempotency key (or retry window); repeats get its result back."""
+
+    def __init__(self, idempotency: Idempotency) -> None:
+        self._idempotency = idempotency
+
+    def __call__(self, call: ToolCall, proceed: Step) -> dict[str, Any]:
+        args = call.args
+        if not call.spec.mutating or not isinstance(args, MutatingInput):
+            return proceed(call)
+        normalized = {**args.model_dump(mode="json", exclude={"idempotency_key"}), "region": call.region}
+        result, call.replay = self._idempotency.run(
+            tool=call.spec.name,
+            caller=call.context.caller,
+            arguments=normalized,
+            idempotency_key=args.idempotency_key,
+            lambda_context=call.context.lambda_context,
+            call=lambda: proceed(call),
+        )
+        return result
+
+
+class Breaker:
+    """Calls to an AWS service in a region that keeps failing are paused, for every instance."""
+
+    def __init__(self, breakers: Breakers, catalog: Catalog) -> None:
+        self._breakers = breakers
+        self._catalog = catalog
+
+    def __call__(self, call: ToolCall, proceed: Step) -> dict[str, Any]:
+        service = self._catalog.aws_service(call.spec.name)
+        if service is None:
+            return proceed(call)
+        return self._breakers.run(service, call.region, lambda: proceed(call))
