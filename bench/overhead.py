@@ -35,8 +35,8 @@ from aws_mcp.context import CallContext
 from aws_mcp.protocol import Dispatcher
 from aws_mcp.server import build_server
 from aws_mcp.telemetry import Telemetry
-from aws_mcp.tools import ec2
 from aws_mcp.tools.registry import ToolRegistry
+from aws_mcp.tools.services import ec2
 from aws_mcp_local.demo import seed, table_names
 from bench.emulated import event_payload
 from bench.report import Summary, Table, ratio, summarize

@@ -44,7 +44,8 @@ from aws_mcp.protocol.versions import (
     SUPPORTED_VERSIONS,
 )
 from aws_mcp.tools import CATALOG
-from aws_mcp_local.demo import DEMO_REGIONS, FLEET
+from aws_mcp.tools.contract import SAMPLE_INSTANCE_ID, Example, ToolSpec
+from aws_mcp_local.demo import DEMO_REGIONS
 
 __all__ = [
     "EVENTS_DIR",
@@ -67,7 +68,6 @@ ACCOUNT: Final = "123456789012"  # moto's default account, and the account in th
 API_ID: Final = "a1b2c3d4e5"
 STAGE: Final = "dev"
 CALLER_ARN: Final = f"arn:aws:iam::{ACCOUNT}:user/mcp-client"
-SAMPLE_INSTANCE_ID: Final = "i-0123456789abcdef0"
 CLIENT_INFO: Final = {"name": "aws-mcp-events", "version": "1.0.0"}
 # 2026-07-28T12:00:00Z: a fixed request time keeps the files stable.
 REQUEST_EPOCH_MS: Final = 1785240000000
@@ -182,37 +182,27 @@ def modern_post(
 
 # -- what to send -----------------------------------------------------------------------------
 
-# Arguments for each tool's legacy-era call. Mutating tools only dry-run.
-LEGACY_TOOL_ARGUMENTS: Final[dict[str, dict[str, Any]]] = {
-    "aws_whoami": {},
-    "ec2_list_instances": {"states": ["running"], "tags": {"env": "prod"}},
-    "ec2_describe_instance": {"instance_id": SAMPLE_INSTANCE_ID},
-    "ec2_start_instances": {"instance_ids": [SAMPLE_INSTANCE_ID], "dry_run": True},
-    "ec2_stop_instances": {"instance_ids": [SAMPLE_INSTANCE_ID], "dry_run": True},
-    "audit_query": {"tool": "ec2_stop_instances"},
-}
-MODERN_TOOL_ARGUMENTS: Final[dict[str, dict[str, Any]]] = {
-    "aws_whoami": {},
-    "ec2_list_instances": {"region": DEMO_REGIONS[1]},
-}
+
+def _expectation(arguments_answer: dict[str, Any] | None, error_contains: tuple[str, ...]) -> dict[str, Any]:
+    expectation: dict[str, Any] = {"isError": arguments_answer is None, "structured": arguments_answer}
+    if error_contains:
+        expectation["text_contains"] = list(error_contains)
+    return expectation
+
+
+def _example_call(spec: ToolSpec, example: Example) -> dict[str, Any]:
+    """What to expect of an example call: its answer, and the same call on a demo machine if it names one."""
+    expectation: dict[str, Any] = {"tool": _expectation(example.answer, example.error_contains)}
+    if example.demo_machine is not None:
+        expectation["seeded"] = {
+            "instance": example.demo_machine,
+            "tool": _expectation(example.demo_answer, ()),
+        }
+    return expectation
 
 
 def _tool_names() -> list[str]:
     return sorted(spec.name for spec in CATALOG)
-
-
-def _fleet_count(region: str, state: str | None = None, **tags: str) -> int:
-    return sum(
-        1
-        for m in FLEET
-        if m.region == region
-        and (state is None or m.state == state)
-        and all(m.tags.get(k) == v for k, v in tags.items())
-    )
-
-
-def _machine(name: str) -> Any:
-    return next(m for m in FLEET if m.name == name)
 
 
 def build() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
@@ -227,12 +217,9 @@ def build() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
         events[file] = event
         expect[file] = expectation
 
-    if set(LEGACY_TOOL_ARGUMENTS) != set(_tool_names()):
-        raise SystemExit(
-            "scripts/make_events.py: LEGACY_TOOL_ARGUMENTS must name every tool in aws_mcp.tools.CATALOG "
-            f"(missing {sorted(set(_tool_names()) - set(LEGACY_TOOL_ARGUMENTS))}, "
-            f"unknown {sorted(set(LEGACY_TOOL_ARGUMENTS) - set(_tool_names()))})"
-        )
+    undemonstrated = sorted(spec.name for spec in CATALOG if not spec.examples)
+    if undemonstrated:
+        raise SystemExit(f"scripts/make_events.py: these tools declare no example call: {undemonstrated}")
 
     # Legacy era: handshake without a version header, then MCP-Protocol-Version on every request.
     add(
@@ -273,57 +260,10 @@ def build() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
         legacy_post("legacy-tools-list", {"jsonrpc": "2.0", "id": 3, "method": "tools/list"}),
         {"status": 200, "tools": _tool_names()},
     )
-    tool_expectations: dict[str, dict[str, Any]] = {
-        "aws_whoami": {"isError": False, "structured": {"account": ACCOUNT, "region": REGION}},
-        "ec2_list_instances": {
-            "isError": False,
-            "structured": {
-                "region": REGION,
-                "count": _fleet_count(REGION, "running", env="prod"),
-                "next_cursor": None,
-            },
-        },
-        "ec2_describe_instance": {
-            "isError": True,
-            "structured": None,
-            "text_contains": [SAMPLE_INSTANCE_ID, "InvalidInstanceID.NotFound"],
-        },
-        "ec2_start_instances": {"isError": False, "structured": {"dry_run": True, "changes": []}},
-        "ec2_stop_instances": {"isError": False, "structured": {"dry_run": True, "changes": []}},
-        # Each event runs on a fresh trail, so no earlier stop call is on record.
-        "audit_query": {"isError": False, "structured": {"count": 0, "records": [], "next_cursor": None}},
-    }
-    seeded: dict[str, dict[str, Any]] = {
-        "ec2_describe_instance": {
-            "instance": "web-prod-1",
-            "isError": False,
-            "structured": {
-                "region": REGION,
-                "instance": {
-                    "name": "web-prod-1",
-                    "state": _machine("web-prod-1").state,
-                    "instance_type": _machine("web-prod-1").instance_type,
-                    "tags": {"Name": "web-prod-1", **_machine("web-prod-1").tags},
-                },
-            },
-        },
-        "ec2_start_instances": {
-            "instance": "web-staging-1",
-            "isError": False,
-            "structured": {"dry_run": True, "changes": []},
-        },
-        "ec2_stop_instances": {
-            "instance": "web-prod-1",
-            "isError": False,
-            "structured": {"dry_run": True, "changes": []},
-        },
-    }
-    for index, tool in enumerate(_tool_names(), start=10):
+    # Each tool's first example, in the legacy era.
+    for index, spec in enumerate(sorted(CATALOG, key=lambda t: t.name), start=10):
+        tool, example = spec.name, spec.examples[0]
         name = f"legacy-tools-call-{tool}"
-        expectation: dict[str, Any] = {"status": 200, "tool": tool_expectations[tool]}
-        if tool in seeded:
-            variant = dict(seeded[tool])
-            expectation["seeded"] = {"instance": variant.pop("instance"), "tool": variant}
         add(
             name,
             legacy_post(
@@ -332,10 +272,10 @@ def build() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
                     "jsonrpc": "2.0",
                     "id": index,
                     "method": "tools/call",
-                    "params": {"name": tool, "arguments": LEGACY_TOOL_ARGUMENTS[tool]},
+                    "params": {"name": tool, "arguments": example.arguments},
                 },
             ),
-            expectation,
+            {"status": 200, **_example_call(spec, example)},
         )
 
     # Modern era: no handshake; version, method and tool name travel in headers and _meta.
@@ -358,19 +298,16 @@ def build() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
         modern_post("modern-tools-list", "list-1", "tools/list", {}),
         {"status": 200, "result": {**complete, "cacheScope": "public"}, "tools": _tool_names()},
     )
-    modern_tools: dict[str, dict[str, Any]] = {
-        "aws_whoami": {"isError": False, "structured": {"account": ACCOUNT, "region": REGION}},
-        "ec2_list_instances": {
-            "isError": False,
-            "structured": {"region": DEMO_REGIONS[1], "count": _fleet_count(DEMO_REGIONS[1])},
-        },
-    }
-    for tool, arguments in MODERN_TOOL_ARGUMENTS.items():
+    # Each read-only tool's last example, in the modern era.
+    for spec in sorted(CATALOG, key=lambda t: t.name):
+        if not spec.read_only:
+            continue
+        tool, example = spec.name, spec.examples[-1]
         name = f"modern-tools-call-{tool}"
         add(
             name,
-            modern_post(name, f"call-{tool}", "tools/call", {"name": tool, "arguments": arguments}),
-            {"status": 200, "result": complete, "tool": modern_tools[tool]},
+            modern_post(name, f"call-{tool}", "tools/call", {"name": tool, "arguments": example.arguments}),
+            {"status": 200, "result": complete, **_example_call(spec, example)},
         )
 
     # Refusals.

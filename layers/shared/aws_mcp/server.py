@@ -18,9 +18,10 @@ from aws_mcp.config import Settings
 from aws_mcp.protocol import Dispatcher
 from aws_mcp.resilience import Breakers, Deadlines, Idempotency, Resilience
 from aws_mcp.telemetry import Telemetry
-from aws_mcp.tools import CATALOG, audit
+from aws_mcp.tools import CATALOG
 from aws_mcp.tools.contract import ToolSpec
 from aws_mcp.tools.registry import ToolRegistry
+from aws_mcp.tools.services.audit import AUDIT_STORE
 from aws_mcp.tracing import Tracing
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ def build_server(
         resilience=resilience,
         telemetry=telemetry,
         tracing=tracing,
-        services={audit.AUDIT_STORE: store},
+        services={AUDIT_STORE: store},
     )
     return Server(settings, registry, Dispatcher(settings, registry))
 

@@ -50,9 +50,6 @@ def _echo_tool(name: str) -> Any:
     @tool(
         name=name,
         title=f"Echo {name}",
-        input=EchoInput,
-        output=EchoOutput,
-        clients=(),
         iam_actions=(),
         read_only=True,
     )

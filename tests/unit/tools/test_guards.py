@@ -47,15 +47,10 @@ def look(args: Look) -> Seen:
 CHANGE = tool(
     name="test_make_change",
     title="t",
-    input=Change,
-    output=Changed,
-    clients=(),
     iam_actions=(),
     read_only=False,
 )(change)
-LOOK = tool(
-    name="test_take_look", title="t", input=Look, output=Seen, clients=(), iam_actions=(), read_only=True
-)(look)
+LOOK = tool(name="test_take_look", title="t", iam_actions=(), read_only=True)(look)
 
 
 def a_call(spec: ToolSpec, arguments: dict[str, Any] | None = None) -> ToolCall:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, ReadTimeoutError
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import AccessMode, Settings
@@ -14,7 +14,7 @@ from aws_mcp.context import CallContext
 from aws_mcp.errors import INVALID_PARAMS, ProtocolError
 from aws_mcp.server import build_server
 from aws_mcp.tools import CATALOG
-from aws_mcp.tools.contract import RegionalInput, ToolSpec, tool
+from aws_mcp.tools.contract import Example, RegionalInput, ToolSpec, tool
 from aws_mcp.tools.registry import ToolRegistry
 
 
@@ -34,9 +34,6 @@ def declare(name: str, body: Any, *, read_only: bool = True) -> ToolSpec:
     return tool(
         name=name,
         title=name,
-        input=Nothing,
-        output=Answer,
-        clients=(),
         iam_actions=("test:Do",),
         read_only=read_only,
         destructive=not read_only,
@@ -70,9 +67,6 @@ class TestDeclaring:
             tool(
                 name="x_do_y",
                 title="t",
-                input=Nothing,
-                output=Answer,
-                clients=(),
                 iam_actions=(),
                 read_only=True,
             )(fn)
@@ -82,13 +76,44 @@ class TestDeclaring:
             tool(
                 name="x_do_y",
                 title="t",
-                input=Nothing,
-                output=Answer,
-                clients=(),
                 iam_actions=(),
                 read_only=True,
                 destructive=True,
             )
+
+    def test_models_and_clients_come_from_the_signature(self) -> None:
+        def fn(ec2: Any, resource_groups_tagging_api: Any, args: Nothing) -> Answer:
+            """Read two services."""
+            return Answer(value=1)
+
+        spec = tool(name="x_read_two", title="t", iam_actions=(), read_only=True)(fn)
+        assert spec.input_model is Nothing and spec.output_model is Answer
+        assert spec.clients == ("ec2", "resource_groups_tagging_api")
+
+    def test_arguments_and_result_must_be_annotated_with_models(self) -> None:
+        def fn(args: dict[str, Any]) -> Answer:
+            """Untyped."""
+            return Answer(value=1)
+
+        with pytest.raises(ValueError, match="annotate the arguments"):
+            tool(name="x_do_y", title="t", iam_actions=(), read_only=True)(fn)
+
+    def test_an_example_that_cannot_run_is_refused_at_declaration(self) -> None:
+        def fn(args: Nothing) -> Answer:
+            """Example-checked."""
+            return Answer(value=1)
+
+        with pytest.raises(ValidationError):
+            tool(
+                name="x_do_y",
+                title="t",
+                iam_actions=(),
+                read_only=True,
+                examples=(Example({"colour": "red"}, {"value": 1}),),
+            )(fn)
+
+    def test_every_tool_of_the_catalogue_has_an_example_call(self) -> None:
+        assert [spec.name for spec in CATALOG if not spec.examples] == []
 
     def test_a_name_declared_twice_is_refused(self) -> None:
         spec = declare("x_get_one", lambda: Answer(value=1))

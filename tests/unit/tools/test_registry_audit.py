@@ -221,9 +221,6 @@ def declare(name: str, fn: Callable[[Nothing], Done], *, read_only: bool) -> Too
     return tool(
         name=name,
         title=name,
-        input=Nothing,
-        output=Done,
-        clients=(),
         iam_actions=("test:Do",),
         read_only=read_only,
     )(fn)

@@ -7,10 +7,11 @@ audit records: the registry (:mod:`aws_mcp.tools.registry`) does all that around
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -18,6 +19,8 @@ from aws_mcp.aws.regions import check_region
 from aws_mcp.tools.schema import model_schema
 
 __all__ = [
+    "SAMPLE_INSTANCE_ID",
+    "Example",
     "MutatingInput",
     "MutatingOutput",
     "RegionalInput",
@@ -30,6 +33,7 @@ __all__ = [
 
 _NAME: Final = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 _REGION: Final = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$"
+M = TypeVar("M", bound=BaseModel)
 # What 2025-03-26 does not know of a tool.
 _NEWER_FIELDS: Final = ("title", "outputSchema")
 
@@ -104,6 +108,8 @@ class ToolSpec:
     destructive: bool = False
     idempotent: bool = False
     open_world: bool = True
+    # Calls as an agent makes them, with what the demo answers (events/ is generated from them).
+    examples: tuple[Example, ...] = ()
     _definition: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     _legacy: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -137,46 +143,89 @@ class ToolSpec:
         return self._definition
 
 
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A call as an agent makes it, and what the demo AWS (``aws-mcp serve --demo``) answers.
+
+    ``answer`` is the part of ``structuredContent`` to expect, or None when the call answers
+    an error whose text holds every one of ``error_contains``. The events in ``events/`` and
+    their expectations are generated from each tool's first example. ``demo_machine``: the
+    call again with that demo instance's id in place of :data:`SAMPLE_INSTANCE_ID`, answering
+    ``demo_answer`` (the demo mints instance ids at random, so an example cannot name one).
+    """
+
+    arguments: dict[str, Any]
+    answer: dict[str, Any] | None
+    error_contains: tuple[str, ...] = ()
+    demo_machine: str | None = None
+    demo_answer: dict[str, Any] | None = None
+
+
+# An instance id in examples: no demo machine has it.
+SAMPLE_INSTANCE_ID: Final = "i-0123456789abcdef0"
+
+
 def tool(
     *,
     name: str,
     title: str,
-    input: type[ToolInput],
-    output: type[BaseModel],
-    clients: tuple[str, ...],
     iam_actions: tuple[str, ...],
     read_only: bool,
     destructive: bool = False,
     idempotent: bool = False,
     open_world: bool = True,
+    examples: tuple[Example, ...] = (),
 ) -> Callable[[Callable[..., BaseModel]], ToolSpec]:
-    """Declare a tool; the decorated function's docstring is its description for the model."""
+    """Declare a tool ``fn(*clients, args: Input) -> Output``.
+
+    Everything else comes from the function: its docstring is the description the model
+    reads, its last parameter's annotation the input model, its return annotation the output
+    model, and the names of the parameters before it the clients it takes, in order (boto3
+    service names, ``_`` for ``-``, or a service the registry injects, such as ``audit_store``).
+    """
     if not _NAME.match(name) or len(name) > 64:
         raise ValueError(f"tool name {name!r} must be service_verb_noun snake_case, at most 64 characters")
     if read_only and destructive:
         raise ValueError(f"tool {name!r} cannot be both read-only and destructive")
-    if not read_only and not issubclass(input, MutatingInput):
-        raise ValueError(f"mutating tool {name!r} must take a MutatingInput (for its idempotency_key)")
-    if not read_only and not issubclass(output, MutatingOutput):
-        raise ValueError(f"mutating tool {name!r} must return a MutatingOutput (it may be a replay)")
 
     def declare(func: Callable[..., BaseModel]) -> ToolSpec:
         description = " ".join((func.__doc__ or "").split())
         if not description:
             raise ValueError(f"tool {name!r} needs a docstring: it is the description the model reads")
+        *clients, args = inspect.signature(func).parameters.values()
+        input_model = _model(func, name, args.annotation, ToolInput)
+        output_model = _model(func, name, inspect.signature(func).return_annotation, BaseModel)
+        if not read_only and not issubclass(input_model, MutatingInput):
+            raise ValueError(f"mutating tool {name!r} must take a MutatingInput (for its idempotency_key)")
+        if not read_only and not issubclass(output_model, MutatingOutput):
+            raise ValueError(f"mutating tool {name!r} must return a MutatingOutput (it may be a replay)")
+        for example in examples:
+            input_model.model_validate(example.arguments)  # an example that cannot run is a bug here
         return ToolSpec(
             name=name,
             title=title,
             description=description,
-            input_model=input,
-            output_model=output,
+            input_model=input_model,
+            output_model=output_model,
             func=func,
-            clients=clients,
+            clients=tuple(c.name for c in clients),
             iam_actions=iam_actions,
             read_only=read_only,
             destructive=destructive,
             idempotent=idempotent,
             open_world=open_world,
+            examples=examples,
         )
 
     return declare
+
+
+def _model(func: Callable[..., Any], tool: str, annotation: Any, base: type[M]) -> type[M]:
+    """The class an annotation names: itself, or (postponed annotations) its module's name for it."""
+    found = func.__globals__.get(annotation) if isinstance(annotation, str) else annotation
+    if not (isinstance(found, type) and issubclass(found, base)):
+        raise ValueError(
+            f"tool {tool!r}: annotate the arguments with a {base.__name__} subclass and the return with a "
+            f"BaseModel subclass, each by a name defined in its module (got {annotation!r})"
+        )
+    return found

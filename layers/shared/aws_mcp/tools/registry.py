@@ -222,7 +222,7 @@ class ToolRegistry:
     def _dependency(self, name: str, region: str) -> Any:
         if name in self._services:
             return self._services[name]
-        return self._clients.client(name, region)
+        return self._clients.client(name.replace("_", "-"), region)
 
 
 def _not_a_tool(name: Any) -> ProtocolError:

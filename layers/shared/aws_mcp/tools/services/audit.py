@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from aws_mcp.audit.record import Outcome
 from aws_mcp.errors import ToolError
-from aws_mcp.tools.contract import ToolInput, tool
+from aws_mcp.tools.contract import Example, ToolInput, tool
 from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, bind, malformed_cursor, resume
 
 if TYPE_CHECKING:
@@ -80,20 +80,24 @@ class AuditQueryOutput(Paged):
 @tool(
     name="audit_query",
     title="Query the audit trail",
-    input=AuditQueryInput,
-    output=AuditQueryOutput,
-    clients=(AUDIT_STORE,),
     iam_actions=("dynamodb:Query",),
     read_only=True,
     idempotent=True,
     open_world=False,
+    # No principal of that name has called: an empty page, whatever else is on the trail.
+    examples=(
+        Example(
+            {"caller": "arn:aws:iam::123456789012:user/nobody", "tool": "ec2_stop_instances"},
+            {"count": 0, "records": [], "next_cursor": None},
+        ),
+    ),
 )
-def audit_query(store: AuditStore | None, args: AuditQueryInput) -> AuditQueryOutput:
+def audit_query(audit_store: AuditStore | None, args: AuditQueryInput) -> AuditQueryOutput:
     """Search the record of every tool call made through this server: by time range, caller, tool and
     outcome (success, tool_error, protocol_error, denied, breaker_open, replay, in_progress, timeout).
     Newest first, paginated. Records with status intent are changes that were started but never
     finished."""
-    if store is None:
+    if audit_store is None:
         raise ToolError("This server has no audit table configured; its audit trail is in its logs only.")
     question = args.model_dump(mode="json", include={"since", "until", "caller", "tool", "outcome"})
     position = resume(args.cursor, question)
@@ -104,7 +108,7 @@ def audit_query(store: AuditStore | None, args: AuditQueryInput) -> AuditQueryOu
     else:
         since, until = _window(position)
     window = {"since": since.isoformat(), "until": until.isoformat()}
-    page = store.query(
+    page = audit_store.query(
         since=since,
         until=until,
         caller=args.caller,

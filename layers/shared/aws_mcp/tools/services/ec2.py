@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
-from aws_mcp.tools.contract import MutatingInput, MutatingOutput, RegionalInput, tool
+from aws_mcp.tools.contract import (
+    SAMPLE_INSTANCE_ID,
+    Example,
+    MutatingInput,
+    MutatingOutput,
+    RegionalInput,
+    tool,
+)
 from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, bind, malformed_cursor, resume
 
 if TYPE_CHECKING:
@@ -159,12 +166,16 @@ class StateChangeOutput(MutatingOutput):
 @tool(
     name="ec2_list_instances",
     title="List EC2 instances",
-    input=ListInstancesInput,
-    output=ListInstancesOutput,
-    clients=("ec2",),
     iam_actions=("ec2:DescribeInstances",),
     read_only=True,
     idempotent=True,
+    examples=(
+        Example(
+            {"states": ["running"], "tags": {"env": "prod"}},
+            {"region": "us-east-1", "count": 4, "next_cursor": None},
+        ),
+        Example({"region": "eu-west-1"}, {"region": "eu-west-1", "count": 4}),
+    ),
 )
 def list_instances(ec2: EC2Client, args: ListInstancesInput) -> ListInstancesOutput:
     """List EC2 instances in one region with their name, state, type, addresses and tags. Filter by
@@ -221,12 +232,26 @@ def list_instances(ec2: EC2Client, args: ListInstancesInput) -> ListInstancesOut
 @tool(
     name="ec2_describe_instance",
     title="Describe an EC2 instance",
-    input=DescribeInstanceInput,
-    output=DescribeInstanceOutput,
-    clients=("ec2",),
     iam_actions=("ec2:DescribeInstances",),
     read_only=True,
     idempotent=True,
+    examples=(
+        Example(
+            {"instance_id": SAMPLE_INSTANCE_ID},
+            None,
+            error_contains=(SAMPLE_INSTANCE_ID, "InvalidInstanceID.NotFound"),
+            demo_machine="web-prod-1",
+            demo_answer={
+                "region": "us-east-1",
+                "instance": {
+                    "name": "web-prod-1",
+                    "state": "running",
+                    "instance_type": "t3.medium",
+                    "tags": {"Name": "web-prod-1", "env": "prod", "team": "storefront", "service": "web"},
+                },
+            },
+        ),
+    ),
 )
 def describe_instance(ec2: EC2Client, args: DescribeInstanceInput) -> DescribeInstanceOutput:
     """Show everything about one EC2 instance: image, network placement, security groups, volumes,
@@ -249,13 +274,18 @@ def describe_instance(ec2: EC2Client, args: DescribeInstanceInput) -> DescribeIn
 @tool(
     name="ec2_start_instances",
     title="Start EC2 instances",
-    input=StartInstancesInput,
-    output=StateChangeOutput,
-    clients=("ec2",),
     iam_actions=("ec2:StartInstances",),
     read_only=False,
     destructive=False,
     idempotent=True,
+    examples=(
+        Example(
+            {"instance_ids": [SAMPLE_INSTANCE_ID], "dry_run": True},
+            {"dry_run": True, "changes": []},
+            demo_machine="web-staging-1",
+            demo_answer={"dry_run": True, "changes": []},
+        ),
+    ),
 )
 def start_instances(ec2: EC2Client, args: StartInstancesInput) -> StateChangeOutput:
     """Start stopped EC2 instances. Set dry_run to check permission first; starting a running
@@ -272,13 +302,18 @@ def start_instances(ec2: EC2Client, args: StartInstancesInput) -> StateChangeOut
 @tool(
     name="ec2_stop_instances",
     title="Stop EC2 instances",
-    input=StopInstancesInput,
-    output=StateChangeOutput,
-    clients=("ec2",),
     iam_actions=("ec2:StopInstances",),
     read_only=False,
     destructive=True,
     idempotent=True,
+    examples=(
+        Example(
+            {"instance_ids": [SAMPLE_INSTANCE_ID], "dry_run": True},
+            {"dry_run": True, "changes": []},
+            demo_machine="web-prod-1",
+            demo_answer={"dry_run": True, "changes": []},
+        ),
+    ),
 )
 def stop_instances(ec2: EC2Client, args: StopInstancesInput) -> StateChangeOutput:
     """Stop running EC2 instances (instance-store data is lost; EBS volumes are kept). Set dry_run to

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from aws_mcp.tools.contract import RegionalInput, tool
+from aws_mcp.tools.contract import Example, RegionalInput, tool
 
 if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
@@ -28,12 +28,10 @@ class WhoamiOutput(BaseModel):
 @tool(
     name="aws_whoami",
     title="Who am I on AWS",
-    input=WhoamiInput,
-    output=WhoamiOutput,
-    clients=("sts",),
     iam_actions=("sts:GetCallerIdentity",),
     read_only=True,
     idempotent=True,
+    examples=(Example({}, {"account": "123456789012", "region": "us-east-1"}),),
 )
 def whoami(sts: STSClient, args: WhoamiInput) -> WhoamiOutput:
     """Return the AWS account, principal ARN and region the server acts as. Call this first to learn
