@@ -16,7 +16,7 @@ EMULATOR := $(BIN)/python scripts/lambda_emulator.py
 
 TEST_EXTRA_BEFORE += validate
 
-.PHONY: validate build build-x86 invoke deploy events
+.PHONY: validate build build-x86 invoke deploy generate
 
 validate: $(STAMP)
 	$(SAM) validate --lint
@@ -37,9 +37,11 @@ invoke: $(STAMP) require-py313
 	@test -n "$(EVENT)" || { echo "usage: make invoke EVENT=events/<file>.json" >&2; exit 2; }
 	$(EMULATOR) invoke $(EVENT)
 
-# Regenerate events/ (committed) after changing the protocol, the tools or the demo fleet.
-events: $(STAMP)
+# Rewrite what derives from the tool catalogue (all committed): events/, README.md's tools table,
+# template.yaml's tool actions. After adding or changing a tool; the tests fail while any is stale.
+generate: $(STAMP)
 	$(BIN)/python scripts/make_events.py
+	$(BIN)/python scripts/derive.py
 
 # The Architecture parameter comes from samconfig.toml or the guided prompts, which this Makefile
 # cannot see: build a layer that carries both architectures' wheels, so either works.
