@@ -119,6 +119,16 @@ def seed(endpoint_url: str | None) -> dict[str, list[str]]:
             ids[region].append(instance_id)
             if machine.state == "stopped":
                 ec2.stop_instances(InstanceIds=[instance_id])
+    # Something to find with ec2_list_security_groups(open_to_world=true): HTTPS from anywhere.
+    web: Any = _session().client("ec2", region_name=DEMO_REGIONS[0], endpoint_url=endpoint_url)
+    group = web.create_security_group(GroupName="web-public", Description="storefront load balancer")
+    web.authorize_security_group_ingress(
+        GroupId=group["GroupId"],
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
+        ],
+    )
     dynamodb: Any = _session().client("dynamodb", endpoint_url=endpoint_url)
     for role, table in table_names().items():
         keys = TABLE_KEYS[role]

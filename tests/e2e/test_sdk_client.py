@@ -20,6 +20,8 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.shared.exceptions import MCPError
 
+from aws_mcp.tools import CATALOG
+
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 
 MODES = [
@@ -32,8 +34,8 @@ TEST_TIMEOUT_S = 60.0
 STDIO_TIMEOUT_S = 120.0
 INVALID_PARAMS = -32602
 
-READ_ONLY_TOOLS = {"aws_whoami", "ec2_list_instances", "ec2_describe_instance", "audit_query"}
-MUTATING_TOOLS = {"ec2_start_instances", "ec2_stop_instances"}
+READ_ONLY_TOOLS = {spec.name for spec in CATALOG if spec.read_only}
+MUTATING_TOOLS = {spec.name for spec in CATALOG if spec.mutating}
 
 
 @asynccontextmanager

@@ -132,7 +132,7 @@ class TestTheHappyPath:
             "server": "aws-mcp",
             "version": "0.1.0",
             "accessMode": "ReadWrite",
-            "tools": 6,
+            "tools": len(CATALOG),
         }
 
 
