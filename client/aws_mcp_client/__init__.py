@@ -4,7 +4,7 @@ Built on the official ``mcp`` SDK's transports and session; what this package ad
 breaker, retries that are safe for mutations, timeouts, pooled HTTP, auth (bearer, API key, SigV4),
 a manager for many servers configured in ``mcp_servers.json``, and a friendly API for our server.
 
-The package imports lazily (PEP 562): ``aws-mcp serve`` loads the CLI through this package and
+The package imports lazily (PEP 562): ``aws-mcp serve`` loads the client's CLI through this package and
 must not pay for the SDK, httpx2 and tenacity it never uses.
 """
 

@@ -1,5 +1,7 @@
-"""The ``aws-mcp`` command: serve the MCP endpoint locally (HTTP or stdio), and talk to MCP servers.
+"""The client's commands of ``aws-mcp``: talk to MCP servers, ours or any other.
 
+This module serves nothing: ``aws-mcp`` itself (aws_mcp_local.cli) adds ``serve`` and ``stdio`` to
+these commands. With the client alone, ``python -m aws_mcp_client`` runs them.
 Client commands take ``--server`` (a URL, or a name from ``mcp_servers.json``) and ``--output``.
 Exit codes: 0 ok, 1 the tool or server refused (tool error, not found, not supported),
 2 usage (bad options or configuration), 3 connection (unreachable, timeout, 5xx, breaker open).
@@ -19,16 +21,18 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 
+# errors is an enum and an exception: cheap enough for start-up, and CommandError derives from it.
+from aws_mcp_client.errors import ErrorCodes, InfrastructureException
+
 if TYPE_CHECKING:
     from rich.console import Console
 
     from aws_mcp_client.aws import AWSMCPClient
-    from aws_mcp_client.errors import InfrastructureException
     from aws_mcp_client.output import OutputFormat
 
 app = typer.Typer(
     name="aws-mcp",
-    help="AWS MCP: serve AWS tools to AI agents over the Model Context Protocol.",
+    help="AWS MCP client: talk to MCP servers, ours or any other, over HTTP or stdio.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -45,59 +49,29 @@ def _show_version(value: bool) -> None:
 
 
 @app.callback()
-def _options(
+def options(
     show_version: Annotated[
         bool,
         typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit."),
     ] = False,
 ) -> None:
-    pass
+    """The options before any command (aws-mcp's own app takes this callback too)."""
 
-
-DemoOption = Annotated[
-    bool,
-    typer.Option("--demo", help="Serve an embedded fake AWS (moto) with a seeded fleet; writes allowed."),
-]
-
-
-@app.command()
-def serve(
-    host: Annotated[
-        str, typer.Option(help="Interface to bind; keep 127.0.0.1 unless you mean it.")
-    ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    demo: DemoOption = False,
-) -> None:
-    """Serve the MCP endpoint over HTTP at http://HOST:PORT/mcp."""
-    from aws_mcp_local.serve import serve_http
-
-    serve_http(host, port, demo)
-
-
-@app.command()
-def stdio(demo: DemoOption = False) -> None:
-    """Serve MCP over stdin/stdout, for desktop clients that launch their servers."""
-    from aws_mcp_local.serve import serve_stdio
-
-    serve_stdio(demo)
-
-
-# -- client commands -------------------------------------------------------------------------------
 
 EXIT_OK, EXIT_TOOL_ERROR, EXIT_USAGE, EXIT_CONNECTION = 0, 1, 2, 3
 T = TypeVar("T")
 P = ParamSpec("P")
 
 
-class CommandError(Exception):
+class CommandError(InfrastructureException):
     """Why a client command failed: an error code, a message, the server, and the exit code."""
 
     def __init__(
-        self, code: str, message: str, exit_code: int, *, server: str | None = None, label: str = ""
+        self, code: ErrorCodes, message: str, exit_code: int, *, server: str | None = None, label: str = ""
     ) -> None:
-        super().__init__(message)
-        self.code, self.message, self.exit_code, self.server = code, message, exit_code, server
-        self.label = label or code
+        super().__init__(code, message, server=server)
+        self.exit_code = exit_code
+        self.label = label or code.value
         """What the line on stderr starts with."""
 
 
@@ -114,7 +88,7 @@ def _reports_failures(command: Callable[P, None]) -> Callable[P, None]:
             shown = f"[{failure.server}] {failure.message}" if failure.server else failure.message
             _stderr().print(f"[red]{_escape(failure.label)}:[/] {_escape(shown)}")
             if str(kwargs.get("output", "")).lower() == "json":
-                error = {"code": failure.code, "message": failure.message, "server": failure.server}
+                error = {"code": failure.code.value, "message": failure.message, "server": failure.server}
                 typer.echo(json.dumps({"error": error}, indent=2, default=str))
             raise typer.Exit(failure.exit_code) from None
 
@@ -207,7 +181,6 @@ def tools(
 
 
 def _tool(name: str, server: str | None, config: Path, output: str) -> None:
-    from aws_mcp_client.errors import ErrorCodes, InfrastructureException
     from aws_mcp_client.output import tool_parameters
 
     async def run(client: AWSMCPClient) -> dict[str, Any]:
@@ -285,7 +258,7 @@ def call(
     if failed:
         text = shown if isinstance(shown, str) else json.dumps(shown, default=str)
         raise CommandError(
-            "TOOL_ERROR",
+            ErrorCodes.TOOL_ERROR,
             text,
             EXIT_TOOL_ERROR,
             server=_server_name(server),
@@ -365,7 +338,9 @@ def _pair(item: str, option: str) -> tuple[str, str]:
     return name, value
 
 
-def _usage(message: str, code: str = "VALIDATION_FAILED", server: str | None = None) -> NoReturn:
+def _usage(
+    message: str, code: ErrorCodes = ErrorCodes.VALIDATION_FAILED, server: str | None = None
+) -> NoReturn:
     raise CommandError(code, message, EXIT_USAGE, server=server, label="Usage error")
 
 
@@ -377,7 +352,6 @@ def _server_name(server: str | None) -> str:
 def _target(server: str | None, config: Path) -> tuple[Any, Any]:
     """Settings from the environment and the server to talk to: a URL, a configured name, or the default."""
     from aws_mcp_client.config import ClientSettings, ServerConfig
-    from aws_mcp_client.errors import InfrastructureException
     from aws_mcp_client.mcp_servers import load_mcp_config
 
     try:
@@ -386,9 +360,12 @@ def _target(server: str | None, config: Path) -> tuple[Any, Any]:
             return settings, ServerConfig(name="aws-mcp", url=server or settings.server_url)
         servers = load_mcp_config(config)
     except InfrastructureException as err:
-        _usage(err.message, err.code.value, err.server)
+        _usage(err.message, err.code, err.server)
     if server not in servers:
-        _usage(f"no server {server!r} in {config} (it has: {', '.join(servers) or 'none'})", "UNKNOWN_SERVER")
+        _usage(
+            f"no server {server!r} in {config} (it has: {', '.join(servers) or 'none'})",
+            ErrorCodes.UNKNOWN_SERVER,
+        )
     return settings, servers[str(server)]
 
 
@@ -406,17 +383,17 @@ def _session(server: str | None, config: Path, work: Callable[[AWSMCPClient], Aw
 
 
 def _run(make: Callable[[], Awaitable[T]]) -> T:
-    from aws_mcp_client.errors import InfrastructureException
-
     try:
         with _stderr().status("Talking to the server…"):
             return asyncio.run(make())  # type: ignore[arg-type]
+    except CommandError:
+        raise  # already says how the command ends (a usage error found while talking, say)
     except InfrastructureException as err:
-        raise CommandError(err.code.value, err.message, _exit_code(err), server=err.server) from None
+        raise CommandError(err.code, err.message, _exit_code(err), server=err.server) from None
 
 
 def _exit_code(err: InfrastructureException) -> int:
-    from aws_mcp_client.errors import RETRYABLE, ErrorCodes
+    from aws_mcp_client.errors import RETRYABLE
 
     if err.code in RETRYABLE or err.code in (
         ErrorCodes.CIRCUIT_OPEN,

@@ -1,9 +1,32 @@
 """One exception for everything the client can go wrong with: :class:`InfrastructureException`.
 
+The tree has one root; the CLI's failures are a kind of it::
+
+    Exception
+    └── InfrastructureException      every error this library raises; .code says which kind
+        └── cli.CommandError         a failure the aws-mcp command reports, with its exit code
+
 Callers tell failures apart by :class:`ErrorCodes`, never by message text. Whether a failure is
-worth retrying is a property of its code (``retryable``): connection trouble, timeouts, 429 and
-5xx answers. An answer the server gave on purpose (a tool error, a protocol error, a validation
-failure) is never retried.
+worth retrying is a property of its code (``retryable``, the codes in ``RETRYABLE``): the request
+may not have been answered. An answer the server gave on purpose is never retried.
+
+==========================  =======  ==========================================================
+code                        retried  means
+==========================  =======  ==========================================================
+AWS_MCP_CONNECTION_FAILED   yes      the server could not be reached, or the connection broke
+TIMEOUT                     yes      no answer within the request's timeout
+RATE_LIMITED                yes      HTTP 429
+SERVER_UNAVAILABLE          yes      HTTP 5xx
+AUTHENTICATION_FAILED       no       HTTP 401 or 403, or no credentials to sign with
+CIRCUIT_OPEN                no       this server's circuit breaker is open: nothing was sent
+PROTOCOL_ERROR              no       a JSON-RPC error, another 4xx, or a malformed answer
+TOOL_ERROR                  no       the tool ran and reported failure (an ``isError`` result)
+RESOURCE_NOT_FOUND          no       the tool reported that the resource does not exist
+VALIDATION_FAILED           no       the arguments were refused, by this library or the server
+NOT_SUPPORTED               no       the server has no tool for the operation asked for
+CONFIGURATION_INVALID       no       a setting, an ``mcp_servers.json`` entry or an argument
+UNKNOWN_SERVER              no       the connection manager has no server by that name
+==========================  =======  ==========================================================
 """
 
 from __future__ import annotations
@@ -32,6 +55,7 @@ class ErrorCodes(StrEnum):
     TOOL_ERROR = "TOOL_ERROR"
     """The tool ran and reported failure (an ``isError`` result)."""
     RESOURCE_NOT_FOUND = "RESOURCE_NOT_FOUND"
+    """The tool reported that the resource does not exist."""
     VALIDATION_FAILED = "VALIDATION_FAILED"
     """The arguments were refused, by this library or by the server."""
     NOT_SUPPORTED = "NOT_SUPPORTED"

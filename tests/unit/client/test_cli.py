@@ -1,5 +1,6 @@
-"""The aws-mcp command: serve and stdio bound to 127.0.0.1 unless told otherwise, its version, and
-how it reports errors (unwrapped on stderr; as a JSON object on stdout with --output json)."""
+"""The client's commands (``python -m aws_mcp_client``, and in ``aws-mcp``): they are listed, they
+serve nothing, the version, and how they report errors (unwrapped on stderr; as a JSON object on
+stdout with --output json)."""
 
 from __future__ import annotations
 
@@ -8,29 +9,12 @@ import subprocess
 import sys
 from importlib.metadata import version
 
+import typer
 from typer.testing import CliRunner
 
-import aws_mcp_client
 from aws_mcp_client.cli import app
 
 runner = CliRunner()
-
-
-def test_the_command_lists_its_subcommands() -> None:
-    result = runner.invoke(app, ["--help"])
-    assert result.exit_code == 0
-    assert "serve" in result.output and "stdio" in result.output
-
-
-def test_serve_binds_to_loopback_on_port_8000_by_default() -> None:
-    result = runner.invoke(app, ["serve", "--help"], env={"COLUMNS": "200"})
-    assert result.exit_code == 0
-    assert "127.0.0.1" in result.output and "8000" in result.output and "--demo" in result.output
-
-
-def test_an_unknown_option_is_a_usage_error() -> None:
-    result = runner.invoke(app, ["serve", "--colour", "red"])
-    assert result.exit_code == 2
 
 
 def test_starting_the_command_loads_neither_the_sdk_nor_the_client_library() -> None:
@@ -42,15 +26,23 @@ def test_starting_the_command_loads_neither_the_sdk_nor_the_client_library() -> 
     assert loaded.strip() == "[]"
 
 
-def test_every_public_name_of_the_package_resolves() -> None:
-    for name in aws_mcp_client.__all__:
-        assert getattr(aws_mcp_client, name).__name__ == name
+CLIENT_COMMANDS = ("test-connection", "health-check", "tools", "call", "list")
 
 
 def test_the_client_commands_are_listed() -> None:
     result = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
-    for command in ("test-connection", "health-check", "tools", "call", "list"):
+    for command in CLIENT_COMMANDS:
         assert command in result.output
+
+
+def test_the_client_commands_serve_nothing() -> None:
+    assert list(typer.main.get_group(app).commands) == list(CLIENT_COMMANDS)
+    assert runner.invoke(app, ["serve"]).exit_code == 2
+
+
+def test_an_unknown_option_is_a_usage_error() -> None:
+    result = runner.invoke(app, ["tools", "--colour", "red"])
+    assert result.exit_code == 2
 
 
 def test_version_prints_the_package_version() -> None:
