@@ -175,6 +175,21 @@ def test_answers_carry_no_session(handler: Handler) -> None:
     assert "mcp-session-id" not in {name.lower() for name in response["headers"]}
 
 
+def test_a_snapstart_restore_reads_the_circuit_states_again(demo: dict[str, list[str]]) -> None:
+    from snapshot_restore_py import get_after_restore
+
+    from aws_mcp.tools.registry import ToolRegistry
+
+    registered = len(get_after_restore())
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        import_handler(monkeypatch, function_environment(AccessMode.READ_ONLY))
+    hooks = get_after_restore()[registered:]
+    assert [(hook.__func__, args, kwargs) for hook, args, kwargs in hooks] == [(ToolRegistry.prime, (), {})]
+    hook, _, _ = hooks[0]
+    assert isinstance(hook.__self__, ToolRegistry)
+    hook()  # what the runtime runs on restore: reads the states (moto's tables here) without raising
+
+
 # -- a read-only deployment ------------------------------------------------------------------------
 
 
