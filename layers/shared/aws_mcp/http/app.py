@@ -23,7 +23,6 @@ text, where the endpoint must answer JSON-RPC.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -36,13 +35,14 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Message as ASGIMessage
 
 from aws_mcp.config import Settings
 from aws_mcp.context import CallContext
-from aws_mcp.errors import INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR
+from aws_mcp.errors import INTERNAL_ERROR, INVALID_REQUEST
 from aws_mcp.jsontext import dumps
-from aws_mcp.protocol import Dispatcher, Reply
+from aws_mcp.protocol import Dispatcher, Message, Reply, parse
 
 __all__ = ["MCP_PATH", "create_app", "host_matcher"]
 
@@ -96,25 +96,19 @@ def create_app(
         if body is None:
             return _refuse(413, f"Request body exceeds {settings.max_body_bytes} bytes")
 
-        try:
-            message = json.loads(body)
-        except (ValueError, RecursionError):
-            return _reply(Reply(400, _error_body(PARSE_ERROR, "Parse error: the body is not valid JSON")))
+        parsed = parse(body)
         headers = _headers(request)
         context = _context(request.scope)
         try:
-            if (
-                not one_request_at_a_time
-                and isinstance(message, dict)
-                and message.get("method") == "tools/call"
-            ):
-                # Tools block on AWS; keep the event loop free for other requests (uvicorn).
-                reply = await run_in_threadpool(dispatcher.handle, message, headers, context)
+            if not one_request_at_a_time and dispatcher.blocks(parsed):
+                # Keep the event loop free for other requests (uvicorn) while a tool waits on AWS.
+                reply = await run_in_threadpool(dispatcher.answer, parsed, headers, context)
             else:
-                reply = dispatcher.handle(message, headers, context)
+                reply = dispatcher.answer(parsed, headers, context)
         except Exception:
             logger.exception("the dispatcher failed on a request")
-            return _reply(Reply(500, _error_body(INTERNAL_ERROR, _INTERNAL_MESSAGE, _request_id(message))))
+            request_id = parsed.reply_id if isinstance(parsed, Message) else None
+            return _reply(Reply(500, _error_body(INTERNAL_ERROR, _INTERNAL_MESSAGE, request_id)))
         return _reply(reply)
 
     async def health(request: Request) -> Response:
@@ -160,7 +154,7 @@ class _LastResort:
             return
         started = False
 
-        async def tracking(message: Message) -> None:
+        async def tracking(message: ASGIMessage) -> None:
             nonlocal started
             started = started or message["type"] == "http.response.start"
             await send(message)
@@ -256,12 +250,6 @@ def _reply(reply: Reply) -> Response:
 
 def _error_body(code: int, message: str, request_id: Any = None) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}
-
-
-def _request_id(message: Any) -> Any:
-    """The message's id when it is a valid one, else None (JSON-RPC's "unknown")."""
-    request_id = message.get("id") if isinstance(message, dict) else None
-    return request_id if isinstance(request_id, str | int) and not isinstance(request_id, bool) else None
 
 
 def _plain(status: int, body: dict[str, Any], headers: Mapping[str, str] | None = None) -> Response:
