@@ -332,6 +332,14 @@ class TestEveryAnswerOnTheEndpointIsJsonRpc:
         assert response.headers["content-type"] == "application/json"
         assert response.json() == {"error": "not found", "path": path}
 
+    async def test_head_on_health_is_answered_like_get_without_a_body(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.head("/health")
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/json"
+        assert response.content == b""
+
     async def test_a_wrong_method_on_health_is_a_plain_json_405(self, client: httpx.AsyncClient) -> None:
         response = await client.post("/health")
         assert response.status_code == 405

@@ -1,6 +1,6 @@
 """The Lambda handler in process: every API Gateway event in events/ through functions/mcp/app.py.
 
-Mangum, the FastAPI app, the dispatcher and the tools run as on Lambda, with
+Mangum, the Starlette app, the dispatcher and the tools run as on Lambda, with
 the demo AWS behind boto3: in-process moto seeded with the demo fleet. The
 same events and expectations (events/expected.json) run against the built
 artifact under the Lambda emulator in tests/lambda.
