@@ -7,7 +7,6 @@ stdio server would bring its whole server stack along for a dozen lines.
 from __future__ import annotations
 
 import errno
-import json
 import logging
 import os
 import shutil
@@ -17,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import boto3
 import botocore.session
@@ -29,7 +28,7 @@ from aws_mcp.config import ENV, Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import INTERNAL_ERROR
 from aws_mcp.jsontext import dumps_text
-from aws_mcp.protocol.versions import LATEST_LEGACY
+from aws_mcp.protocol import Message, StdioSession, parse
 from aws_mcp.server import build_server
 
 __all__ = [
@@ -202,33 +201,19 @@ def serve_stdio(
         handler = handlers[0] if handlers else None
         previous = handler.setStream(stderr) if isinstance(handler, logging.StreamHandler) else None
         dispatcher = build_server(settings, clients, logger=logger).dispatcher
-        context = CallContext(caller="local")
-        # Legacy requests run under the revision initialize negotiated (the latest until then).
-        version = LATEST_LEGACY
+        session = StdioSession(dispatcher, CallContext(caller="local"))
         for number, line in enumerate(_lines(stdin), start=1):
             if not line.strip():
                 continue
-            message: Any = None
+            parsed = parse(line)
             try:
-                if isinstance(line, bytes):
-                    line = line.decode("utf-8")  # noqa: PLW2901 - the same line, as text
-                message = json.loads(line)
-            except (ValueError, RecursionError):
-                reply = dispatcher.handle_bytes("", None, context)  # answers with the parse error
+                reply = session.answer(parsed)
+                if reply.body is None:
+                    continue
                 out = dumps_text(reply.body)
-            else:
-                try:
-                    reply = dispatcher.handle(message, None, context, legacy_version=version)
-                    if isinstance(message, dict) and message.get("method") == "initialize" and reply.body:
-                        version = reply.body.get("result", {}).get("protocolVersion", version)
-                    if reply.body is None:
-                        continue
-                    out = dumps_text(reply.body)
-                except Exception as err:  # one line's failure must not end the session
-                    print(
-                        f"aws-mcp stdio: line {number}: {type(err).__name__}: {err}", file=stderr, flush=True
-                    )
-                    out = _internal_error(message)
+            except Exception as err:  # one line's failure must not end the session
+                print(f"aws-mcp stdio: line {number}: {type(err).__name__}: {err}", file=stderr, flush=True)
+                out = _internal_error(parsed.reply_id if isinstance(parsed, Message) else None)
             stdout.write(out + "\n")
             stdout.flush()
         if previous is not None and isinstance(handler, logging.StreamHandler):
@@ -242,10 +227,7 @@ def _lines(stdin: IO[str]) -> Iterator[str | bytes]:
     return iter(buffer) if buffer is not None else iter(stdin)
 
 
-def _internal_error(message: Any) -> str:
-    request_id = message.get("id") if isinstance(message, dict) else None
-    if not isinstance(request_id, str | int) or isinstance(request_id, bool):
-        request_id = None
+def _internal_error(request_id: str | int | None) -> str:
     error = {"code": INTERNAL_ERROR, "message": "Internal error: the server logged it on stderr"}
     try:
         return dumps_text({"jsonrpc": "2.0", "id": request_id, "error": error})

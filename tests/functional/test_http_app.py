@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from fastapi import FastAPI
+from starlette.applications import Starlette
 
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import Settings
@@ -245,9 +245,9 @@ class TestBadMessages:
             assert response.json()["jsonrpc"] == "2.0"
 
 
-def test_no_openapi_or_docs_are_served(settings: Settings, clients: ClientFactory) -> None:
-    app = create_app(settings, build_server(settings, clients).dispatcher)
-    assert app.openapi_url is None and app.docs_url is None and app.redoc_url is None
+@pytest.mark.parametrize("path", ["/openapi.json", "/docs", "/redoc"])
+async def test_no_openapi_or_docs_are_served(client: httpx.AsyncClient, path: str) -> None:
+    assert (await client.get(path)).status_code == 404
 
 
 @pytest.mark.parametrize(("one_request_at_a_time", "on_the_loop_thread"), [(False, False), (True, True)])
@@ -332,6 +332,14 @@ class TestEveryAnswerOnTheEndpointIsJsonRpc:
         assert response.headers["content-type"] == "application/json"
         assert response.json() == {"error": "not found", "path": path}
 
+    async def test_head_on_health_is_answered_like_get_without_a_body(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.head("/health")
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/json"
+        assert response.content == b""
+
     async def test_a_wrong_method_on_health_is_a_plain_json_405(self, client: httpx.AsyncClient) -> None:
         response = await client.post("/health")
         assert response.status_code == 405
@@ -358,13 +366,13 @@ class RegistryWithoutTools(ToolRegistry):
 
 
 @pytest.fixture
-def broken_app(settings: Settings, clients: ClientFactory) -> FastAPI:
+def broken_app(settings: Settings, clients: ClientFactory) -> Starlette:
     return create_app(settings, Dispatcher(settings, BrokenRegistry(CATALOG, settings, clients)))
 
 
 class TestInternalErrors:
     async def test_an_exception_in_the_dispatcher_is_a_jsonrpc_internal_error(
-        self, broken_app: FastAPI
+        self, broken_app: Starlette
     ) -> None:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=broken_app), base_url="http://t") as c:
             response = await post(c, rpc("tools/call", {"name": "aws_whoami", "arguments": {}}, request_id=7))
@@ -374,7 +382,7 @@ class TestInternalErrors:
         assert error["code"] == INTERNAL_ERROR
         assert "a bug on the call path" not in error["message"]
 
-    def test_the_connection_stays_open_after_an_internal_error(self, broken_app: FastAPI) -> None:
+    def test_the_connection_stays_open_after_an_internal_error(self, broken_app: Starlette) -> None:
         connects: list[str] = []
 
         def trace(event: str, info: dict[str, Any]) -> None:

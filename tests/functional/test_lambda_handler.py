@@ -1,6 +1,6 @@
 """The Lambda handler in process: every API Gateway event in events/ through functions/mcp/app.py.
 
-Mangum, the FastAPI app, the dispatcher and the tools run as on Lambda, with
+Mangum, the Starlette app, the dispatcher and the tools run as on Lambda, with
 the demo AWS behind boto3: in-process moto seeded with the demo fleet. The
 same events and expectations (events/expected.json) run against the built
 artifact under the Lambda emulator in tests/lambda.
@@ -173,6 +173,21 @@ def test_describing_a_demo_instance_returns_its_id(handler: Handler, demo: dict[
 def test_answers_carry_no_session(handler: Handler) -> None:
     response = handler(load_event("legacy-initialize.json"), FakeLambdaContext())
     assert "mcp-session-id" not in {name.lower() for name in response["headers"]}
+
+
+def test_a_snapstart_restore_reads_the_circuit_states_again(demo: dict[str, list[str]]) -> None:
+    from snapshot_restore_py import get_after_restore
+
+    from aws_mcp.tools.registry import ToolRegistry
+
+    registered = len(get_after_restore())
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        import_handler(monkeypatch, function_environment(AccessMode.READ_ONLY))
+    hooks = get_after_restore()[registered:]
+    assert [(hook.__func__, args, kwargs) for hook, args, kwargs in hooks] == [(ToolRegistry.prime, (), {})]
+    hook, _, _ = hooks[0]
+    assert isinstance(hook.__self__, ToolRegistry)
+    hook()  # what the runtime runs on restore: reads the states (moto's tables here) without raising
 
 
 # -- a read-only deployment ------------------------------------------------------------------------

@@ -46,3 +46,13 @@ def test_the_lambda_entry_imports_only_the_composition_root() -> None:
 
 def test_the_catalogue_does_not_build_a_server() -> None:
     assert not any(within(m, "aws_mcp.server") for m in imported(SERVER / "tools/__init__.py"))
+
+
+def test_the_http_layer_leaves_decoding_and_reading_messages_to_the_protocol() -> None:
+    # protocol.envelope decodes for every transport, and the dispatcher says which message blocks.
+    for path in sorted((SERVER / "http").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        calls = {ast.unparse(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+        texts = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)}
+        assert "json.loads" not in calls, path
+        assert not texts & {"tools/call", "initialize", "params"}, path

@@ -385,6 +385,7 @@ PARAMETERS = {
     "Architecture": (["arm64", "x86_64"], "arm64"),
     "AccessMode": ([mode.value for mode in AccessMode], AccessMode.READ_ONLY.value),
     "AuthMode": (["AWS_IAM", "API_KEY", "NONE"], "AWS_IAM"),
+    "SnapStart": (["None", "PublishedVersions"], "None"),
 }
 
 
@@ -974,6 +975,51 @@ def test_every_parameter_is_in_the_readme_parameters_table(template: dict[str, A
     table = readme.split("### Parameters", 1)[1].split("\n#", 1)[0]
     documented = set(re.findall(r"^\| `(\w+)` \|", table, re.MULTILINE))
     assert documented == set(template["Parameters"])
+
+
+# -- SnapStart and the published alias -------------------------------------------------------------
+
+
+def test_snapstart_applies_to_published_versions_when_the_parameter_says_so(template: dict[str, Any]) -> None:
+    assert function(template)["SnapStart"] == {"ApplyOn": {"Ref": "SnapStart"}}
+
+
+def test_every_deployment_publishes_a_version_behind_an_alias_when_any_property_changes(
+    template: dict[str, Any],
+) -> None:
+    props = function(template)
+    assert props["AutoPublishAlias"] == "live"
+    assert props["AutoPublishAliasAllProperties"] is True
+
+
+def test_api_gateway_invokes_the_published_alias_not_latest(
+    template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from samtranslator.translator.transform import transform
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    document = json.loads(json.dumps(template))
+    for resource in document["Resources"].values():
+        for key in ("CodeUri", "ContentUri"):
+            if key in resource.get("Properties", {}):
+                resource["Properties"][key] = "s3://bucket/key"  # what sam package puts there
+
+    class NoManagedPolicies:
+        def load(self) -> dict[str, str]:
+            return {}
+
+    translated = transform(document, {"SnapStart": "PublishedVersions"}, NoManagedPolicies())["Resources"]
+    alias = {"Ref": "McpFunctionAliaslive"}
+    assert translated["McpFunctionAliaslive"]["Type"] == "AWS::Lambda::Alias"
+    permissions = [
+        r["Properties"]["FunctionName"]
+        for name, r in translated.items()
+        if r["Type"] == "AWS::Lambda::Permission" and name.startswith("McpFunction")
+    ]
+    assert permissions and all(target == alias for target in permissions)
+    api_body = json.dumps(translated["Api"]["Properties"]["Body"])
+    assert "McpFunctionAliaslive" in api_body
+    assert "McpFunction.Arn" not in api_body
 
 
 # -- reserved concurrency --------------------------------------------------------------------------

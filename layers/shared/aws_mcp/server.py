@@ -103,6 +103,11 @@ def lambda_handler(settings: Settings | None = None) -> Callable[[Any, Any], dic
     Init does what every first request would otherwise pay for: build the app and read the
     default region's circuit states (which builds the state tables' client, loads botocore's
     shared data and opens the connection to DynamoDB).
+
+    Under SnapStart (template.yaml's SnapStart parameter) init runs once per published
+    version and every cold start resumes its snapshot, maybe hours later: the circuit states
+    read then are stale and the connection is gone, so a restore reads them again (a runtime
+    hook; the Lambda runtime's snapshot_restore_py runs it, and ignores it without SnapStart).
     """
     import asyncio
 
@@ -115,6 +120,12 @@ def lambda_handler(settings: Settings | None = None) -> Callable[[Any, Any], dic
     settings = settings or Settings.from_env()
     server = build_server(settings, ClientFactory(settings))
     server.registry.prime()
+    try:
+        from snapshot_restore_py import register_after_restore
+    except ImportError:  # not on Lambda's runtime (awslambdaric brings it), so never restored
+        pass
+    else:
+        register_after_restore(server.registry.prime)
     # Mangum runs every invocation on the current event loop: make it now, at init (Python no
     # longer makes one on demand without a DeprecationWarning, and 3.14 not at all).
     asyncio.set_event_loop(asyncio.new_event_loop())

@@ -23,7 +23,7 @@ from aws_mcp.errors import (
     PARSE_ERROR,
     UNSUPPORTED_PROTOCOL_VERSION,
 )
-from aws_mcp.protocol import Dispatcher, Reply
+from aws_mcp.protocol import Dispatcher, Reply, parse
 from aws_mcp.protocol.headers import Headers
 from aws_mcp.protocol.versions import (
     CLIENT_CAPABILITIES_META,
@@ -105,6 +105,31 @@ class TestEnvelope:
         assert reply.status == 400
         assert error_of(reply)["code"] == INVALID_REQUEST
         assert "Batch" in error_of(reply)["message"]
+
+    def test_a_parsed_message_is_answered_as_its_value(self, dispatcher: Dispatcher) -> None:
+        reply = dispatcher.answer(parse(b'{"jsonrpc":"2.0","id":3,"method":"ping"}'), {}, CallContext())
+        assert reply == Reply(200, {"jsonrpc": "2.0", "id": 3, "result": {}})
+
+    def test_a_parse_error_is_answered_400_without_id(self, dispatcher: Dispatcher) -> None:
+        reply = dispatcher.answer(parse(b"{"), {}, CallContext())
+        assert reply.status == 400
+        assert reply.body is not None and reply.body["id"] is None
+        assert error_of(reply)["code"] == PARSE_ERROR
+
+    @pytest.mark.parametrize(
+        ("raw", "blocks"),
+        [
+            (b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x"}}', True),
+            (b'{"jsonrpc":"2.0","id":1,"method":"tools/list"}', False),
+            (b'{"jsonrpc":"2.0","id":1,"method":"ping"}', False),
+            (b'[{"jsonrpc":"2.0","id":1,"method":"tools/call"}]', False),
+            (b"{", False),
+        ],
+    )
+    def test_only_a_tool_call_may_block_on_aws(
+        self, dispatcher: Dispatcher, raw: bytes, blocks: bool
+    ) -> None:
+        assert dispatcher.blocks(parse(raw)) is blocks
 
     def test_unparseable_bytes_are_a_parse_error_without_id(self, dispatcher: Dispatcher) -> None:
         reply = dispatcher.handle_bytes(b'{"jsonrpc": "2.0", "id": 1,', None, CallContext())

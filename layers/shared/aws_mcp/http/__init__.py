@@ -1,4 +1,4 @@
-"""The MCP endpoint as an ASGI app (FastAPI); Lambda wraps it with Mangum, laptops serve it with uvicorn."""
+"""The MCP endpoint as an ASGI app (Starlette); Lambda wraps it with Mangum, laptops serve it with uvicorn."""
 
 from aws_mcp.http.app import MCP_PATH, create_app
 

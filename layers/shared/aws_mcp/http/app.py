@@ -5,6 +5,11 @@ here calls AWS. Every answer on the endpoint (``/mcp``, and ``/mcp/`` which is
 served the same) carries a JSON-RPC body, refusals and internal errors alike, so
 clients can tell our 4xx from a proxy's; every other path answers plain JSON.
 
+Starlette, not FastAPI: the endpoint reads its body itself and the dispatcher checks
+the message, so FastAPI's request validation, dependency injection and OpenAPI would
+describe nothing here, and importing FastAPI costs over 100 ms of every cold start
+(bench/RESULTS.md). A REST API with OpenAPI docs belongs in its own app and function.
+
 Last resort: an exception that escapes the dispatcher (a bug) becomes a JSON-RPC
 internal error (-32603) with HTTP 500, and the connection stays open for the
 client's next request. There is no CORS: a preflight ``OPTIONS`` is a 405 like
@@ -18,23 +23,26 @@ text, where the endpoint must answer JSON-RPC.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Final
 
-from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Message as ASGIMessage
 
 from aws_mcp.config import Settings
 from aws_mcp.context import CallContext
-from aws_mcp.errors import INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR
+from aws_mcp.errors import INTERNAL_ERROR, INVALID_REQUEST
 from aws_mcp.jsontext import dumps
-from aws_mcp.protocol import Dispatcher, Reply
+from aws_mcp.protocol import Dispatcher, Message, Reply, parse
 
 __all__ = ["MCP_PATH", "create_app", "host_matcher"]
 
@@ -54,7 +62,7 @@ def create_app(
     one_request_at_a_time: bool = False,
     trusted_hosts: Collection[str] | None = None,
     problems: Sequence[str] = (),
-) -> FastAPI:
+) -> Starlette:
     """The ASGI app answering MCP with ``dispatcher`` (the composition root builds both).
 
     ``one_request_at_a_time``: the host never overlaps requests (Lambda), so a tool call
@@ -64,13 +72,10 @@ def create_app(
     should (missing credentials, ...); ``/health`` then reports ``degraded`` with them.
     """
     origin_allowed = _origin_matcher(settings.allowed_origins)
-    # No OpenAPI or docs: they cost cold start and describe nothing an MCP client uses.
-    # redirect_slashes=False: "/mcp/" is served, not redirected; other paths are not guessed at.
-    app = FastAPI(title="AWS MCP", openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False)
 
-    @app.exception_handler(HTTPException)
-    async def routing_error(request: Request, exc: HTTPException) -> Response:
+    async def routing_error(request: Request, exc: Exception) -> Response:
         # The router's own refusals: an unknown path (404) or method (405).
+        assert isinstance(exc, HTTPException)
         path = request.url.path
         if path in _ENDPOINT_PATHS:
             # Stateless: no server-initiated stream (GET), no session to end (DELETE), no CORS.
@@ -78,8 +83,6 @@ def create_app(
         error = "not found" if exc.status_code == 404 else str(exc.detail).lower()
         return _plain(exc.status_code, {"error": error, "path": path}, exc.headers)
 
-    @app.post(MCP_PATH)
-    @app.post(MCP_PATH + "/")
     async def mcp_post(request: Request) -> Response:
         origin = request.headers.get("origin")
         if origin is not None and not origin_allowed(origin):
@@ -93,30 +96,22 @@ def create_app(
         if body is None:
             return _refuse(413, f"Request body exceeds {settings.max_body_bytes} bytes")
 
-        try:
-            message = json.loads(body)
-        except (ValueError, RecursionError):
-            return _reply(Reply(400, _error_body(PARSE_ERROR, "Parse error: the body is not valid JSON")))
+        parsed = parse(body)
         headers = _headers(request)
         context = _context(request.scope)
         try:
-            if (
-                not one_request_at_a_time
-                and isinstance(message, dict)
-                and message.get("method") == "tools/call"
-            ):
-                # Tools block on AWS; keep the event loop free for other requests (uvicorn).
-                reply = await run_in_threadpool(dispatcher.handle, message, headers, context)
+            if not one_request_at_a_time and dispatcher.blocks(parsed):
+                # Keep the event loop free for other requests (uvicorn) while a tool waits on AWS.
+                reply = await run_in_threadpool(dispatcher.answer, parsed, headers, context)
             else:
-                reply = dispatcher.handle(message, headers, context)
+                reply = dispatcher.answer(parsed, headers, context)
         except Exception:
             logger.exception("the dispatcher failed on a request")
-            return _reply(Reply(500, _error_body(INTERNAL_ERROR, _INTERNAL_MESSAGE, _request_id(message))))
+            request_id = parsed.reply_id if isinstance(parsed, Message) else None
+            return _reply(Reply(500, _error_body(INTERNAL_ERROR, _INTERNAL_MESSAGE, request_id)))
         return _reply(reply)
 
-    # response_model=None: a response model would make FastAPI build a pydantic field at init.
-    @app.get("/health", response_model=None)
-    async def health() -> dict[str, Any]:
+    async def health(request: Request) -> Response:
         report: dict[str, Any] = {
             "status": "degraded" if problems else "ok",
             "server": settings.server_name,
@@ -126,12 +121,23 @@ def create_app(
         }
         if problems:
             report["problems"] = list(problems)
-        return report
+        return _plain(200, report)
 
-    # Outermost last: the host check sees every request before anything else does.
-    app.add_middleware(_LastResort)
+    # Outermost first: the host check sees every request before anything else does.
+    middleware = [Middleware(_LastResort)]
     if trusted_hosts is not None:
-        app.add_middleware(_HostCheck, matches=host_matcher(trusted_hosts))
+        middleware.insert(0, Middleware(_HostCheck, matches=host_matcher(trusted_hosts)))
+    app = Starlette(
+        routes=[
+            Route(MCP_PATH, mcp_post, methods=["POST"]),
+            Route(MCP_PATH + "/", mcp_post, methods=["POST"]),
+            Route("/health", health, methods=["GET"]),
+        ],
+        middleware=middleware,
+        exception_handlers={HTTPException: routing_error},
+    )
+    # "/mcp/" is served, not redirected; other paths are not guessed at.
+    app.router.redirect_slashes = False
     return app
 
 
@@ -148,7 +154,7 @@ class _LastResort:
             return
         started = False
 
-        async def tracking(message: Message) -> None:
+        async def tracking(message: ASGIMessage) -> None:
             nonlocal started
             started = started or message["type"] == "http.response.start"
             await send(message)
@@ -244,12 +250,6 @@ def _reply(reply: Reply) -> Response:
 
 def _error_body(code: int, message: str, request_id: Any = None) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}
-
-
-def _request_id(message: Any) -> Any:
-    """The message's id when it is a valid one, else None (JSON-RPC's "unknown")."""
-    request_id = message.get("id") if isinstance(message, dict) else None
-    return request_id if isinstance(request_id, str | int) and not isinstance(request_id, bool) else None
 
 
 def _plain(status: int, body: dict[str, Any], headers: Mapping[str, str] | None = None) -> Response:

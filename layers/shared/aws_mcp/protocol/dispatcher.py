@@ -19,7 +19,6 @@ Era selection follows the SDK and the spec's dual-era rules:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -33,11 +32,11 @@ from aws_mcp.errors import (
     INVALID_PARAMS,
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
-    PARSE_ERROR,
     UNSUPPORTED_PROTOCOL_VERSION,
     ProtocolError,
 )
 from aws_mcp.protocol import headers as hdr
+from aws_mcp.protocol.envelope import Message, ParseError, parse
 from aws_mcp.protocol.versions import (
     CLIENT_CAPABILITIES_META,
     CLIENT_INFO_META,
@@ -114,12 +113,26 @@ class Dispatcher:
         context: CallContext,
         legacy_version: str = LEGACY_DEFAULT,
     ) -> Reply:
-        try:
-            message = json.loads(raw)
-        except (ValueError, RecursionError):
-            err = ProtocolError(PARSE_ERROR, "Parse error: the body is not valid JSON")
-            return _error(None, err, 400)
-        return self.handle(message, headers, context, legacy_version)
+        """Answer one message's bytes (see :func:`~aws_mcp.protocol.envelope.parse`)."""
+        return self.answer(parse(raw), headers, context, legacy_version)
+
+    def answer(
+        self,
+        parsed: Message | ParseError,
+        headers: hdr.Headers | None,
+        context: CallContext,
+        legacy_version: str = LEGACY_DEFAULT,
+    ) -> Reply:
+        """Answer what :func:`~aws_mcp.protocol.envelope.parse` made of one message's bytes."""
+        if isinstance(parsed, ParseError):
+            return Reply(400, parsed.body)
+        return self.handle(parsed.value, headers, context, legacy_version)
+
+    @staticmethod
+    def blocks(parsed: Message | ParseError) -> bool:
+        """Whether answering ``parsed`` may wait on AWS (it calls a tool): a server that answers
+        requests side by side runs it off its event loop."""
+        return isinstance(parsed, Message) and parsed.method == "tools/call"
 
     def handle(
         self,
