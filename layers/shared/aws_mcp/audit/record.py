@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, DecimalException
 from enum import StrEnum
@@ -95,9 +95,13 @@ class AuditRecord:
         """The JSON-ready record, as it appears in logs and in the table (minus keys).
 
         Every text is encodable: a lone surrogate a client sent (in a tool name, an argument,
-        its clientInfo) shows as its ``\\udXXX`` escape instead of failing the write.
+        its clientInfo) shows as its ``\\udXXX`` escape instead of failing the write. The
+        arguments are made so by :func:`redact`, the other texts here.
         """
-        data: dict[str, Any] = _encodable(asdict(self))
+        data = {name: getattr(self, name) for name in _FIELDS}
+        for name in _TEXTS:
+            if isinstance(data[name], str):
+                data[name] = _encodable(data[name])
         data["started_at"] = iso(self.started_at)
         data["outcome"] = self.outcome.value if self.outcome else None
         data["aws_request_ids"] = list(self.aws_request_ids)
@@ -123,6 +127,11 @@ class AuditRecord:
             expires_at=int(expires.timestamp()),
         )
         return item
+
+
+_FIELDS: Final = tuple(f.name for f in fields(AuditRecord))
+# Texts a client chose (or that quote what it sent): made encodable for the log and the table.
+_TEXTS: Final = ("tool", "caller", "request_id", "client_name", "client_version", "protocol_version", "error")
 
 
 def _dynamodb_numbers(value: Any) -> Any:
@@ -154,14 +163,9 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _encodable(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    if isinstance(value, dict):
-        return {_encodable(k): _encodable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_encodable(v) for v in value]
-    return value
+def _encodable(text: str) -> str:
+    """``text`` with any lone surrogate as its escape (ASCII, the usual case, as it is)."""
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def redact_text(text: str) -> str:
@@ -176,7 +180,7 @@ def redact(value: Any, *, _depth: int = 0) -> Any:
     if isinstance(value, dict):
         redacted: dict[str, Any] = {}
         for k, v in value.items():
-            key = str(k)
+            key = _encodable(str(k))
             if _SECRET_VALUE.search(key):
                 key = f"{REDACTED}#{len(redacted)}"  # numbered: two such keys stay two entries
             redacted[key] = REDACTED if _SECRET_NAME.search(key) else redact(v, _depth=_depth + 1)
@@ -184,7 +188,7 @@ def redact(value: Any, *, _depth: int = 0) -> Any:
     if isinstance(value, list | tuple):
         return [redact(v, _depth=_depth + 1) for v in value]
     if isinstance(value, str):
-        return REDACTED if _SECRET_VALUE.search(value) else value[:1000]
+        return REDACTED if _SECRET_VALUE.search(value) else _encodable(value[:1000])
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)  # NaN and infinities: JSON extensions no store takes
     if value is None or isinstance(value, bool | int | float):

@@ -140,11 +140,14 @@ class Breakers:
 
         def on_transition(transition: CircuitTransition) -> None:
             to_state = str(transition.to_state.value).upper()
-            if transition.from_state == CircuitState.CLOSED and not getattr(_trip, "won", True):
+            if transition.from_state == CircuitState.CLOSED and not _trip.won:
                 return  # a late trip of a circuit another call already opened
             logger.warning("circuit %s: %s -> %s", name, transition.from_state, to_state)
             self._telemetry.breaker_transition(service, to_state)
 
+        # Only this call's own winning write may report an opening: a thread that saw the circuit
+        # open some other way (or won in an earlier call) reports nothing.
+        _trip.won = False
         protected = circuit_breaker(
             name=name, persistence_store=self._store(), on_transition=on_transition, config=self._config
         )(call)

@@ -55,6 +55,8 @@ class ToolCall:
     region: str = ""
     # Set when the result repeats an earlier identical call's (Idempotent).
     replay: Replay | None = None
+    # The result's JSON text, when the tool ran in this call (the end of the pipeline).
+    text: str | None = None
 
 
 Step = Callable[[ToolCall], dict[str, Any]]

@@ -85,15 +85,16 @@ class Paged(BaseModel):
         return self
 
 
-def fit(output: BaseModel, budget: int) -> dict[str, Any]:
-    """``output`` as JSON-ready data whose compact JSON has at most ``budget`` characters.
+def fit(output: BaseModel, budget: int) -> tuple[dict[str, Any], str]:
+    """``output`` as JSON-ready data whose compact JSON has at most ``budget`` characters, and that JSON.
 
     Fields a tool left unset are left out (a compact form costs nothing to ask for).
     """
     data: dict[str, Any] = output.model_dump(mode="json", exclude_unset=True)
-    size = len(dumps_text(data))
+    text = dumps_text(data)
+    size = len(text)
     if size <= budget:
-        return data
+        return data, text
     if not isinstance(output, Paged) or output._resume is None:
         raise ResultTooLargeError(_too_large(size, budget))
     field = output.items_field
@@ -106,7 +107,7 @@ def fit(output: BaseModel, budget: int) -> dict[str, Any]:
         room = budget - len(dumps_text({**cut, field: []})) + 2
         fits = _largest_prefix(sizes, room)
         if fits >= keep:
-            return cut
+            return cut, dumps_text(cut)
         keep = fits
     raise ResultTooLargeError(
         _too_large(size, budget) + f" Even one of its {field} is too large: ask for fewer fields."

@@ -198,12 +198,14 @@ class ToolRegistry:
             request = context.request_id or "-"
             text = f"Internal error in {spec.name}; the server logged it (request {request})."
             return _Ran(Outcome.TOOL_ERROR, ToolOutcome(text=text, is_error=True), call.record)
-        outcome = Outcome.SUCCESS
         if call.replay is not None:
             # Said first, where an agent reads it: nothing was done now.
             structured = {"replayed": call.replay.describe(), **structured}
-            outcome = Outcome.REPLAY
-        return _Ran(outcome, ToolOutcome(text=dumps_text(structured), structured=structured), call.record)
+            text = dumps_text(structured)
+            return _Ran(Outcome.REPLAY, ToolOutcome(text=text, structured=structured), call.record)
+        # The text fit wrote, unless the tool did not run in this call (replayed by another instance).
+        text = call.text if call.text is not None else dumps_text(structured)
+        return _Ran(Outcome.SUCCESS, ToolOutcome(text=text, structured=structured), call.record)
 
     def _invoke(self, call: ToolCall) -> dict[str, Any]:
         """The end of the pipeline: the tool itself, its AWS errors translated, its result shaped."""
@@ -217,7 +219,8 @@ class ToolRegistry:
             read_timeout=self._settings.aws_read_timeout,
         ):
             output = spec.func(*clients, call.args)
-        return fit(output, self._settings.max_result_chars)
+        structured, call.text = fit(output, self._settings.max_result_chars)
+        return structured
 
     def _dependency(self, name: str, region: str) -> Any:
         if name in self._services:
