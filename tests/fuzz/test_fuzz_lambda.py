@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import base64
 import copy
-import importlib.util
 import io
 import json
 import logging
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aws_mcp.config import ENV, AccessMode
-from aws_mcp_local.demo import DEMO_REGIONS, table_names
+from tests.functional.test_lambda_handler import function_environment, import_handler
 from tests.fuzz.strategies import bodies, header_values, json_values, tools_call_requests
 from tests.fuzz.test_fuzz_http import assert_jsonrpc
 
@@ -63,36 +61,21 @@ class Function:
 
 @pytest.fixture(scope="module")
 def function(fleet: dict[str, list[str]]) -> Iterator[Function]:
-    tables = table_names()
     environment = {
-        ENV.ACCESS_MODE: AccessMode.READ_WRITE.value,
-        ENV.ALLOWED_ORIGINS: "",
-        ENV.BREAKER_TABLE: tables["breaker"],
-        ENV.IDEMPOTENCY_TABLE: tables["idempotency"],
-        ENV.AUDIT_TABLE: tables["audit"],
+        **function_environment(AccessMode.READ_WRITE),
         ENV.STAGE: "fuzz",
-        "AWS_REGION": DEMO_REGIONS[0],
-        "AWS_DEFAULT_REGION": DEMO_REGIONS[0],
-        "AWS_LAMBDA_FUNCTION_NAME": "McpFunction",
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
     with pytest.MonkeyPatch.context() as monkeypatch:
-        for name, value in environment.items():
-            monkeypatch.setenv(name, value)
-        spec = importlib.util.spec_from_file_location(
-            f"mcp_lambda_app_{uuid.uuid4().hex}", REPO / "functions/mcp/app.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        (handler,) = logging.getLogger("aws-mcp").handlers
-        assert isinstance(handler, logging.StreamHandler)
+        handler = import_handler(monkeypatch, environment)
+        (stream,) = logging.getLogger("aws-mcp").handlers
+        assert isinstance(stream, logging.StreamHandler)
         log = io.StringIO()
-        previous = handler.setStream(log)
+        previous = stream.setStream(log)
         try:
-            yield Function(module.handler, log)
+            yield Function(handler, log)
         finally:
-            handler.setStream(previous)
+            stream.setStream(previous)
 
 
 # -- mutations of a real event ---------------------------------------------------------------------

@@ -110,11 +110,11 @@ class AuditRecord:
     @classmethod
     def from_log(cls, data: dict[str, Any]) -> AuditRecord:
         """The record back from its log form (``to_log``), e.g. in the log-subscription ingest."""
-        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        fields["started_at"] = datetime.fromisoformat(fields["started_at"])
-        fields["outcome"] = Outcome(fields["outcome"]) if fields.get("outcome") else None
-        fields["aws_request_ids"] = tuple(fields.get("aws_request_ids") or ())
-        return cls(**fields)
+        values = {k: v for k, v in data.items() if k in _FIELDS}
+        values["started_at"] = datetime.fromisoformat(values["started_at"])
+        values["outcome"] = Outcome(values["outcome"]) if values.get("outcome") else None
+        values["aws_request_ids"] = tuple(values.get("aws_request_ids") or ())
+        return cls(**values)
 
     def to_item(self, retention_days: int) -> dict[str, Any]:
         """The table item, in Python types (numbers as Decimal, as DynamoDB's serializer wants)."""

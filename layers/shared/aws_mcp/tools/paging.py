@@ -14,15 +14,26 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar, Final, Self
 
+from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field, PrivateAttr
 
 from aws_mcp.cursor import decode_cursor, encode_cursor
 from aws_mcp.errors import ToolError, ToolInputError
 from aws_mcp.jsontext import dumps_text
 
-__all__ = ["CURSOR_MAX_CHARS", "Paged", "ResultTooLargeError", "bind", "fit", "malformed_cursor", "resume"]
+__all__ = [
+    "CURSOR_MAX_CHARS",
+    "Paged",
+    "ResultTooLargeError",
+    "TokenPages",
+    "bind",
+    "fit",
+    "malformed_cursor",
+    "resume",
+]
 
 CURSOR_MAX_CHARS: Final = 4096
 _FILTERS: Final = "f"
@@ -61,6 +72,53 @@ def malformed_cursor() -> ToolInputError:
         "Invalid cursor: it is damaged or was not made by this tool. Call again without cursor to start "
         "from the first page."
     )
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPages:
+    """Where a list over an AWS API paged by ``NextToken`` stands, as its cursor holds it: the token
+    its page starts at, how many of that page's items were already returned (a page cut to the
+    budget), and the page size, fixed by the first call."""
+
+    question: Mapping[str, Any]
+    token: str | None
+    offset: int
+    size: int
+
+    @classmethod
+    def resume(cls, cursor: str | None, question: Mapping[str, Any], page_size: int) -> TokenPages:
+        position = resume(cursor, question)
+        if position is None:
+            return cls(question, None, 0, page_size)
+        token, offset, size = position.get("t"), position.get("o", 0), position.get("n")
+        if not (
+            (token is None or (isinstance(token, str) and token))
+            and isinstance(offset, int)
+            and 0 <= offset <= 1000
+            and isinstance(size, int)
+            and 5 <= size <= 1000
+        ):
+            raise malformed_cursor()
+        return cls(question, token, offset, size)
+
+    def fetch(self, call: Callable[..., Any], **request: Any) -> Any:
+        """``call(**request)`` for this page: its token added; a token AWS refuses is a bad cursor."""
+        if self.token is None:
+            return call(**request)
+        try:
+            return call(**request, NextToken=self.token)
+        except ClientError as err:
+            if "token" in str(err.response.get("Error", {}).get("Message", "")).lower():
+                raise malformed_cursor() from None
+            raise
+
+    def next_cursor(self, next_token: str | None) -> str | None:
+        """The cursor of the page after this one (None: this is the last)."""
+        return bind({"t": next_token, "n": self.size}, self.question) if next_token else None
+
+    def cursor_at(self, kept: int) -> str:
+        """The cursor resuming this page after its first ``kept`` items (for :meth:`Paged.resume_with`)."""
+        return bind({"t": self.token, "o": self.offset + kept, "n": self.size}, self.question)
 
 
 class Paged(BaseModel):

@@ -119,7 +119,7 @@ class ToolRegistry:
     def prime(self) -> None:
         """Get ready for the first call (Lambda init): the default region's circuit states, read."""
         if self._resilience is not None:
-            services = {self.catalog.aws_service(spec.name) for spec in self.catalog.tools} - {None}
+            services = {self.catalog.aws_service(spec.name) for spec in self.catalog.tools}
             self._resilience.breakers.prime(sorted(s for s in services if s), self._settings.default_region)
 
     def call(self, name: Any, arguments: Any, context: CallContext) -> ToolOutcome:

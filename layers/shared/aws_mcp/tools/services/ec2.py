@@ -17,7 +17,7 @@ from aws_mcp.tools.contract import (
     RegionalInput,
     tool,
 )
-from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, bind, malformed_cursor, resume
+from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, TokenPages
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -189,7 +189,7 @@ def list_instances(ec2: EC2Client, args: ListInstancesInput) -> ListInstancesOut
         "tags": args.tags or {},
         "instance_ids": args.instance_ids or [],
     }
-    token, offset, size = _position(resume(args.cursor, question), args.max_results)
+    pages = TokenPages.resume(args.cursor, question, args.max_results)
     request: dict[str, Any] = {}
     filters = []
     if args.states:
@@ -204,29 +204,21 @@ def list_instances(ec2: EC2Client, args: ListInstancesInput) -> ListInstancesOut
     if args.instance_ids:
         request["InstanceIds"] = args.instance_ids
     else:
-        request["MaxResults"] = size
-    if token:
-        request["NextToken"] = token
-    try:
-        response = ec2.describe_instances(**request)
-    except ClientError as err:
-        if token and "token" in str(err.response.get("Error", {}).get("Message", "")).lower():
-            raise malformed_cursor() from None
-        raise
+        request["MaxResults"] = pages.size
+    response = pages.fetch(ec2.describe_instances, **request)
     chosen: set[str] | None = set(args.fields) if args.fields else None
     instances = [
         _summary(instance, chosen)
         for reservation in response.get("Reservations", [])
         for instance in reservation.get("Instances", [])
-    ][offset:]
-    following = response.get("NextToken")
+    ][pages.offset :]
     page = ListInstancesOutput(
         region=region,
         count=len(instances),
         instances=instances,
-        next_cursor=bind({"t": following, "n": size}, question) if following else None,
+        next_cursor=pages.next_cursor(response.get("NextToken")),
     )
-    return page.resume_with(lambda kept: bind({"t": token, "o": offset + kept, "n": size}, question))
+    return page.resume_with(pages.cursor_at)
 
 
 @tool(
@@ -388,25 +380,22 @@ def list_security_groups(ec2: EC2Client, args: ListSecurityGroupsInput) -> ListS
         "group_ids": args.group_ids or [],
         "open_to_world": args.open_to_world,
     }
-    token, offset, size = _position(resume(args.cursor, question), args.max_results)
-    request: dict[str, Any] = {"MaxResults": size}
+    pages = TokenPages.resume(args.cursor, question, args.max_results)
+    request: dict[str, Any] = {"MaxResults": pages.size}
     if args.group_ids:
         request = {"GroupIds": args.group_ids}
     if args.vpc_id:
         request["Filters"] = [{"Name": "vpc-id", "Values": [args.vpc_id]}]
-    if token:
-        request["NextToken"] = token
-    response = ec2.describe_security_groups(**request)
+    response = pages.fetch(ec2.describe_security_groups, **request)
     groups = [_security_group(g) for g in response.get("SecurityGroups", [])]
-    groups = [g for g in groups if g.open_to_world or not args.open_to_world][offset:]
-    following = response.get("NextToken")
+    groups = [g for g in groups if g.open_to_world or not args.open_to_world][pages.offset :]
     page = ListSecurityGroupsOutput(
         region=region,
         count=len(groups),
         security_groups=groups,
-        next_cursor=bind({"t": following, "n": size}, question) if following else None,
+        next_cursor=pages.next_cursor(response.get("NextToken")),
     )
-    return page.resume_with(lambda kept: bind({"t": token, "o": offset + kept, "n": size}, question))
+    return page.resume_with(pages.cursor_at)
 
 
 TOOLS = (list_instances, describe_instance, start_instances, stop_instances, list_security_groups)
@@ -506,22 +495,6 @@ def _summary(instance: Any, chosen: set[str] | None) -> InstanceSummary:
     if chosen is not None:
         fields = {k: v for k, v in fields.items() if k == "instance_id" or k in chosen}
     return InstanceSummary(**fields)
-
-
-def _position(position: dict[str, Any] | None, page_size: int) -> tuple[str | None, int, int]:
-    """(EC2's NextToken, items of that page already returned, page size) from a cursor's position."""
-    if position is None:
-        return None, 0, page_size
-    token, offset, size = position.get("t"), position.get("o", 0), position.get("n")
-    if not (
-        (token is None or (isinstance(token, str) and token))
-        and isinstance(offset, int)
-        and 0 <= offset <= 1000
-        and isinstance(size, int)
-        and 5 <= size <= 1000
-    ):
-        raise malformed_cursor()
-    return token, offset, size
 
 
 def _detail(instance: Any) -> InstanceDetail:
