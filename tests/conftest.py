@@ -42,8 +42,8 @@ def aws() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def fleet(aws: None) -> dict[str, list[str]]:
-    """The demo fleet, seeded into in-process moto; instance ids by region."""
-    return seed(endpoint_url=None)
+    """The demo fleet (and the server's tables), seeded into in-process moto; instance ids by region."""
+    return seed(endpoint_url=None, parts=("ec2",))
 
 
 SCRATCH_REGION = "ap-southeast-2"

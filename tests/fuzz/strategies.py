@@ -9,17 +9,12 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from aws_mcp.tools import CATALOG
+
 MODERN = "2026-07-28"
 LEGACY_VERSIONS = ("2025-03-26", "2025-06-18", "2025-11-25")
 JSON_HEADERS = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
-TOOLS = (
-    "aws_whoami",
-    "ec2_list_instances",
-    "ec2_describe_instance",
-    "ec2_start_instances",
-    "ec2_stop_instances",
-    "audit_query",
-)
+TOOLS = tuple(spec.name for spec in CATALOG)
 METHODS = ("initialize", "ping", "tools/list", "tools/call", "server/discover", "notifications/initialized")
 
 LONE_SURROGATES = st.sampled_from(["\ud800", "\udfff", "a\udc00b", "\ud83d"])

@@ -82,13 +82,14 @@ class TestDeclaring:
             )
 
     def test_models_and_clients_come_from_the_signature(self) -> None:
-        def fn(ec2: Any, resource_groups_tagging_api: Any, args: Nothing) -> Answer:
-            """Read two services."""
+        def fn(ec2: Any, resource_groups_tagging_api: Any, lambda_: Any, args: Nothing) -> Answer:
+            """Read three services."""
             return Answer(value=1)
 
-        spec = tool(name="x_read_two", title="t", iam_actions=(), read_only=True)(fn)
+        spec = tool(name="x_read_three", title="t", iam_actions=(), read_only=True)(fn)
         assert spec.input_model is Nothing and spec.output_model is Answer
-        assert spec.clients == ("ec2", "resource_groups_tagging_api")
+        # A keyword is spelt with a trailing underscore, as PEP 8 says; the client is "lambda".
+        assert spec.clients == ("ec2", "resource_groups_tagging_api", "lambda")
 
     def test_arguments_and_result_must_be_annotated_with_models(self) -> None:
         def fn(args: dict[str, Any]) -> Answer:

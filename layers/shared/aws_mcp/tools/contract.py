@@ -181,7 +181,8 @@ def tool(
     Everything else comes from the function: its docstring is the description the model
     reads, its last parameter's annotation the input model, its return annotation the output
     model, and the names of the parameters before it the clients it takes, in order (boto3
-    service names, ``_`` for ``-``, or a service the registry injects, such as ``audit_store``).
+    service names, ``_`` for ``-``, a trailing ``_`` for a keyword such as ``lambda_``, or a service
+    the registry injects, such as ``audit_store``).
     """
     if not _NAME.match(name) or len(name) > 64:
         raise ValueError(f"tool name {name!r} must be service_verb_noun snake_case, at most 64 characters")
@@ -208,7 +209,7 @@ def tool(
             input_model=input_model,
             output_model=output_model,
             func=func,
-            clients=tuple(c.name for c in clients),
+            clients=tuple(c.name.rstrip("_") for c in clients),
             iam_actions=iam_actions,
             read_only=read_only,
             destructive=destructive,

@@ -22,7 +22,7 @@ from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, TokenPages
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
 
-__all__ = ["TOOLS"]
+__all__ = ["TOOLS", "TOOLSET"]
 
 InstanceId = Annotated[
     str, Field(max_length=19, pattern=r"^i-[0-9a-f]{8,17}$", description="An EC2 instance id, i-...")
@@ -398,6 +398,7 @@ def list_security_groups(ec2: EC2Client, args: ListSecurityGroupsInput) -> ListS
     return page.resume_with(pages.cursor_at)
 
 
+TOOLSET = "compute"
 TOOLS = (list_instances, describe_instance, start_instances, stop_instances, list_security_groups)
 
 

@@ -11,7 +11,7 @@ from aws_mcp.tools.contract import Example, RegionalInput, tool
 if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
 
-__all__ = ["TOOLS"]
+__all__ = ["TOOLS", "TOOLSET"]
 
 
 class WhoamiInput(RegionalInput):
@@ -45,4 +45,5 @@ def whoami(sts: STSClient, args: WhoamiInput) -> WhoamiOutput:
     )
 
 
+TOOLSET = "core"
 TOOLS = (whoami,)

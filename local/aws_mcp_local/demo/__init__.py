@@ -1,4 +1,4 @@
-"""The embedded demo AWS: a moto server on 127.0.0.1 holding a small, realistic fleet.
+"""The embedded demo AWS: a moto server on 127.0.0.1 holding a small, realistic estate.
 
 Not shipped in the Lambda layer. ``aws-mcp serve --demo`` and the end-to-end
 tests use it, so every tool has something worth reading.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -19,9 +19,13 @@ from moto.server import ThreadedMotoServer
 
 from aws_mcp.audit import BY_CALLER_INDEX
 from aws_mcp.config import ENV, AccessMode, Settings
+from aws_mcp_local.demo import estate
+from aws_mcp_local.demo.estate import DEMO_IMAGE, DEMO_REGIONS
+from aws_mcp_local.demo.estate.ec2 import FLEET, instance_ids
 
 __all__ = [
     "AUDIT_BY_CALLER",
+    "DEMO_IMAGE",
     "DEMO_READ_TIMEOUT",
     "DEMO_REGIONS",
     "FLEET",
@@ -32,53 +36,14 @@ __all__ = [
     "table_names",
 ]
 
-DEMO_REGIONS = ("us-east-1", "eu-west-1")
 # Key attributes of the server's tables, as template.yaml declares them: Powertools'
 # breaker and idempotency persistence default to an "id" partition key.
 TABLE_KEYS = {"breaker": ("id",), "idempotency": ("id",), "audit": ("pk", "sk")}
 # The audit table's by-caller index: calls of one principal in time order.
 AUDIT_BY_CALLER = ("caller_pk", "sk")
-# An Amazon Linux AMI moto ships in every region; looking one up costs a second per region.
-DEMO_IMAGE = "ami-760aaa0f"
 DEMO_KEY = "demo"
 # moto answers a list of a thousand instances in tens of seconds, not the 5 s real AWS is given.
 DEMO_READ_TIMEOUT = 60.0
-
-
-@dataclass(frozen=True)
-class Machine:
-    name: str
-    region: str
-    instance_type: str
-    state: str  # "running" or "stopped"
-    tags: dict[str, str]
-
-
-# name, region, type, state, env, team, service
-_FLEET_TABLE = """
-web-prod-1      us-east-1  t3.medium   running  prod     storefront  web
-web-prod-2      us-east-1  t3.medium   running  prod     storefront  web
-api-prod-1      us-east-1  m6i.large   running  prod     payments    api
-worker-prod-1   us-east-1  c6i.xlarge  running  prod     payments    queue-worker
-bastion         us-east-1  t3.micro    running  shared   platform    ssh
-web-staging-1   us-east-1  t3.small    stopped  staging  storefront  web
-ml-train-1      us-east-1  g5.xlarge   stopped  dev      data        training
-api-eu-prod-1   eu-west-1  m6i.large   running  prod     payments    api
-web-eu-prod-1   eu-west-1  t3.medium   running  prod     storefront  web
-reporting-eu-1  eu-west-1  r6i.large   stopped  staging  data        reporting
-legacy-batch    eu-west-1  m5.large    stopped  dev      platform    batch
-"""
-
-
-def _fleet() -> tuple[Machine, ...]:
-    machines = []
-    for row in _FLEET_TABLE.strip().splitlines():
-        name, region, itype, state, env, team, service = row.split()
-        machines.append(Machine(name, region, itype, state, {"env": env, "team": team, "service": service}))
-    return tuple(machines)
-
-
-FLEET = _fleet()
 
 
 def _session() -> boto3.Session:
@@ -95,41 +60,26 @@ def table_names(prefix: str = "aws-mcp-demo") -> dict[str, str]:
     }
 
 
-def seed(endpoint_url: str | None) -> dict[str, list[str]]:
-    """Create the fleet and the server's tables; return instance ids by region.
+def seed(endpoint_url: str | None, parts: Iterable[str] | None = None) -> dict[str, list[str]]:
+    """Create the server's tables and the estate (every part, or only ``parts``: names of
+    :mod:`aws_mcp_local.demo.estate` modules); return the fleet's instance ids by region.
 
     ``endpoint_url=None`` seeds whatever AWS boto3 reaches: in-process moto in tests.
     """
-    ids: dict[str, list[str]] = {}
-    for region in DEMO_REGIONS:
-        ec2: Any = _session().client("ec2", region_name=region, endpoint_url=endpoint_url)
-        ids[region] = []
-        for machine in (m for m in FLEET if m.region == region):
-            tags = [{"Key": "Name", "Value": machine.name}] + [
-                {"Key": k, "Value": v} for k, v in machine.tags.items()
-            ]
-            launched = ec2.run_instances(
-                ImageId=DEMO_IMAGE,
-                InstanceType=machine.instance_type,
-                MinCount=1,
-                MaxCount=1,
-                TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
-            )
-            instance_id = launched["Instances"][0]["InstanceId"]
-            ids[region].append(instance_id)
-            if machine.state == "stopped":
-                ec2.stop_instances(InstanceIds=[instance_id])
-    # Something to find with ec2_list_security_groups(open_to_world=true): HTTPS from anywhere.
-    web: Any = _session().client("ec2", region_name=DEMO_REGIONS[0], endpoint_url=endpoint_url)
-    group = web.create_security_group(GroupName="web-public", Description="storefront load balancer")
-    web.authorize_security_group_ingress(
-        GroupId=group["GroupId"],
-        IpPermissions=[
-            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
-            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
-        ],
-    )
-    dynamodb: Any = _session().client("dynamodb", endpoint_url=endpoint_url)
+    session = _session()
+
+    def clients(service: str, region: str = DEMO_REGIONS[0]) -> Any:
+        return session.client(service, region_name=region, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+
+    _create_tables(clients("dynamodb"))
+    every = estate.parts()
+    for name in every if parts is None else parts:
+        every[name].seed(clients)
+    seeded_fleet = parts is None or "ec2" in parts
+    return instance_ids(clients) if seeded_fleet else {}
+
+
+def _create_tables(dynamodb: Any) -> None:
     for role, table in table_names().items():
         keys = TABLE_KEYS[role]
         attributes = set(keys)
@@ -157,7 +107,6 @@ def seed(endpoint_url: str | None) -> dict[str, list[str]]:
             {"AttributeName": a, "AttributeType": "S"} for a in sorted(attributes)
         ]
         dynamodb.create_table(**request)
-    return ids
 
 
 @dataclass(frozen=True)
