@@ -34,7 +34,7 @@ from aws_mcp.http.app import host_matcher
 from aws_mcp.protocol import Dispatcher
 from aws_mcp.server import build_server
 from aws_mcp.tools import CATALOG, ToolRegistry
-from aws_mcp.tools.contract import ToolOutcome, ToolSpec
+from aws_mcp.tools.contract import ToolOutcome
 
 MODERN = "2026-07-28"
 JSON_HEADERS = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
@@ -361,7 +361,7 @@ class RegistryWithoutTools(ToolRegistry):
     """Our registry with a bug outside the dispatcher: asking for its tools (/health) raises."""
 
     @property
-    def tools(self) -> tuple[ToolSpec, ...]:
+    def names(self) -> tuple[str, ...]:
         raise RuntimeError("a bug outside the dispatcher")
 
 

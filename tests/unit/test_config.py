@@ -32,6 +32,7 @@ def test_every_variable_is_read() -> None:
             ENV.IDEMPOTENCY_TABLE: "i",
             ENV.AUDIT_TABLE: "a",
             ENV.STAGE: "prod",
+            ENV.TOOLSETS: "compute, Storage",
         }
     )
     assert settings == Settings(
@@ -48,7 +49,13 @@ def test_every_variable_is_read() -> None:
         idempotency_table="i",
         audit_table="a",
         stage="prod",
+        toolsets=frozenset({"compute", "storage"}),
     )
+
+
+@pytest.mark.parametrize("value", ["", "all", " All "])
+def test_all_toolsets_are_served_unless_some_are_chosen(value: str) -> None:
+    assert Settings.from_env({ENV.TOOLSETS: value}).toolsets is None
 
 
 def test_the_lambda_region_is_the_default_region_when_none_is_configured() -> None:
@@ -68,6 +75,7 @@ def test_the_tables_stay_in_the_lambda_region_whatever_default_region_the_tools_
         (ENV.MAX_BODY_BYTES, "10", "at least 1024"),
         (ENV.AWS_READ_TIMEOUT, "-1", "positive"),
         (ENV.AWS_CONNECT_TIMEOUT, "soon", "seconds"),
+        (ENV.TOOLSETS, "all,compute", "cannot be combined"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_what_is_expected(name: str, value: str, complaint: str) -> None:

@@ -44,5 +44,5 @@ def test_a_new_read_tool_reaches_the_tools_table_and_the_read_actions(
     monkeypatch.setattr(derive, "CATALOG", (*derive.CATALOG, NEW_TOOL))
     readme = derive.readme(derive.README.read_text())
     template = derive.template(derive.TEMPLATE.read_text())
-    assert "| `ec2_list_volumes` | List the EBS volumes. | read |" in readme
+    assert "| core | `ec2_list_volumes` | List the EBS volumes. | read |" in readme
     assert "- ec2:DescribeVolumes\n" in template and '"ec2:DescribeVolumes"' not in template

@@ -22,6 +22,7 @@ from aws_mcp.audit.ingest import DEAD_LETTER_QUEUE_VARIABLE
 from aws_mcp.config import ENV, AccessMode, Settings
 from aws_mcp.telemetry import Telemetry
 from aws_mcp.tools import CATALOG
+from aws_mcp.tools.catalog import CORE, Catalog, Entry
 from aws_mcp_local.demo import AUDIT_BY_CALLER, TABLE_KEYS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -81,10 +82,10 @@ def function(template: dict[str, Any]) -> dict[str, Any]:
 def policy_statements(
     template: dict[str, Any], parameters: dict[str, str] | None = None
 ) -> Iterator[tuple[str | None, dict[str, Any]]]:
-    """Every statement of the function role's inline policies, with the condition it is under (or None).
+    """Every statement of the function role's inline policies, with the condition of its policy (or None).
 
-    A document written as JSON text (``!Sub``) is read as CloudFormation would fill it in for
-    ``parameters`` (the defaults otherwise).
+    Documents are read as CloudFormation would fill them in for ``parameters`` (the defaults
+    otherwise): statements under a condition that does not hold are left out, JSON text is parsed.
     """
     for entry in resources(template)["McpFunctionRole"]["Properties"]["Policies"]:
         condition = None
@@ -93,9 +94,9 @@ def policy_statements(
             assert otherwise == {"Ref": "AWS::NoValue"}, "a conditional policy is either there or absent"
         else:
             policy = entry
-        document = policy["PolicyDocument"]
-        if "Fn::Sub" in document:
-            document = json.loads(evaluate(template, document, parameters or {}))
+        document = evaluate(template, policy["PolicyDocument"], parameters or {})
+        if isinstance(document, str):
+            document = json.loads(document)
         for statement in document["Statement"]:
             yield condition, statement
 
@@ -131,15 +132,48 @@ def test_always_granted_tool_actions_are_exactly_those_of_read_only_tools(templa
 
 def test_read_write_mode_adds_exactly_the_actions_only_mutating_tools_need(template: dict[str, Any]) -> None:
     assert mutating_tool_actions(), "the catalog has mutating tools"
-    assert tool_actions(template, "AllowWrites") == mutating_tool_actions() - read_only_tool_actions()
+    assert tool_actions(template, "GrantWrites") == mutating_tool_actions() - read_only_tool_actions()
 
 
 def test_write_policies_depend_on_access_mode_read_write(template: dict[str, Any]) -> None:
     assert template["Conditions"]["AllowWrites"] == {
         "Fn::Equals": [{"Ref": "AccessMode"}, AccessMode.READ_WRITE.value]
     }
+    assert template["Conditions"]["GrantWrites"]["Fn::And"][0] == {"Condition": "AllowWrites"}
     conditions = {under for under, _ in policy_statements(template)}
-    assert conditions == {None, "AllowWrites"}
+    assert conditions == {None, "GrantWrites"}
+
+
+def toolset_choices() -> list[str]:
+    """ "all", each toolset alone, and the first two together."""
+    toolsets = sorted({Entry.of(spec).toolset for spec in CATALOG} - {CORE})
+    return ["all", *toolsets, ",".join(toolsets[:2])]
+
+
+@pytest.mark.parametrize("mode", list(AccessMode))
+@pytest.mark.parametrize("toolsets", toolset_choices())
+def test_the_tool_policies_grant_exactly_what_the_served_tools_need(
+    template: dict[str, Any], toolsets: str, mode: AccessMode
+) -> None:
+    parameters = {"Toolsets": toolsets, "AccessMode": mode.value}
+    granted = {
+        action
+        for under, statement in policy_statements(template, parameters)
+        if statement["Sid"].startswith(TOOL_SID_PREFIX)
+        and (under is None or evaluate(template, {"Condition": under}, parameters))
+        for action in actions(statement)
+    }
+    settings = Settings.from_env({ENV.TOOLSETS: toolsets, ENV.ACCESS_MODE: mode.value})
+    served = Catalog(CATALOG, allows_writes=settings.allows_writes, toolsets=settings.toolsets)
+    assert granted == served.iam_actions()
+
+
+def test_the_toolsets_parameter_takes_all_or_known_toolset_names(template: dict[str, Any]) -> None:
+    pattern = re.compile(template["Parameters"]["Toolsets"]["AllowedPattern"])
+    for choice in toolset_choices():
+        assert pattern.fullmatch(choice), choice
+    for wrong in ("", "All", "all,compute", "compute, network", "compute,", "nosuchset", CORE):
+        assert not pattern.fullmatch(wrong), wrong
 
 
 def test_every_statement_is_either_a_tool_or_an_infrastructure_statement(template: dict[str, Any]) -> None:
@@ -165,10 +199,8 @@ def test_table_statements_are_scoped_to_the_stack_tables(template: dict[str, Any
             statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         )
         for target in targets:
-            # !GetAtt Table.Arn, or !Sub "${Table.Arn}/index/<name>"
-            scoped.add(
-                target["Fn::GetAtt"][0] if "Fn::GetAtt" in target else target["Fn::Sub"][2:].split(".")[0]
-            )
+            # !GetAtt Table.Arn, or !Sub "${Table.Arn}/index/<name>" (filled in: "<Table.Arn>/index/...")
+            scoped.add(target["Fn::GetAtt"][0] if "Fn::GetAtt" in target else target[1:].split(".")[0])
     assert scoped == set(TABLES.values())
 
 
@@ -905,6 +937,8 @@ def test_dashboard_shows_calls_errors_latency_breakers_api_and_lambda(template: 
 # -- evaluating the template's conditions and rules for given parameter values ---------------------
 
 
+# What Ref AWS::NoValue leaves: nothing (a list item so evaluated is dropped).
+NO_VALUE: Any = object()
 PSEUDO_PARAMETERS = {"AWS::Region": "eu-west-1", "AWS::Partition": "aws", "AWS::AccountId": "123456789012"}
 
 
@@ -914,16 +948,22 @@ def evaluate(template: dict[str, Any], value: Any, parameters: dict[str, str]) -
     ``parameters`` overrides the defaults; pseudo parameters are those of a stack in eu-west-1.
     """
     if isinstance(value, list):
-        return [evaluate(template, v, parameters) for v in value]
-    if not isinstance(value, dict) or len(value) != 1:
+        items = (evaluate(template, v, parameters) for v in value)
+        return [item for item in items if item is not NO_VALUE]
+    if not isinstance(value, dict):
         return value
+    if len(value) != 1 or not next(iter(value)).startswith(("Fn::", "Ref", "Condition")):
+        return {key: evaluate(template, v, parameters) for key, v in value.items()}
     ((function, argument),) = value.items()
     if function == "Ref":
+        if argument == "AWS::NoValue":
+            return NO_VALUE
         if argument in parameters:
             return parameters[argument]
         if argument in template["Parameters"]:
             return str(template["Parameters"][argument].get("Default", ""))
-        return PSEUDO_PARAMETERS[argument]
+        # A resource (or, in Fn::Sub, one of its attributes): its name, as the dashboard test writes it.
+        return PSEUDO_PARAMETERS.get(argument, f"<{argument}>")
     if function == "Condition":
         return evaluate(template, template["Conditions"][argument], parameters)
     if function == "Fn::Equals":
@@ -1134,7 +1174,7 @@ def mutating_statements(template: dict[str, Any], parameters: dict[str, str]) ->
     found = [
         statement
         for under, statement in policy_statements(template, chosen)
-        if under == "AllowWrites" and actions(statement) & mutating_tool_actions()
+        if under == "GrantWrites" and actions(statement) & mutating_tool_actions()
     ]
     assert found, "ReadWrite grants the mutating tools' actions"
     return found

@@ -33,6 +33,7 @@ class ENV:
     TOOLS_PAGE_SIZE: Final = "AWS_MCP_TOOLS_PAGE_SIZE"
     TOOLS_TTL_MS: Final = "AWS_MCP_TOOLS_TTL_MS"
     MAX_RESULT_CHARS: Final = "AWS_MCP_MAX_RESULT_CHARS"
+    TOOLSETS: Final = "AWS_MCP_TOOLSETS"
     AWS_CONNECT_TIMEOUT: Final = "AWS_MCP_AWS_CONNECT_TIMEOUT"
     AWS_READ_TIMEOUT: Final = "AWS_MCP_AWS_READ_TIMEOUT"
     AWS_MAX_ATTEMPTS: Final = "AWS_MCP_AWS_MAX_ATTEMPTS"
@@ -76,6 +77,9 @@ class Settings:
     # A tool result's JSON text stays within this many characters (about 4,000 tokens): lists
     # are cut at an item boundary with a cursor to continue. An agent's context is the budget.
     max_result_chars: int = 16_000
+    # The toolsets served (service groups such as "compute" or "storage"); None: every one.
+    # The "core" tools (identity, audit trail) are always served.
+    toolsets: frozenset[str] | None = None
     # Fit inside the function timeout (25 s) with room for the response:
     # attempts x (connect + read) stays well under it.
     aws_connect_timeout: float = 2.0
@@ -142,6 +146,7 @@ class Settings:
             tools_page_size=_int(env, ENV.TOOLS_PAGE_SIZE, defaults.tools_page_size, minimum=1),
             tools_ttl_ms=_int(env, ENV.TOOLS_TTL_MS, defaults.tools_ttl_ms, minimum=0),
             max_result_chars=_int(env, ENV.MAX_RESULT_CHARS, defaults.max_result_chars, minimum=1000),
+            toolsets=_toolsets(env.get(ENV.TOOLSETS)),
             aws_connect_timeout=_float(env, ENV.AWS_CONNECT_TIMEOUT, defaults.aws_connect_timeout),
             aws_read_timeout=_float(env, ENV.AWS_READ_TIMEOUT, defaults.aws_read_timeout),
             aws_max_attempts=_int(env, ENV.AWS_MAX_ATTEMPTS, defaults.aws_max_attempts, minimum=1),
@@ -186,6 +191,16 @@ def _access_mode(raw: str | None) -> AccessMode:
     except ValueError:
         allowed = ", ".join(m.value for m in AccessMode)
         raise ConfigurationError(f"{ENV.ACCESS_MODE}={raw!r}: expected one of {allowed}") from None
+
+
+def _toolsets(raw: str | None) -> frozenset[str] | None:
+    """``all`` (or nothing): None; else the names listed, which the catalogue checks."""
+    names = frozenset(n.strip().lower() for n in (raw or "").split(",") if n.strip())
+    if not names or names == {"all"}:
+        return None
+    if "all" in names:
+        raise ConfigurationError(f"{ENV.TOOLSETS}={raw!r}: 'all' cannot be combined with other toolsets")
+    return names
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:

@@ -12,16 +12,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aws_mcp.audit.query import AuditStore
+from aws_mcp.audit.query import AUDIT_STORE, AuditStore
 from aws_mcp.audit.trail import AuditTrail
 from aws_mcp.config import Settings
 from aws_mcp.protocol import Dispatcher
 from aws_mcp.resilience import Breakers, Deadlines, Idempotency, Resilience
 from aws_mcp.telemetry import Telemetry
-from aws_mcp.tools import CATALOG
+from aws_mcp.tools.catalog import Entry, read_manifest
 from aws_mcp.tools.contract import ToolSpec
 from aws_mcp.tools.registry import ToolRegistry
-from aws_mcp.tools.services.audit import AUDIT_STORE
 from aws_mcp.tracing import Tracing
 
 if TYPE_CHECKING:
@@ -44,10 +43,11 @@ def build_server(
     logger: Any = None,
     telemetry: Telemetry | None = None,
     tracing: Tracing | None = None,
-    tools: Iterable[ToolSpec] = CATALOG,
+    tools: Iterable[Entry | ToolSpec] | None = None,
 ) -> Server:
-    """The server for ``settings``: the catalogue's tools (mutating ones only when writes are
-    allowed) behind the guards, audited, and the dispatcher that answers MCP with them.
+    """The server for ``settings``: the catalogue's tools (``catalog.json``, unless ``tools`` are
+    given) of the chosen toolsets, mutating ones only when writes are allowed, behind the guards,
+    audited, and the dispatcher that answers MCP with them.
 
     ``logger`` receives the audit lines (a Powertools Logger on stdout by default; stdio
     serving passes one on stderr, since stdout is its protocol channel).
@@ -85,7 +85,7 @@ def build_server(
     )
     store = AuditStore(query_client, table) if table else None
     registry = ToolRegistry(
-        tools,
+        read_manifest() if tools is None else tools,
         settings,
         clients,
         audit=trail,

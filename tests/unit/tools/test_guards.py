@@ -93,19 +93,3 @@ class TestValidate:
         with pytest.raises(ToolInputError, match="count"):
             Validate("us-east-1")(a_call(CHANGE, {"count": "many"}), proceed)
         assert reached == []
-
-
-class TestCatalog:
-    def test_the_access_mode_hides_changes_but_still_knows_them(self) -> None:
-        catalog = Catalog([LOOK, CHANGE], allows_writes=False)
-        assert [s.name for s in catalog.tools] == ["test_take_look"]
-        assert catalog.get("test_make_change") is CHANGE and catalog.hidden("test_make_change")
-        assert catalog.get("nothing") is None
-
-    def test_a_name_declared_twice_is_refused(self) -> None:
-        with pytest.raises(ValueError, match="twice"):
-            Catalog([LOOK, LOOK], allows_writes=True)
-
-    def test_legacy_definitions_have_no_title_or_output_schema(self) -> None:
-        (legacy,) = Catalog([LOOK], allows_writes=True).definitions(with_titles_and_output=False)
-        assert "title" not in legacy and "outputSchema" not in legacy and legacy["name"] == "test_take_look"

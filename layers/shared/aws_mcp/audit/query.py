@@ -14,7 +14,10 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from aws_mcp.audit.record import BY_CALLER_INDEX, iso
 from aws_mcp.errors import ToolInputError
 
-__all__ = ["AuditPage", "AuditStore"]
+__all__ = ["AUDIT_STORE", "AuditPage", "AuditStore"]
+
+# The name under which the registry injects the store: a tool takes it as a parameter so named.
+AUDIT_STORE = "audit_store"
 
 # Bounded work per call: a page of results never costs more than this many Queries.
 _MAX_QUERIES: Final = 25

@@ -102,7 +102,7 @@ class Dispatcher:
 
     @property
     def tool_count(self) -> int:
-        return len(self._registry.tools)
+        return len(self._registry.names)
 
     # -- entry points -------------------------------------------------------------------------
 

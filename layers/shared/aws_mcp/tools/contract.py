@@ -34,8 +34,6 @@ __all__ = [
 _NAME: Final = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 _REGION: Final = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$"
 M = TypeVar("M", bound=BaseModel)
-# What 2025-03-26 does not know of a tool.
-_NEWER_FIELDS: Final = ("title", "outputSchema")
 
 
 class ToolInput(BaseModel):
@@ -111,17 +109,10 @@ class ToolSpec:
     # Calls as an agent makes them, with what the demo answers (events/ is generated from them).
     examples: tuple[Example, ...] = ()
     _definition: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-    _legacy: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def mutating(self) -> bool:
         return not self.read_only
-
-    def legacy_definition(self) -> dict[str, Any]:
-        """The ``tools/list`` entry as 2025-03-26 knows it: no ``title``, no ``outputSchema``."""
-        if not self._legacy:
-            self._legacy.update({k: v for k, v in self.definition().items() if k not in _NEWER_FIELDS})
-        return self._legacy
 
     def definition(self) -> dict[str, Any]:
         """The ``tools/list`` entry (latest shape), computed once."""

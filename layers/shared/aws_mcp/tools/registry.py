@@ -24,7 +24,7 @@ from aws_mcp.audit.record import AuditRecord, Outcome, redact
 from aws_mcp.audit.record import now as audit_now
 from aws_mcp.aws.errors import THROTTLING, translated
 from aws_mcp.aws.request_ids import collect_request_ids
-from aws_mcp.config import Settings
+from aws_mcp.config import ENV, Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import (
     INVALID_PARAMS,
@@ -38,7 +38,7 @@ from aws_mcp.errors import (
     ToolError,
 )
 from aws_mcp.jsontext import dumps_text
-from aws_mcp.tools.catalog import Catalog
+from aws_mcp.tools.catalog import Catalog, Entry
 from aws_mcp.tools.contract import ToolOutcome, ToolSpec
 from aws_mcp.tools.guards import (
     AccessMode,
@@ -73,7 +73,7 @@ class ToolRegistry:
 
     def __init__(
         self,
-        tools: Iterable[ToolSpec],
+        tools: Iterable[Entry | ToolSpec],
         settings: Settings,
         clients: ClientFactory,
         *,
@@ -91,7 +91,9 @@ class ToolRegistry:
         self._tracing = tracing or Tracing()
         # Non-boto3 dependencies a tool may name in ``clients`` (the audit store, ...).
         self._services = dict(services or {})
-        self.catalog = Catalog(tools, allows_writes=settings.allows_writes, services=self._services)
+        self.catalog = Catalog(
+            tools, allows_writes=settings.allows_writes, toolsets=settings.toolsets, services=self._services
+        )
         # The guards, outermost first: the order every call goes through.
         guards: list[Guard | None] = [
             AccessMode(self.catalog, settings),
@@ -107,8 +109,9 @@ class ToolRegistry:
         self._pipeline = step
 
     @property
-    def tools(self) -> tuple[ToolSpec, ...]:
-        return self.catalog.tools
+    def names(self) -> tuple[str, ...]:
+        """The tools served, by name."""
+        return self.catalog.names
 
     def definitions(self, *, with_titles_and_output: bool = True) -> list[dict[str, Any]]:
         return self.catalog.definitions(with_titles_and_output=with_titles_and_output)
@@ -119,7 +122,7 @@ class ToolRegistry:
     def prime(self) -> None:
         """Get ready for the first call (Lambda init): the default region's circuit states, read."""
         if self._resilience is not None:
-            services = {self.catalog.aws_service(spec.name) for spec in self.catalog.tools}
+            services = {self.catalog.aws_service(name) for name in self.catalog.names}
             self._resilience.breakers.prime(sorted(s for s in services if s), self._settings.default_region)
 
     def call(self, name: Any, arguments: Any, context: CallContext) -> ToolOutcome:
@@ -130,7 +133,7 @@ class ToolRegistry:
         """
         started = time.perf_counter()
         spec = self.catalog.get(name) if isinstance(name, str) else None
-        record = _record(name, arguments, context, mutating=bool(spec and spec.mutating))
+        record = _record(name, arguments, context, mutating=spec is not None and spec.mutating)
         refusal: ProtocolError | None = None
         with self._tracing.tool_call(record.tool) as annotate, collect_request_ids() as request_ids:
             try:
@@ -179,7 +182,7 @@ class ToolRegistry:
         self, spec: ToolSpec | None, name: Any, arguments: Any, context: CallContext, record: AuditRecord
     ) -> _Ran:
         if spec is None:
-            raise _not_a_tool(name)
+            raise self._not_a_tool(name)
         if arguments is None:
             arguments = {}
         if not isinstance(arguments, dict):
@@ -222,16 +225,23 @@ class ToolRegistry:
         structured, call.text = fit(output, self._settings.max_result_chars)
         return structured
 
+    def _not_a_tool(self, name: Any) -> ProtocolError:
+        if not isinstance(name, str):
+            return ProtocolError(INVALID_PARAMS, "tools/call: params.name must be a string")
+        toolset = self.catalog.unserved_toolset(name)
+        if toolset is None:
+            return ProtocolError(INVALID_PARAMS, f"Unknown tool: {name!r}. Call tools/list to see the tools.")
+        how = "the stack's Toolsets parameter" if self._settings.on_lambda else ENV.TOOLSETS
+        return ProtocolError(
+            INVALID_PARAMS,
+            f"Tool {name!r} is not served here: its toolset {toolset!r} is not among those chosen in {how}. "
+            "Call tools/list to see the tools served.",
+        )
+
     def _dependency(self, name: str, region: str) -> Any:
         if name in self._services:
             return self._services[name]
         return self._clients.client(name.replace("_", "-"), region)
-
-
-def _not_a_tool(name: Any) -> ProtocolError:
-    if not isinstance(name, str):
-        return ProtocolError(INVALID_PARAMS, "tools/call: params.name must be a string")
-    return ProtocolError(INVALID_PARAMS, f"Unknown tool: {name!r}. Call tools/list to see the tools.")
 
 
 def _record(name: Any, arguments: Any, context: CallContext, *, mutating: bool) -> AuditRecord:

@@ -15,10 +15,7 @@ from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, bind, malformed_cursor
 if TYPE_CHECKING:
     from aws_mcp.audit.query import AuditStore
 
-__all__ = ["AUDIT_STORE", "TOOLS", "TOOLSET"]
-
-# The registry service name under which the audit store is injected.
-AUDIT_STORE = "audit_store"
+__all__ = ["TOOLS", "TOOLSET"]
 
 
 class AuditQueryInput(ToolInput):
