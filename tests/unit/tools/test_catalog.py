@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
@@ -15,6 +16,7 @@ from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import INVALID_PARAMS, ProtocolError
+from aws_mcp.jsontext import dumps_text
 from aws_mcp.server import build_server
 from aws_mcp.tools import CATALOG
 from aws_mcp.tools.catalog import CORE, Catalog, Entry, read_manifest
@@ -62,9 +64,10 @@ class TestServedTools:
         with pytest.raises(ValueError, match="twice"):
             Catalog([LOOK, LOOK], allows_writes=True)
 
-    def test_legacy_definitions_have_no_title_or_output_schema(self) -> None:
+    def test_legacy_definitions_have_no_title_or_output_schema_but_annotate_the_title(self) -> None:
         (legacy,) = Catalog([LOOK], allows_writes=True).definitions(with_titles_and_output=False)
         assert "title" not in legacy and "outputSchema" not in legacy and legacy["name"] == "test_take_look"
+        assert legacy["annotations"]["title"] == LOOK.title
 
     def test_a_tool_outside_a_service_module_is_core(self) -> None:
         assert Entry.of(LOOK).toolset == CORE
@@ -124,3 +127,38 @@ class TestManifest:
         )
         # The last line: the audit record of the call is logged to stdout before it.
         assert ran.stdout.splitlines()[-1] == "[] ['aws_mcp.tools.services.identity']"
+
+
+class TestSizeInAnAgentsContext:
+    """``tools/list`` is read into the agent's context on every session: its size is a budget."""
+
+    # Both catalogue issues together, every tool served.
+    ALL_TOOLS_TOKENS = 25_000
+    DESCRIPTION_CHARS = 400
+
+    def test_the_whole_catalogue_fits_the_token_budget_and_each_toolset_says_its_size(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        import tiktoken
+
+        # scripts/tiktoken_cache.py put the ranks there (make install): nothing is downloaded.
+        monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(Path(sys.prefix) / "tiktoken"))
+        encoding = tiktoken.get_encoding("o200k_base")
+        entries = read_manifest()
+
+        def tokens(chosen: list[Entry]) -> int:
+            return len(encoding.encode(dumps_text({"tools": [e.definition for e in chosen]})))
+
+        sizes = {t: [e for e in entries if e.toolset == t] for t in sorted({e.toolset for e in entries})}
+        report = [
+            f"{t:<12} {len(chosen):>3} tools {tokens(chosen):>7,} tokens" for t, chosen in sizes.items()
+        ]
+        total = tokens(list(entries))
+        report.append(f"{'all':<12} {len(entries):>3} tools {total:>7,} tokens")
+        with capsys.disabled():
+            print("\ntools/list in o200k_base tokens, per toolset:\n  " + "\n  ".join(report))
+        assert total < self.ALL_TOOLS_TOKENS
+
+    def test_no_description_is_longer_than_400_characters(self) -> None:
+        long = {e.name: len(e.definition["description"]) for e in read_manifest()}
+        assert {name: n for name, n in long.items() if n > self.DESCRIPTION_CHARS} == {}

@@ -26,6 +26,8 @@ class Args(BaseModel):
 
 class Result(BaseModel):
     note: str | None
+    tags: dict[str, str] | None = Field(default=None, description="Tags.")
+    description: str = Field(description="A field that happens to be called description.")
 
 
 def test_references_are_inlined_and_generated_titles_dropped() -> None:
@@ -42,6 +44,32 @@ def test_an_optional_input_reads_as_its_type() -> None:
     assert note == {"type": "string", "description": "Optional note."}
 
 
-def test_a_nullable_output_keeps_its_null_branch() -> None:
+def test_a_nullable_output_keeps_its_null_branch_in_a_type_list() -> None:
     note = model_schema(Result, "serialization")["properties"]["note"]
-    assert {"type": "null"} in note["anyOf"]
+    assert note == {"type": ["string", "null"]}
+
+
+def test_outputs_carry_no_descriptions_or_defaults_but_keep_every_field() -> None:
+    schema = model_schema(Result, "serialization")
+    assert schema["properties"]["tags"] == {
+        "type": ["object", "null"],
+        "additionalProperties": {"type": "string"},
+    }
+    assert schema["properties"]["description"] == {"type": "string"}
+
+
+def test_a_compact_output_schema_accepts_and_refuses_what_pydantics_own_does() -> None:
+    import jsonschema
+
+    lean, full = model_schema(Result, "serialization"), Result.model_json_schema(mode="serialization")
+    samples = [
+        {"note": None, "description": "d"},
+        {"note": "n", "tags": {"a": "b"}, "description": "d"},
+        {"note": 1, "description": "d"},
+        {"note": None, "tags": {"a": 1}, "description": "d"},
+        {"note": None},
+    ]
+    for sample in samples:
+        assert jsonschema.Draft202012Validator(lean).is_valid(sample) == jsonschema.Draft202012Validator(
+            full
+        ).is_valid(sample), sample

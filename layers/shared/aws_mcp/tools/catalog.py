@@ -74,6 +74,14 @@ class Entry:
         return cls(**{**data, "clients": tuple(data["clients"]), "iam_actions": tuple(data["iam_actions"])})
 
 
+def _legacy(definition: dict[str, Any]) -> dict[str, Any]:
+    """A definition as 2025-03-26 knows it: no top-level title or outputSchema, the title in the
+    annotations instead (where that revision has it)."""
+    legacy = {k: v for k, v in definition.items() if k not in _NEWER_FIELDS}
+    legacy["annotations"] = {"title": definition["title"], **definition["annotations"]}
+    return legacy
+
+
 def read_manifest(path: Path = MANIFEST) -> tuple[Entry, ...]:
     return tuple(Entry.from_json(item) for item in orjson.loads(path.read_bytes()))
 
@@ -109,7 +117,7 @@ class Catalog:
         self._hidden = {name for name, e in self._entries.items() if not (e.read_only or allows_writes)}
         served = [e for e in self._entries.values() if e.name not in self._hidden]
         self._full = [e.definition for e in served]
-        self._legacy = [{k: v for k, v in d.items() if k not in _NEWER_FIELDS} for d in self._full]
+        self._legacy = [_legacy(d) for d in self._full]
         # The first AWS service each tool calls: its breaker's, and its traces'.
         self._aws_service = {
             name: next((s for s in e.clients if s not in services), None) for name, e in self._entries.items()

@@ -32,7 +32,6 @@ __all__ = [
 ]
 
 _NAME: Final = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
-_REGION: Final = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$"
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -45,11 +44,9 @@ class ToolInput(BaseModel):
 class RegionalInput(ToolInput):
     """Base of the arguments of every tool that calls AWS in a region: adds ``region``."""
 
+    # No pattern in the schema: check_region knows every real region, and the tokens add up.
     region: Annotated[str, AfterValidator(check_region)] | None = Field(
-        default=None,
-        max_length=32,
-        pattern=_REGION,
-        description="AWS region to act in, such as us-east-1. Omit it to use the server's default region.",
+        default=None, max_length=32, description="AWS region, e.g. us-east-1. Default: the server's."
     )
 
 
@@ -60,9 +57,8 @@ class MutatingInput(RegionalInput):
         default=None,
         min_length=1,
         max_length=128,
-        description="Any string unique to this intended change. Calls repeating the key replay the first "
-        "call's result instead of acting again. Without it, identical arguments from the same caller "
-        "count as one change only within a few seconds (a retry); later they act again.",
+        description="A string unique to this change: a call repeating it replays the first result instead "
+        "of acting again. Without one, a repeat acts again after a few seconds.",
     )
 
 
@@ -124,7 +120,6 @@ class ToolSpec:
                 inputSchema=model_schema(self.input_model, "validation"),
                 outputSchema=model_schema(self.output_model, "serialization"),
                 annotations={
-                    "title": self.title,
                     "readOnlyHint": self.read_only,
                     "destructiveHint": self.destructive,
                     "idempotentHint": self.idempotent,

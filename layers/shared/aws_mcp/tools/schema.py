@@ -4,6 +4,12 @@ pydantic emits ``$defs``/``$ref`` for nested models and enums and a ``title``
 on every property. Several MCP clients resolve ``$ref`` poorly and every
 title costs the model tokens, so we inline local references (our models are
 not recursive) and drop pydantic's generated titles. Descriptions stay.
+
+Every ``tools/list`` lands in the agent's context, so output schemas are lean: "T or
+null" is ``"type": [T, "null"]`` rather than pydantic's ``anyOf`` of two schemas (the
+same JSON Schema, in a third of the tokens), and there are no ``default``s or
+descriptions (they validate nothing; field names say what a result holds, and a result
+explains itself where it must, as a cut page's ``truncated`` does).
 """
 
 from __future__ import annotations
@@ -24,7 +30,29 @@ def model_schema(model: type[BaseModel], mode: Literal["validation", "serializat
     schema.setdefault("type", "object")
     if mode == "validation":
         _drop_optional_nulls(schema)
-    return schema
+        return schema
+    lean: dict[str, Any] = _compact_output(schema)
+    return lean
+
+
+def _compact_output(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_compact_output(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {
+        k: _compact_output(v) for k, v in node.items() if k not in ("default", "description", "properties")
+    }
+    if isinstance(node.get("properties"), dict):
+        # Names here are fields, not keywords: a field called "description" stays.
+        out["properties"] = {name: _compact_output(sub) for name, sub in node["properties"].items()}
+    options = out.get("anyOf")
+    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
+        (kept,) = [o for o in options if o != {"type": "null"}]
+        if isinstance(kept.get("type"), str) and not set(kept) & set(out):
+            del out["anyOf"]
+            out = {**kept, **out, "type": [kept["type"], "null"]}
+    return out
 
 
 def _drop_optional_nulls(schema: dict[str, Any]) -> None:
