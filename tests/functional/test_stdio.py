@@ -36,7 +36,15 @@ def session() -> list[dict[str, Any]]:
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         "",
         {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
-        {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "ec2_list_instances"}},
+        {
+            "jsonrpc": "2.0",
+            "id": 3,
+            "method": "tools/call",
+            "params": {
+                "name": "ec2_list_instances",
+                "arguments": {"states": ["running"], "tags": {"env": "prod"}},
+            },
+        },
         "{not json",
         {"jsonrpc": "2.0", "id": 4, "method": "server/discover", "params": {"_meta": MODERN_META}},
     )
@@ -50,7 +58,7 @@ def test_later_legacy_requests_use_the_negotiated_version(session: list[dict[str
     assert session[0]["result"]["protocolVersion"] == "2025-06-18"
     # 2025-06-18 has titles and structured content; 2025-03-26 (the HTTP default) has neither.
     assert all("title" in tool for tool in session[1]["result"]["tools"])
-    assert session[2]["result"]["structuredContent"]["count"] == 7
+    assert session[2]["result"]["structuredContent"]["count"] == 4
 
 
 def test_a_garbled_line_gets_a_parse_error_and_the_stream_goes_on(session: list[dict[str, Any]]) -> None:

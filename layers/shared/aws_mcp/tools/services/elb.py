@@ -1,0 +1,480 @@
+"""Elastic Load Balancing (v2: application, network and gateway load balancers): load balancers with
+their listeners, target groups, and the health of a target group's targets."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, get_args
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, Field, model_validator
+
+from aws_mcp.tools.contract import Example, RegionalInput, tool
+from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, TokenPages, malformed_cursor
+
+if TYPE_CHECKING:
+    from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
+
+__all__ = ["TOOLS", "TOOLSET"]
+
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?"
+_ARN = r"arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:"
+LoadBalancerName = Annotated[str, Field(max_length=32, pattern=rf"^{_NAME}$")]
+LoadBalancerRef = Annotated[
+    str,
+    Field(
+        max_length=200,
+        pattern=rf"^({_NAME}|{_ARN}loadbalancer/(app|net|gwy)/{_NAME}/[0-9a-f]+)$",
+        description="A load balancer's name or ARN.",
+    ),
+]
+TargetGroupName = Annotated[str, Field(max_length=32, pattern=rf"^{_NAME}$")]
+TargetGroupRef = Annotated[
+    str,
+    Field(
+        max_length=200,
+        pattern=rf"^({_NAME}|{_ARN}targetgroup/{_NAME}/[0-9a-f]+)$",
+        description="A target group's name or ARN.",
+    ),
+]
+Cursor = Annotated[
+    str | None,
+    Field(
+        default=None,
+        max_length=CURSOR_MAX_CHARS,
+        description="next_cursor from the previous call, for the next page. Pass the same filters again.",
+    ),
+]
+LoadBalancerField = Literal[
+    "arn", "type", "scheme", "state", "dns_name", "vpc_id", "availability_zones", "listeners"
+]
+TargetGroupField = Literal[
+    "arn",
+    "protocol",
+    "port",
+    "target_type",
+    "vpc_id",
+    "health_check_protocol",
+    "health_check_port",
+    "health_check_path",
+    "load_balancers",
+]
+TargetState = Literal[
+    "initial", "healthy", "unhealthy", "unhealthy.draining", "unused", "draining", "unavailable"
+]
+
+
+class LoadBalancer(BaseModel):
+    """Every field but name may be left out when the caller chose ``fields``."""
+
+    name: str
+    arn: str | None = None
+    type: str | None = Field(default=None, description="application, network or gateway.")
+    scheme: str | None = Field(default=None, description="internet-facing or internal.")
+    state: str | None = Field(default=None, description="active, provisioning, failed, ...")
+    dns_name: str | None = None
+    vpc_id: str | None = None
+    availability_zones: list[str] | None = None
+    listeners: list[str] | None = Field(
+        default=None, description='One line a listener, e.g. "HTTP:80 forward to web".'
+    )
+
+
+class ListLoadBalancersInput(RegionalInput):
+    names: list[LoadBalancerName] | None = Field(
+        default=None, max_length=20, description="Only these load balancers."
+    )
+    fields: list[LoadBalancerField] | None = Field(
+        default=None,
+        max_length=len(get_args(LoadBalancerField)),
+        description='Only these fields of each load balancer (name always comes), for example ["type", '
+        '"listeners"]: a compact answer, and without "listeners" a faster one. Default: all of them.',
+    )
+    max_results: int = Field(
+        default=10,
+        ge=5,
+        le=20,
+        description="Page size, at most 20: each load balancer's listeners cost a call (fixed by the first "
+        "call when following a cursor).",
+    )
+    cursor: Cursor
+
+
+class ListLoadBalancersOutput(Paged):
+    items_field = "load_balancers"
+
+    region: str
+    load_balancers: list[LoadBalancer]
+
+
+class TargetGroup(BaseModel):
+    """Every field but name may be left out when the caller chose ``fields``."""
+
+    name: str
+    arn: str | None = None
+    protocol: str | None = None
+    port: int | None = None
+    target_type: str | None = Field(default=None, description="instance, ip, lambda or alb.")
+    vpc_id: str | None = None
+    health_check_protocol: str | None = None
+    health_check_port: str | None = Field(
+        default=None, description='"traffic-port": the port targets serve on.'
+    )
+    health_check_path: str | None = None
+    load_balancers: list[str] | None = Field(
+        default=None, description="Names of the load balancers using it."
+    )
+
+
+class ListTargetGroupsInput(RegionalInput):
+    load_balancer: LoadBalancerRef | None = Field(
+        default=None, description="Only the target groups of this load balancer (its name or ARN)."
+    )
+    names: list[TargetGroupName] | None = Field(
+        default=None, max_length=20, description="Only these target groups (not with load_balancer)."
+    )
+    fields: list[TargetGroupField] | None = Field(
+        default=None,
+        max_length=len(get_args(TargetGroupField)),
+        description='Only these fields of each target group (name always comes), for example ["port", '
+        '"load_balancers"]: a compact answer. Default: all of them.',
+    )
+    max_results: int = Field(
+        default=25, ge=5, le=400, description="Page size (fixed by the first call when following a cursor)."
+    )
+    cursor: Cursor
+
+    @model_validator(mode="after")
+    def _one_filter(self) -> Self:
+        if self.load_balancer and self.names:
+            raise ValueError("pass load_balancer or names, not both")
+        return self
+
+
+class ListTargetGroupsOutput(Paged):
+    items_field = "target_groups"
+
+    region: str
+    target_groups: list[TargetGroup]
+
+
+class GetTargetHealthInput(RegionalInput):
+    target_group: TargetGroupRef
+    states: list[TargetState] | None = Field(
+        default=None,
+        max_length=len(get_args(TargetState)),
+        description='Only targets in these states, for example ["unhealthy", "unused"]. The summary still '
+        "counts every target.",
+    )
+    max_results: int = Field(
+        default=50, ge=5, le=1000, description="Page size (fixed by the first call when following a cursor)."
+    )
+    cursor: Cursor
+
+
+class TargetHealth(BaseModel):
+    target_id: str = Field(description="Instance id, IP address, Lambda function ARN or load balancer ARN.")
+    port: int | None
+    state: str
+    reason: str | None = Field(
+        description="Why it is not healthy, as a code, e.g. Target.FailedHealthChecks."
+    )
+    description: str | None
+
+
+class GetTargetHealthOutput(Paged):
+    items_field = "targets"
+
+    region: str
+    target_group: str
+    summary: dict[str, int] = Field(description="How many targets are in each state, over the whole group.")
+    targets: list[TargetHealth]
+
+
+# -- tools ------------------------------------------------------------------------------------
+
+
+@tool(
+    name="elb_list_load_balancers",
+    title="List load balancers",
+    iam_actions=("elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeListeners"),
+    read_only=True,
+    idempotent=True,
+    examples=(
+        Example(
+            {},
+            {
+                "region": "us-east-1",
+                "count": 1,
+                "load_balancers": [
+                    {
+                        "name": "storefront-alb",
+                        "type": "application",
+                        "scheme": "internet-facing",
+                        "listeners": ["HTTP:80 forward to storefront-web"],
+                    }
+                ],
+            },
+        ),
+        Example(
+            {"region": "eu-west-1", "fields": ["type", "listeners"]},
+            {
+                "region": "eu-west-1",
+                "count": 1,
+                "load_balancers": [
+                    {"name": "api-eu-nlb", "type": "network", "listeners": ["TCP:443 forward to api-eu"]}
+                ],
+            },
+        ),
+    ),
+)
+def list_load_balancers(
+    elbv2: ElasticLoadBalancingv2Client, args: ListLoadBalancersInput
+) -> ListLoadBalancersOutput:
+    """List application, network and gateway load balancers (not Classic): type, scheme, state, DNS
+    name, VPC, zones, and each listener on one line with its default action. Filter by names; choose
+    fields for a compact answer. Results come in pages: follow next_cursor, with the same filters, for
+    more."""
+    region = elbv2.meta.region_name
+    pages = TokenPages.resume(args.cursor, {"region": region, "names": args.names or []}, args.max_results)
+    request: dict[str, Any] = {"PageSize": pages.size}
+    if args.names:
+        request["Names"] = args.names
+    response = _fetch(pages, elbv2.describe_load_balancers, **request)
+    chosen: set[str] | None = set(args.fields) if args.fields else None
+    found = response.get("LoadBalancers", [])[pages.offset :]
+    with_listeners = chosen is None or "listeners" in chosen
+    balancers = [_load_balancer(lb, elbv2 if with_listeners else None, chosen) for lb in found]
+    page = ListLoadBalancersOutput(
+        region=region,
+        count=len(balancers),
+        load_balancers=balancers,
+        next_cursor=pages.next_cursor(response.get("NextMarker")),
+    )
+    return page.resume_with(pages.cursor_at)
+
+
+@tool(
+    name="elb_list_target_groups",
+    title="List load balancer target groups",
+    iam_actions=("elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeLoadBalancers"),
+    read_only=True,
+    idempotent=True,
+    examples=(
+        Example(
+            {},
+            {
+                "region": "us-east-1",
+                "count": 1,
+                "target_groups": [
+                    {
+                        "name": "storefront-web",
+                        "protocol": "HTTP",
+                        "port": 80,
+                        "target_type": "instance",
+                        "health_check_path": "/health",
+                        "load_balancers": ["storefront-alb"],
+                    }
+                ],
+            },
+        ),
+        Example(
+            {"load_balancer": "storefront-alb", "fields": ["port", "load_balancers"]},
+            {"region": "us-east-1", "count": 1},
+        ),
+    ),
+)
+def list_target_groups(
+    elbv2: ElasticLoadBalancingv2Client, args: ListTargetGroupsInput
+) -> ListTargetGroupsOutput:
+    """List load balancer target groups: protocol, port, target type, health check and the load
+    balancers sending them traffic. Filter by a load balancer or by names; choose fields for a compact
+    answer. Results come in pages: follow next_cursor, with the same filters, for more. Target health:
+    elb_get_target_health."""
+    region = elbv2.meta.region_name
+    question = {"region": region, "load_balancer": args.load_balancer, "names": args.names or []}
+    pages = TokenPages.resume(args.cursor, question, args.max_results)
+    request: dict[str, Any] = {"PageSize": pages.size}
+    if args.load_balancer:
+        request["LoadBalancerArn"] = _load_balancer_arn(elbv2, args.load_balancer)
+    if args.names:
+        request["Names"] = args.names
+    response = _fetch(pages, elbv2.describe_target_groups, **request)
+    chosen: set[str] | None = set(args.fields) if args.fields else None
+    groups = [_target_group(g, chosen) for g in response.get("TargetGroups", [])][pages.offset :]
+    page = ListTargetGroupsOutput(
+        region=region,
+        count=len(groups),
+        target_groups=groups,
+        next_cursor=pages.next_cursor(response.get("NextMarker")),
+    )
+    return page.resume_with(pages.cursor_at)
+
+
+@tool(
+    name="elb_get_target_health",
+    title="Get the health of a target group's targets",
+    iam_actions=("elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeTargetGroups"),
+    read_only=True,
+    idempotent=True,
+    examples=(
+        Example(
+            {"target_group": "storefront-web"},
+            {"region": "us-east-1", "target_group": "storefront-web", "summary": {"healthy": 2, "unused": 1}},
+        ),
+        Example(
+            {"target_group": "storefront-web", "states": ["unused"]},
+            {"summary": {"healthy": 2, "unused": 1}, "count": 1},
+        ),
+    ),
+)
+def get_target_health(
+    elbv2: ElasticLoadBalancingv2Client, args: GetTargetHealthInput
+) -> GetTargetHealthOutput:
+    """Show the health of every target in one target group: each target's port, state and, when not
+    healthy, the reason and AWS's description, with a count by state. Set states to see only the
+    unhealthy ones. Results come in pages: follow next_cursor, with the same filters, for more."""
+    region = elbv2.meta.region_name
+    question = {"region": region, "target_group": args.target_group, "states": args.states or []}
+    # AWS answers every target at once: the page is a slice, its place an offset in the cursor.
+    pages = TokenPages.resume(args.cursor, question, args.max_results)
+    arn = _target_group_arn(elbv2, args.target_group)
+    described = elbv2.describe_target_health(TargetGroupArn=arn).get("TargetHealthDescriptions", [])
+    every = [_target(d) for d in described]
+    wanted = [t for t in every if not args.states or t.state in args.states]
+    targets = wanted[pages.offset : pages.offset + pages.size]
+    more = pages.offset + len(targets) < len(wanted)
+    page = GetTargetHealthOutput(
+        region=region,
+        target_group=_name_in_arn(arn),
+        summary=dict(sorted(Counter(t.state for t in every).items())),
+        count=len(targets),
+        targets=targets,
+        next_cursor=pages.cursor_at(len(targets)) if more else None,
+    )
+    return page.resume_with(pages.cursor_at)
+
+
+TOOLSET = "network"
+TOOLS = (list_load_balancers, list_target_groups, get_target_health)
+
+
+# -- calls ------------------------------------------------------------------------------------
+
+
+def _fetch(pages: TokenPages, call: Callable[..., Any], **request: Any) -> Any:
+    """``call(**request)`` for this page: ELB pages by ``Marker`` (TokenPages.fetch sends ``NextToken``);
+    a marker AWS refuses is a bad cursor."""
+    if pages.token is None:
+        return call(**request)
+    try:
+        return call(**request, Marker=pages.token)
+    except ClientError as err:
+        if "marker" in str(err.response.get("Error", {}).get("Message", "")).lower():
+            raise malformed_cursor() from None
+        raise
+
+
+def _load_balancer_arn(elbv2: ElasticLoadBalancingv2Client, ref: str) -> str:
+    if ref.startswith("arn:"):
+        return ref
+    return elbv2.describe_load_balancers(Names=[ref])["LoadBalancers"][0]["LoadBalancerArn"]
+
+
+def _target_group_arn(elbv2: ElasticLoadBalancingv2Client, ref: str) -> str:
+    if ref.startswith("arn:"):
+        return ref
+    return elbv2.describe_target_groups(Names=[ref])["TargetGroups"][0]["TargetGroupArn"]
+
+
+def _listeners(elbv2: ElasticLoadBalancingv2Client, arn: str) -> list[str]:
+    # One page: a load balancer has at most 50 listeners by default, well under the page size.
+    listeners = elbv2.describe_listeners(LoadBalancerArn=arn, PageSize=100).get("Listeners", [])
+    return [
+        f"{item.get('Protocol', '?')}:{item.get('Port', '?')} {_actions(item.get('DefaultActions', []))}"
+        for item in sorted(listeners, key=lambda item: item.get("Port", 0))
+    ]
+
+
+# -- shaping ----------------------------------------------------------------------------------
+
+
+def _name_in_arn(arn: str) -> str:
+    """A name from an ELB ARN: ...:targetgroup/<name>/<id> or ...:loadbalancer/<type>/<name>/<id>."""
+    parts = arn.split("/")
+    return parts[-2] if len(parts) >= 3 else arn
+
+
+def _actions(actions: Any) -> str:
+    """A listener's default actions on one line, in the order they run."""
+    return " then ".join(_action(a) for a in sorted(actions, key=lambda a: a.get("Order", 0))) or "no action"
+
+
+def _action(action: Any) -> str:
+    kind = str(action.get("Type", "?"))
+    if kind == "forward":
+        weighted = action.get("ForwardConfig", {}).get("TargetGroups", [])
+        if len(weighted) > 1:
+            shares = [f"{_name_in_arn(t['TargetGroupArn'])} (weight {t.get('Weight', 1)})" for t in weighted]
+            return "forward to " + ", ".join(shares)
+        arn = action.get("TargetGroupArn") or (weighted[0]["TargetGroupArn"] if weighted else "?")
+        return f"forward to {_name_in_arn(arn)}"
+    if kind == "redirect":
+        config = action.get("RedirectConfig", {})
+        where = f"{config.get('Protocol', '#{protocol}')}:{config.get('Port', '#{port}')}"
+        return f"redirect to {where} ({config.get('StatusCode', '?')})"
+    if kind == "fixed-response":
+        return f"fixed response {action.get('FixedResponseConfig', {}).get('StatusCode', '?')}"
+    if kind.startswith("authenticate-"):
+        return f"authenticate ({kind.removeprefix('authenticate-')})"
+    return kind
+
+
+def _load_balancer(
+    lb: Any, elbv2: ElasticLoadBalancingv2Client | None, chosen: set[str] | None
+) -> LoadBalancer:
+    fields: dict[str, Any] = {
+        "name": lb["LoadBalancerName"],
+        "arn": lb.get("LoadBalancerArn"),
+        "type": lb.get("Type"),
+        "scheme": lb.get("Scheme"),
+        "state": lb.get("State", {}).get("Code"),
+        "dns_name": lb.get("DNSName"),
+        "vpc_id": lb.get("VpcId"),
+        "availability_zones": [z.get("ZoneName", "?") for z in lb.get("AvailabilityZones", [])],
+    }
+    if elbv2 is not None:
+        fields["listeners"] = _listeners(elbv2, lb["LoadBalancerArn"])
+    if chosen is not None:
+        fields = {k: v for k, v in fields.items() if k == "name" or k in chosen}
+    return LoadBalancer(**fields)
+
+
+def _target_group(group: Any, chosen: set[str] | None) -> TargetGroup:
+    fields: dict[str, Any] = {
+        "name": group["TargetGroupName"],
+        "arn": group.get("TargetGroupArn"),
+        "protocol": group.get("Protocol"),
+        "port": group.get("Port"),
+        "target_type": group.get("TargetType"),
+        "vpc_id": group.get("VpcId"),
+        "health_check_protocol": group.get("HealthCheckProtocol"),
+        "health_check_port": group.get("HealthCheckPort"),
+        "health_check_path": group.get("HealthCheckPath"),
+        "load_balancers": [_name_in_arn(arn) for arn in group.get("LoadBalancerArns", [])],
+    }
+    if chosen is not None:
+        fields = {k: v for k, v in fields.items() if k == "name" or k in chosen}
+    return TargetGroup(**fields)
+
+
+def _target(description: Any) -> TargetHealth:
+    target, health = description.get("Target", {}), description.get("TargetHealth", {})
+    return TargetHealth(
+        target_id=target.get("Id", "?"),
+        port=target.get("Port"),
+        state=health.get("State", "unknown"),
+        reason=health.get("Reason"),
+        description=health.get("Description"),
+    )
