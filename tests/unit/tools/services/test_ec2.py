@@ -250,66 +250,6 @@ class TestDescribeInstance:
         assert "InvalidInstanceID.NotFound" in outcome.text and "i-0123456789abcdef0" in outcome.text
 
 
-class TestStartAndStop:
-    """Each test works on instances of its own in a scratch region: the seeded fleet stays as seeded."""
-
-    def test_start_moves_a_stopped_instance(self, registry: ToolRegistry, launch: Launch) -> None:
-        stopped = launch("stopped")
-        result = call(registry, "ec2_start_instances", instance_ids=[stopped], region=SCRATCH_REGION)
-        assert result["dry_run"] is False
-        assert result["changes"] == [
-            {"instance_id": stopped, "previous_state": "stopped", "current_state": "pending"}
-        ]
-        assert state_of(registry, stopped) in {"pending", "running"}
-
-    def test_stop_moves_a_running_instance(self, registry: ToolRegistry, launch: Launch) -> None:
-        running = launch("running")
-        result = call(registry, "ec2_stop_instances", instance_ids=[running], region=SCRATCH_REGION)
-        assert result["changes"][0]["previous_state"] == "running"
-        assert state_of(registry, running) in {"stopping", "stopped"}
-
-    @pytest.mark.parametrize("tool", ["ec2_start_instances", "ec2_stop_instances"])
-    def test_a_dry_run_asks_ec2_and_changes_nothing(
-        self, registry: ToolRegistry, launch: Launch, tool: str
-    ) -> None:
-        mine = [launch("running"), launch("stopped")]
-        before = [state_of(registry, i) for i in mine]
-        result = call(registry, tool, instance_ids=mine, dry_run=True, region=SCRATCH_REGION)
-        assert result["dry_run"] is True and result["changes"] == []
-        assert "Dry run succeeded" in result["message"]
-        assert [state_of(registry, i) for i in mine] == before == ["running", "stopped"]
-
-    def test_stopping_an_unknown_instance_is_a_tool_error(self, registry: ToolRegistry) -> None:
-        outcome = registry.call(
-            "ec2_stop_instances", {"instance_ids": ["i-0123456789abcdef0"]}, CallContext()
-        )
-        assert outcome.is_error and "InvalidInstanceID" in outcome.text
-
-    def test_an_empty_instance_list_is_refused(self, registry: ToolRegistry) -> None:
-        outcome = registry.call("ec2_start_instances", {"instance_ids": []}, CallContext())
-        assert outcome.is_error and "instance_ids" in outcome.text
-
-
-class TestListSecurityGroups:
-    def test_rules_read_one_line_each_and_the_open_group_is_found(self, registry: ToolRegistry) -> None:
-        result = call(registry, "ec2_list_security_groups", open_to_world=True)
-        (group,) = result["security_groups"]
-        assert group["name"] == "web-public" and group["open_to_world"] is True
-        assert group["inbound"] == ["tcp 443 from 0.0.0.0/0", "tcp 22 from 10.0.0.0/8"]
-        assert group["outbound"] == ["all to 0.0.0.0/0"]
-
-    def test_without_a_filter_every_group_of_the_region_is_listed(self, registry: ToolRegistry) -> None:
-        names = {g["name"] for g in call(registry, "ec2_list_security_groups")["security_groups"]}
-        assert {"default", "web-public"} <= names
-
-    def test_a_cursor_is_bound_to_its_filters(self, registry: ToolRegistry) -> None:
-        from aws_mcp.tools.paging import bind
-
-        cursor = bind({"t": None, "n": 25}, {"region": "us-east-1"})
-        outcome = registry.call("ec2_list_security_groups", {"cursor": cursor}, CallContext())
-        assert outcome.is_error and "other filters" in outcome.text
-
-
 class TestRebootAndTerminate:
     """Each test works on instances of its own in a scratch region: the seeded fleet stays as seeded."""
 
@@ -381,3 +321,63 @@ class TestRebootAndTerminate:
         assert (
             throttled.is_error and "transient" in throttled.text and "RequestLimitExceeded" in throttled.text
         )
+
+
+class TestStartAndStop:
+    """Each test works on instances of its own in a scratch region: the seeded fleet stays as seeded."""
+
+    def test_start_moves_a_stopped_instance(self, registry: ToolRegistry, launch: Launch) -> None:
+        stopped = launch("stopped")
+        result = call(registry, "ec2_start_instances", instance_ids=[stopped], region=SCRATCH_REGION)
+        assert result["dry_run"] is False
+        assert result["changes"] == [
+            {"instance_id": stopped, "previous_state": "stopped", "current_state": "pending"}
+        ]
+        assert state_of(registry, stopped) in {"pending", "running"}
+
+    def test_stop_moves_a_running_instance(self, registry: ToolRegistry, launch: Launch) -> None:
+        running = launch("running")
+        result = call(registry, "ec2_stop_instances", instance_ids=[running], region=SCRATCH_REGION)
+        assert result["changes"][0]["previous_state"] == "running"
+        assert state_of(registry, running) in {"stopping", "stopped"}
+
+    @pytest.mark.parametrize("tool", ["ec2_start_instances", "ec2_stop_instances"])
+    def test_a_dry_run_asks_ec2_and_changes_nothing(
+        self, registry: ToolRegistry, launch: Launch, tool: str
+    ) -> None:
+        mine = [launch("running"), launch("stopped")]
+        before = [state_of(registry, i) for i in mine]
+        result = call(registry, tool, instance_ids=mine, dry_run=True, region=SCRATCH_REGION)
+        assert result["dry_run"] is True and result["changes"] == []
+        assert "Dry run succeeded" in result["message"]
+        assert [state_of(registry, i) for i in mine] == before == ["running", "stopped"]
+
+    def test_stopping_an_unknown_instance_is_a_tool_error(self, registry: ToolRegistry) -> None:
+        outcome = registry.call(
+            "ec2_stop_instances", {"instance_ids": ["i-0123456789abcdef0"]}, CallContext()
+        )
+        assert outcome.is_error and "InvalidInstanceID" in outcome.text
+
+    def test_an_empty_instance_list_is_refused(self, registry: ToolRegistry) -> None:
+        outcome = registry.call("ec2_start_instances", {"instance_ids": []}, CallContext())
+        assert outcome.is_error and "instance_ids" in outcome.text
+
+
+class TestListSecurityGroups:
+    def test_rules_read_one_line_each_and_the_open_group_is_found(self, registry: ToolRegistry) -> None:
+        result = call(registry, "ec2_list_security_groups", open_to_world=True)
+        (group,) = result["security_groups"]
+        assert group["name"] == "web-public" and group["open_to_world"] is True
+        assert group["inbound"] == ["tcp 443 from 0.0.0.0/0", "tcp 22 from 10.0.0.0/8"]
+        assert group["outbound"] == ["all to 0.0.0.0/0"]
+
+    def test_without_a_filter_every_group_of_the_region_is_listed(self, registry: ToolRegistry) -> None:
+        names = {g["name"] for g in call(registry, "ec2_list_security_groups")["security_groups"]}
+        assert {"default", "web-public"} <= names
+
+    def test_a_cursor_is_bound_to_its_filters(self, registry: ToolRegistry) -> None:
+        from aws_mcp.tools.paging import bind
+
+        cursor = bind({"t": None, "n": 25}, {"region": "us-east-1"})
+        outcome = registry.call("ec2_list_security_groups", {"cursor": cursor}, CallContext())
+        assert outcome.is_error and "other filters" in outcome.text
