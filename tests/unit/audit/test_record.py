@@ -19,6 +19,8 @@ from aws_mcp.audit.record import REDACTED, AuditRecord, Outcome, redact
         {"auth_token": "hunter2"},
         {"key": "hunter2"},
         {"ssh_key": "hunter2"},
+        {"user_data": "#!/bin/sh\necho hunter2"},
+        {"environment": {"DB_URL": "postgres://app:hunter2@db"}},
         {"note": "AKIAIOSFODNN7EXAMPLE"},
         {"note": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYhunter2"},
         {"note": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJodW50ZXIyIn0.c2lnbmF0dXJl"},

@@ -32,7 +32,9 @@ REDACTED: Final = "***redacted***"
 # Argument names that carry secrets, wherever they appear in the arguments.
 _SECRET_NAME: Final = re.compile(
     r"pass(word|wd|phrase)?|secret|token|credential|private|api[_-]?key|access[_-]?key|auth|cookie|session"
-    r"|^key$|(ssh|signing|encryption|master)[_-]?key",
+    r"|^key$|(ssh|signing|encryption|master)[_-]?key"
+    # What is handed to a machine to run with: a launch script, a function's variables.
+    r"|user[_-]?data|^environment$|environment[_-]?variables",
     re.IGNORECASE,
 )
 # Values that are secrets whatever they are called: AWS access key ids, JWTs, PEM keys,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aws_mcp_local.demo.estate import DEMO_IMAGE, DEMO_REGIONS, DemoClients
 
@@ -34,6 +35,13 @@ legacy-batch    eu-west-1  m5.large    stopped  dev      platform    batch
 """
 
 
+# Storage beyond each machine's root volume: a data volume (backed up nightly), a scratch volume
+# left behind by a finished job (attached to nothing, still billed), the storefront's golden image.
+_DATA_VOLUMES = {"api-prod-1": 100, "api-eu-prod-1": 100}  # GiB, gp3, encrypted
+_LEFT_BEHIND = {"ml-train-1": 200}  # GiB, gp2, unencrypted
+_IMAGED = {"web-prod-1": "storefront-web-golden"}
+
+
 def _fleet() -> tuple[Machine, ...]:
     machines = []
     for row in _FLEET_TABLE.strip().splitlines():
@@ -59,6 +67,7 @@ def seed(clients: DemoClients) -> None:
                 MaxCount=1,
                 TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
             )
+            _store(ec2, machine, launched["Instances"][0])
             if machine.state == "stopped":
                 ec2.stop_instances(InstanceIds=[launched["Instances"][0]["InstanceId"]])
     # Something to find with ec2_list_security_groups(open_to_world=true): HTTPS from anywhere.
@@ -90,3 +99,43 @@ def instance_ids(clients: DemoClients) -> dict[str, list[str]]:
                     by_name[tags.get("Name")] = instance["InstanceId"]
         ids[region] = [by_name[m.name] for m in FLEET if m.region == region and m.name in by_name]
     return ids
+
+
+def _store(ec2: Any, machine: Machine, instance: Any) -> None:
+    """The storage :data:`_DATA_VOLUMES`, :data:`_LEFT_BEHIND` and :data:`_IMAGED` give ``machine``."""
+    zone = instance["Placement"]["AvailabilityZone"]
+    if machine.name in _DATA_VOLUMES:
+        tags = [{"Key": "Name", "Value": f"{machine.name}-data"}, {"Key": "backup", "Value": "nightly"}]
+        volume = ec2.create_volume(
+            Size=_DATA_VOLUMES[machine.name],
+            AvailabilityZone=zone,
+            VolumeType="gp3",
+            Encrypted=True,
+            TagSpecifications=[{"ResourceType": "volume", "Tags": tags}],
+        )
+        ec2.attach_volume(VolumeId=volume["VolumeId"], InstanceId=instance["InstanceId"], Device="/dev/sdf")
+        ec2.create_snapshot(
+            VolumeId=volume["VolumeId"],
+            Description=f"nightly backup of {machine.name}-data",
+            TagSpecifications=[{"ResourceType": "snapshot", "Tags": tags[1:]}],
+        )
+    if machine.name in _LEFT_BEHIND:
+        tags = [{"Key": "Name", "Value": f"{machine.name}-scratch"}, *_tag_list(machine.tags)]
+        ec2.create_volume(
+            Size=_LEFT_BEHIND[machine.name],
+            AvailabilityZone=zone,
+            VolumeType="gp2",
+            TagSpecifications=[{"ResourceType": "volume", "Tags": tags}],
+        )
+    if machine.name in _IMAGED:
+        ec2.create_image(
+            InstanceId=instance["InstanceId"],
+            Name=_IMAGED[machine.name],
+            Description=f"{machine.tags['team']} {machine.tags['service']}, baked from {machine.name}",
+            NoReboot=True,
+            TagSpecifications=[{"ResourceType": "image", "Tags": _tag_list(machine.tags)}],
+        )
+
+
+def _tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in tags.items()]

@@ -6,10 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.stub import Stubber
 
 from aws_mcp.aws.clients import ClientFactory
-from aws_mcp.config import Settings
+from aws_mcp.config import AccessMode, Settings
 from aws_mcp.context import CallContext
+from aws_mcp.errors import ProtocolError
 from aws_mcp.server import build_server
 from aws_mcp.tools.contract import ToolOutcome
 from aws_mcp.tools.registry import ToolRegistry
@@ -246,6 +248,79 @@ class TestDescribeInstance:
         )
         assert outcome.is_error
         assert "InvalidInstanceID.NotFound" in outcome.text and "i-0123456789abcdef0" in outcome.text
+
+
+class TestRebootAndTerminate:
+    """Each test works on instances of its own in a scratch region: the seeded fleet stays as seeded."""
+
+    def test_reboot_names_the_instances_it_was_asked_for_and_leaves_them_running(
+        self, registry: ToolRegistry, launch: Launch
+    ) -> None:
+        running = launch("running")
+        result = call(registry, "ec2_reboot_instances", instance_ids=[running], region=SCRATCH_REGION)
+        assert result["dry_run"] is False and result["instance_ids"] == [running]
+        assert "Reboot requested for 1" in result["message"]
+        assert state_of(registry, running) == "running"
+
+    def test_terminate_moves_an_instance_towards_terminated(
+        self, registry: ToolRegistry, launch: Launch
+    ) -> None:
+        running = launch("running")
+        result = call(registry, "ec2_terminate_instances", instance_ids=[running], region=SCRATCH_REGION)
+        (change,) = result["changes"]
+        assert change["instance_id"] == running and change["previous_state"] == "running"
+        assert change["current_state"] in {"shutting-down", "terminated"}
+        assert state_of(registry, running) in {"shutting-down", "terminated"}
+
+    @pytest.mark.parametrize("tool", ["ec2_reboot_instances", "ec2_terminate_instances"])
+    def test_a_dry_run_asks_ec2_and_changes_nothing(
+        self, registry: ToolRegistry, launch: Launch, tool: str
+    ) -> None:
+        mine = [launch("running"), launch("stopped")]
+        result = call(registry, tool, instance_ids=mine, dry_run=True, region=SCRATCH_REGION)
+        assert result["dry_run"] is True and "Dry run succeeded" in result["message"]
+        assert [state_of(registry, i) for i in mine] == ["running", "stopped"]
+
+    @pytest.mark.parametrize("tool", ["ec2_reboot_instances", "ec2_terminate_instances"])
+    def test_an_unknown_instance_is_a_tool_error_naming_it(self, registry: ToolRegistry, tool: str) -> None:
+        outcome = registry.call(tool, {"instance_ids": ["i-0123456789abcdef0"]}, CallContext())
+        assert outcome.is_error
+        assert "InvalidInstanceID.NotFound" in outcome.text and "i-0123456789abcdef0" in outcome.text
+
+    def test_the_terminate_description_says_termination_is_permanent(self, registry: ToolRegistry) -> None:
+        (definition,) = [d for d in registry.definitions() if d["name"] == "ec2_terminate_instances"]
+        assert "permanently" in definition["description"]
+        assert definition["annotations"]["destructiveHint"] is True
+        assert definition["annotations"]["idempotentHint"] is True
+
+    @pytest.mark.parametrize("tool", ["ec2_reboot_instances", "ec2_terminate_instances"])
+    def test_read_only_mode_refuses_them_and_the_instance_is_untouched(
+        self, settings: Settings, clients: ClientFactory, launch: Launch, tool: str
+    ) -> None:
+        running = launch("running")
+        read_only = build_server(settings.with_changes(access_mode=AccessMode.READ_ONLY), clients).registry
+        with pytest.raises(ProtocolError, match="ReadOnly"):
+            read_only.call(tool, {"instance_ids": [running], "region": SCRATCH_REGION}, CallContext())
+        assert state_of(build_server(settings, clients).registry, running) == "running"
+
+    @pytest.mark.parametrize(
+        ("tool", "operation"),
+        [("ec2_reboot_instances", "reboot_instances"), ("ec2_terminate_instances", "terminate_instances")],
+    )
+    def test_access_denied_and_throttling_are_told_apart(
+        self, registry: ToolRegistry, clients: ClientFactory, tool: str, operation: str
+    ) -> None:
+        region = "eu-south-1"
+        arguments = {"instance_ids": ["i-0123456789abcdef0"], "region": region}
+        with Stubber(clients.client("ec2", region)) as stubber:
+            stubber.add_client_error(operation, "UnauthorizedOperation", http_status_code=403)
+            stubber.add_client_error(operation, "RequestLimitExceeded", http_status_code=503)
+            denied = registry.call(tool, arguments, CallContext())
+            throttled = registry.call(tool, arguments, CallContext())
+        assert denied.is_error and "denied" in denied.text and "UnauthorizedOperation" in denied.text
+        assert (
+            throttled.is_error and "transient" in throttled.text and "RequestLimitExceeded" in throttled.text
+        )
 
 
 class TestStartAndStop:

@@ -1,10 +1,10 @@
-"""EC2 instances: list, describe, start and stop."""
+"""EC2 instances: list, describe, start, stop, reboot and terminate."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, get_args
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
 
 __all__ = ["TOOLS", "TOOLSET"]
+
+T = TypeVar("T")
 
 InstanceId = Annotated[
     str, Field(max_length=19, pattern=r"^i-[0-9a-f]{8,17}$", description="An EC2 instance id, i-...")
@@ -160,6 +162,29 @@ class StateChangeOutput(MutatingOutput):
     changes: list[StateChange]
 
 
+class RebootInstancesInput(MutatingInput):
+    instance_ids: list[InstanceId] = Field(min_length=1, max_length=50, description="Instances to reboot.")
+    dry_run: bool = Field(
+        default=False, description="Ask EC2 whether the call would be allowed, without rebooting anything."
+    )
+
+
+class RebootOutput(MutatingOutput):
+    region: str
+    dry_run: bool
+    message: str
+    instance_ids: list[str] = Field(description="Instances a reboot was requested for; empty on a dry run.")
+
+
+class TerminateInstancesInput(MutatingInput):
+    instance_ids: list[InstanceId] = Field(
+        min_length=1, max_length=50, description="Instances to terminate, for good."
+    )
+    dry_run: bool = Field(
+        default=False, description="Ask EC2 whether the call would be allowed, without terminating anything."
+    )
+
+
 # -- tools ------------------------------------------------------------------------------------
 
 
@@ -191,14 +216,9 @@ def list_instances(ec2: EC2Client, args: ListInstancesInput) -> ListInstancesOut
     }
     pages = TokenPages.resume(args.cursor, question, args.max_results)
     request: dict[str, Any] = {}
-    filters = []
+    filters = _tag_filters(args.tags)
     if args.states:
         filters.append({"Name": "instance-state-name", "Values": [s.value for s in args.states]})
-    for key, value in (args.tags or {}).items():
-        if value == "*":
-            filters.append({"Name": "tag-key", "Values": [key]})
-        else:
-            filters.append({"Name": f"tag:{key}", "Values": [value]})
     if filters:
         request["Filters"] = filters
     if args.instance_ids:
@@ -261,6 +281,69 @@ def describe_instance(ec2: EC2Client, args: DescribeInstanceInput) -> DescribeIn
             "DescribeInstances",
         )
     return DescribeInstanceOutput(region=ec2.meta.region_name, instance=_detail(found[0]))
+
+
+@tool(
+    name="ec2_reboot_instances",
+    title="Reboot EC2 instances",
+    iam_actions=("ec2:RebootInstances",),
+    read_only=False,
+    destructive=False,
+    idempotent=True,
+    examples=(
+        Example(
+            {"instance_ids": [SAMPLE_INSTANCE_ID], "dry_run": True},
+            {"dry_run": True, "instance_ids": []},
+            demo_machine="web-prod-1",
+            demo_answer={"dry_run": True, "instance_ids": []},
+        ),
+    ),
+)
+def reboot_instances(ec2: EC2Client, args: RebootInstancesInput) -> RebootOutput:
+    """Reboot running EC2 instances (an OS restart: they keep their volumes, addresses and state). Set
+    dry_run to check permission first."""
+    try:
+        ec2.reboot_instances(InstanceIds=args.instance_ids, DryRun=args.dry_run)
+    except ClientError as err:
+        if _is_dry_run_success(err):
+            message = "Dry run succeeded: you are allowed to reboot these instances. Nothing was changed."
+            return RebootOutput(region=ec2.meta.region_name, dry_run=True, message=message, instance_ids=[])
+        raise
+    return RebootOutput(
+        region=ec2.meta.region_name,
+        dry_run=False,
+        message=f"Reboot requested for {len(args.instance_ids)} instance(s).",
+        instance_ids=args.instance_ids,
+    )
+
+
+@tool(
+    name="ec2_terminate_instances",
+    title="Terminate EC2 instances",
+    iam_actions=("ec2:TerminateInstances",),
+    read_only=False,
+    destructive=True,
+    idempotent=True,
+    examples=(
+        Example(
+            {"instance_ids": [SAMPLE_INSTANCE_ID], "dry_run": True},
+            {"dry_run": True, "changes": []},
+            demo_machine="legacy-batch",
+            demo_answer={"dry_run": True, "changes": []},
+        ),
+    ),
+)
+def terminate_instances(ec2: EC2Client, args: TerminateInstancesInput) -> StateChangeOutput:
+    """Terminate EC2 instances, permanently: a terminated instance cannot be started again, and its
+    volumes set to delete on termination (usually the root volume) are deleted with their data. Set
+    dry_run to check permission first; terminating a terminated instance changes nothing."""
+    try:
+        response = ec2.terminate_instances(InstanceIds=args.instance_ids, DryRun=args.dry_run)
+    except ClientError as err:
+        if _is_dry_run_success(err):
+            return _dry_run(ec2, "terminate")
+        raise
+    return _changes(ec2, "Terminate", response.get("TerminatingInstances", []))
 
 
 @tool(
@@ -399,7 +482,15 @@ def list_security_groups(ec2: EC2Client, args: ListSecurityGroupsInput) -> ListS
 
 
 TOOLSET = "compute"
-TOOLS = (list_instances, describe_instance, start_instances, stop_instances, list_security_groups)
+TOOLS = (
+    list_instances,
+    describe_instance,
+    reboot_instances,
+    terminate_instances,
+    start_instances,
+    stop_instances,
+    list_security_groups,
+)
 
 
 # -- shaping ----------------------------------------------------------------------------------
@@ -521,3 +612,24 @@ def _detail(instance: Any) -> InstanceDetail:
         state_reason=instance.get("StateReason", {}).get("Message"),
         monitoring=instance.get("Monitoring", {}).get("State"),
     )
+
+
+def _page(pages: TokenPages, items: list[T], next_token: str | None) -> tuple[list[T], str | None]:
+    """This page's items (from where the cursor stands, at most the page size) and the next cursor.
+
+    EC2 answers at most MaxResults items; should it answer more (moto ignores MaxResults for
+    volumes, snapshots and images), the page still keeps to max_results and its cursor resumes
+    right after it.
+    """
+    rest = items[pages.offset :]
+    if len(rest) > pages.size:
+        return rest[: pages.size], pages.cursor_at(pages.size)
+    return rest, pages.next_cursor(next_token)
+
+
+def _tag_filters(tags: dict[str, str] | None) -> list[dict[str, Any]]:
+    """EC2 filters for resources carrying every one of ``tags`` ("*": any value of that key)."""
+    return [
+        {"Name": "tag-key", "Values": [key]} if value == "*" else {"Name": f"tag:{key}", "Values": [value]}
+        for key, value in (tags or {}).items()
+    ]
