@@ -303,7 +303,7 @@ class TestSetDesiredCapacity:
 
     def test_read_only_mode_refuses_it(self, clients: ClientFactory, estate: None) -> None:
         registry = build_server(Settings(access_mode=AccessMode.READ_ONLY), clients).registry
-        assert "autoscaling_set_desired_capacity" not in {t.name for t in registry.tools}
+        assert "autoscaling_set_desired_capacity" not in registry.names
         with pytest.raises(ProtocolError) as raised:
             registry.call(
                 "autoscaling_set_desired_capacity",

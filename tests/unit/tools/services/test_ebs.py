@@ -215,7 +215,7 @@ class TestCreateSnapshot:
         self, settings: Settings, clients: ClientFactory, backups: str
     ) -> None:
         registry = build_server(settings.with_changes(access_mode=AccessMode.READ_ONLY), clients).registry
-        assert "ec2_create_snapshot" not in {t.name for t in registry.tools}
+        assert "ec2_create_snapshot" not in registry.names
         with pytest.raises(ProtocolError, match="ReadOnly"):
             registry.call(
                 "ec2_create_snapshot", {"volume_id": backups, "region": SCRATCH_REGION}, CallContext()
