@@ -18,7 +18,9 @@ STOPPED_REASONS = (
     "Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:us-east-1:123456789012:"
     "targetgroup/storefront-web/6d0ecf831eec9f09)",
 )
-_TARGET_GROUP = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/storefront-web/6d0ecf831eec9f09"
+_TARGET_GROUP = (
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/storefront-web/6d0ecf831eec9f09"
+)
 
 
 def seed(clients: DemoClients) -> None:

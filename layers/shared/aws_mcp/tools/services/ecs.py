@@ -143,7 +143,9 @@ class ListServicesOutput(Paged):
     iam_actions=("ecs:ListServices", "ecs:DescribeServices"),
     read_only=True,
     idempotent=True,
-    examples=(Example({"cluster": "storefront"}, {"cluster": "storefront", "count": 1, "next_cursor": None}),),
+    examples=(
+        Example({"cluster": "storefront"}, {"cluster": "storefront", "count": 1, "next_cursor": None}),
+    ),
 )
 def list_services(ecs: ECSClient, args: ListServicesInput) -> ListServicesOutput:
     """List the services of one ECS cluster with their desired, running and pending task counts,
@@ -390,7 +392,7 @@ def list_tasks(ecs: ECSClient, args: ListTasksInput) -> ListTasksOutput:
     response = pages.fetch(_spelled(ecs.list_tasks), **request)
     arns, next_cursor = _window(pages, response.get("taskArns", []), response.get("nextToken"))
     found = ecs.describe_tasks(cluster=args.cluster, tasks=arns)["tasks"] if arns else []
-    chosen = set(args.fields) if args.fields else None
+    chosen: set[str] | None = set(args.fields) if args.fields else None
     tasks = [_task(t, chosen) for t in found]
     page = ListTasksOutput(
         region=region,
@@ -453,9 +455,9 @@ class UpdateServiceOutput(MutatingOutput):
     ),
 )
 def update_service(ecs: ECSClient, args: UpdateServiceInput) -> UpdateServiceOutput:
-    """Set an ECS service's desired task count (0 to 1000) and/or force a new deployment that
-    replaces its tasks. Warning: desired_count 0 stops every task of the service. Check the result
-    with ecs_describe_service."""
+    """Set an ECS service's desired task count (0 to 1000; 0 stops every task of the service) and/or
+    force a new deployment that replaces its tasks. Warning: desired_count 0 takes the service down.
+    Check the result with ecs_describe_service."""
     request: dict[str, Any] = {"cluster": args.cluster, "service": args.service}
     if args.desired_count is not None:
         request["desiredCount"] = args.desired_count
