@@ -128,15 +128,12 @@ class TestCatalog:
             definition = spec.definition()
             assert len(definition["description"]) > 40, spec.name
             assert definition["title"], spec.name
-            annotations = definition["annotations"]
-            # The title is the definition's own (2025-06-18 on); 2025-03-26 gets it in the annotations.
-            assert set(annotations) == {
-                "readOnlyHint",
-                "destructiveHint",
-                "idempotentHint",
-                "openWorldHint",
-            }
-            assert annotations["readOnlyHint"] is spec.read_only
+            # The hints as the spec reads them: what is left out takes its defaults (not idempotent,
+            # open world); reading and destroying are always said.
+            hints = {"idempotentHint": False, "openWorldHint": True} | definition["annotations"]
+            assert (hints["readOnlyHint"], hints["destructiveHint"]) == (spec.read_only, spec.destructive)
+            assert hints["openWorldHint"] is spec.open_world
+            assert hints["idempotentHint"] is (spec.idempotent and not spec.read_only)
             assert spec.iam_actions, spec.name
             for name, prop in definition["inputSchema"]["properties"].items():
                 assert prop.get("description"), f"{spec.name}.{name} has no description"

@@ -46,7 +46,7 @@ class RegionalInput(ToolInput):
 
     # No pattern in the schema: check_region knows every real region, and the tokens add up.
     region: Annotated[str, AfterValidator(check_region)] | None = Field(
-        default=None, max_length=32, description="AWS region, e.g. us-east-1. Default: the server's."
+        default=None, max_length=32, description="Default: the server's region."
     )
 
 
@@ -57,8 +57,7 @@ class MutatingInput(RegionalInput):
         default=None,
         min_length=1,
         max_length=128,
-        description="A string unique to this change: a call repeating it replays the first result instead "
-        "of acting again. Without one, a repeat acts again after a few seconds.",
+        description="Unique to this change: a repeat with it replays the first result, acting once.",
     )
 
 
@@ -110,6 +109,17 @@ class ToolSpec:
     def mutating(self) -> bool:
         return not self.read_only
 
+    def annotations(self) -> dict[str, bool]:
+        """The hints. Whether a tool reads or destroys is always said (a client that reads
+        ``destructiveHint`` alone must not take a read for a deletion); the others are said
+        only where they differ from the spec's cautious defaults (not idempotent, open world)."""
+        hints = {"readOnlyHint": self.read_only, "destructiveHint": self.destructive}
+        if self.idempotent and not self.read_only:
+            hints["idempotentHint"] = True
+        if not self.open_world:
+            hints["openWorldHint"] = False
+        return hints
+
     def definition(self) -> dict[str, Any]:
         """The ``tools/list`` entry (latest shape), computed once."""
         if not self._definition:
@@ -119,12 +129,7 @@ class ToolSpec:
                 description=self.description,
                 inputSchema=model_schema(self.input_model, "validation"),
                 outputSchema=model_schema(self.output_model, "serialization"),
-                annotations={
-                    "readOnlyHint": self.read_only,
-                    "destructiveHint": self.destructive,
-                    "idempotentHint": self.idempotent,
-                    "openWorldHint": self.open_world,
-                },
+                annotations=self.annotations(),
             )
         return self._definition
 

@@ -13,9 +13,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final, Self
+from typing import Annotated, Any, ClassVar, Final, Self, TypeVar
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field, PrivateAttr
@@ -26,17 +26,34 @@ from aws_mcp.jsontext import dumps_text
 
 __all__ = [
     "CURSOR_MAX_CHARS",
+    "Cursor",
     "Paged",
     "ResultTooLargeError",
     "TokenPages",
     "bind",
     "fit",
     "malformed_cursor",
+    "page_size",
     "resume",
 ]
 
 CURSOR_MAX_CHARS: Final = 4096
+# The furthest into one AWS answer a cursor may point (APIs that answer everything at once).
+MAX_OFFSET: Final = 100_000
+T = TypeVar("T")
 _FILTERS: Final = "f"
+
+
+Cursor = Annotated[
+    str | None,
+    Field(max_length=CURSOR_MAX_CHARS, description="next_cursor of the previous page; same filters."),
+]
+"""A list tool's ``cursor`` argument: ``cursor: Cursor = None``."""
+
+
+def page_size(default: int = 25, *, least: int = 5, most: int = 1000) -> Any:
+    """A list tool's ``max_results`` argument: ``max_results: int = page_size()``."""
+    return Field(default=default, ge=least, le=most, description="Items per page.")
 
 
 class ResultTooLargeError(ToolError):
@@ -94,23 +111,39 @@ class TokenPages:
         if not (
             (token is None or (isinstance(token, str) and token))
             and isinstance(offset, int)
-            and 0 <= offset <= 1000
+            and 0 <= offset <= MAX_OFFSET
             and isinstance(size, int)
             and 5 <= size <= 1000
         ):
             raise malformed_cursor()
         return cls(question, token, offset, size)
 
-    def fetch(self, call: Callable[..., Any], **request: Any) -> Any:
-        """``call(**request)`` for this page: its token added; a token AWS refuses is a bad cursor."""
+    def fetch(self, call: Callable[..., Any], *, paged_by: str = "NextToken", **request: Any) -> Any:
+        """``call(**request)`` for this page, its token passed as the parameter the API is
+        ``paged_by`` (``NextToken``, ECS's ``nextToken``, ``Marker``); a token AWS refuses is a
+        bad cursor."""
         if self.token is None:
             return call(**request)
         try:
-            return call(**request, NextToken=self.token)
+            return call(**request, **{paged_by: self.token})
         except ClientError as err:
-            if "token" in str(err.response.get("Error", {}).get("Message", "")).lower():
+            error = err.response.get("Error", {})
+            said = f"{error.get('Code', '')} {error.get('Message', '')}".lower()
+            if "token" in said or "marker" in said or "pagination" in said:
                 raise malformed_cursor() from None
             raise
+
+    def window(self, items: Sequence[T], next_token: str | None) -> tuple[list[T], str | None]:
+        """This page's items out of what one AWS call answered, and the cursor after them.
+
+        AWS answers at most the page size, but some APIs answer everything at once (and moto
+        ignores the size of many), so a page is cut at the size here and the next one read on
+        from the same token, past what was shown.
+        """
+        shown = list(items[self.offset : self.offset + self.size])
+        if self.offset + len(shown) < len(items):
+            return shown, self.cursor_at(len(shown))
+        return shown, self.next_cursor(next_token)
 
     def next_cursor(self, next_token: str | None) -> str | None:
         """The cursor of the page after this one (None: this is the last)."""

@@ -7,14 +7,15 @@ not recursive) and drop pydantic's generated titles. Descriptions stay.
 
 Every ``tools/list`` lands in the agent's context, so output schemas are lean: "T or
 null" is ``"type": [T, "null"]`` rather than pydantic's ``anyOf`` of two schemas (the
-same JSON Schema, in a third of the tokens), and there are no ``default``s or
-descriptions (they validate nothing; field names say what a result holds, and a result
-explains itself where it must, as a cut page's ``truncated`` does).
+same JSON Schema, in a third of the tokens), and there are no ``default``s,
+descriptions or ``required`` lists (a reader needs the fields and their types; field
+names say what a result holds, and a result explains itself where it must, as a cut
+page's ``truncated`` does).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel
 
@@ -35,14 +36,16 @@ def model_schema(model: type[BaseModel], mode: Literal["validation", "serializat
     return lean
 
 
+# What an output schema leaves out: it describes a result's shape for a reader, it does not police it.
+_NOT_IN_OUTPUTS: Final = ("default", "description", "required", "properties")
+
+
 def _compact_output(node: Any) -> Any:
     if isinstance(node, list):
         return [_compact_output(item) for item in node]
     if not isinstance(node, dict):
         return node
-    out = {
-        k: _compact_output(v) for k, v in node.items() if k not in ("default", "description", "properties")
-    }
+    out = {k: _compact_output(v) for k, v in node.items() if k not in _NOT_IN_OUTPUTS}
     if isinstance(node.get("properties"), dict):
         # Names here are fields, not keywords: a field called "description" stays.
         out["properties"] = {name: _compact_output(sub) for name, sub in node["properties"].items()}

@@ -11,8 +11,8 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
 from aws_mcp.tools.contract import Example, MutatingInput, MutatingOutput, RegionalInput, tool
-from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, TokenPages
-from aws_mcp.tools.services.ec2 import TagKey, TagValue, _is_dry_run_success, _page, _tags
+from aws_mcp.tools.paging import Cursor, Paged, TokenPages, page_size
+from aws_mcp.tools.services.ec2 import TagKey, TagValue, _is_dry_run_success, _tags
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -27,14 +27,8 @@ _LAUNCH_SKEW: Final = timedelta(minutes=2)
 
 
 class ListImagesInput(RegionalInput):
-    max_results: int = Field(
-        default=25, ge=5, le=1000, description="Page size (fixed by the first call when following a cursor)."
-    )
-    cursor: str | None = Field(
-        default=None,
-        max_length=CURSOR_MAX_CHARS,
-        description="next_cursor from the previous call, for the next page.",
-    )
+    max_results: int = page_size()
+    cursor: Cursor = None
 
 
 class Image(BaseModel):
@@ -128,7 +122,7 @@ def list_images(ec2: EC2Client, args: ListImagesInput) -> ListImagesOutput:
     region = ec2.meta.region_name
     pages = TokenPages.resume(args.cursor, {"region": region}, args.max_results)
     response = pages.fetch(ec2.describe_images, Owners=["self"], MaxResults=pages.size)
-    items, next_cursor = _page(pages, response.get("Images", []), response.get("NextToken"))
+    items, next_cursor = pages.window(response.get("Images", []), response.get("NextToken"))
     images = [
         Image(
             image_id=i["ImageId"],

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from aws_mcp.audit.record import Outcome
 from aws_mcp.errors import ToolError
 from aws_mcp.tools.contract import Example, ToolInput, tool
-from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, bind, malformed_cursor, resume
+from aws_mcp.tools.paging import Cursor, Paged, bind, malformed_cursor, page_size, resume
 
 if TYPE_CHECKING:
     from aws_mcp.audit.query import AuditStore
@@ -34,12 +34,8 @@ class AuditQueryInput(ToolInput):
         default=None, max_length=64, description="Only calls of this tool, e.g. ec2_stop_instances."
     )
     outcome: Outcome | None = Field(default=None, description="Only calls that ended this way.")
-    max_results: int = Field(default=25, ge=1, le=200, description="Page size.")
-    cursor: str | None = Field(
-        default=None,
-        max_length=CURSOR_MAX_CHARS,
-        description="next_cursor from the previous call, for the next page. Pass the same filters again.",
-    )
+    max_results: int = page_size(least=1, most=200)
+    cursor: Cursor = None
 
     @field_validator("since", "until")
     @classmethod

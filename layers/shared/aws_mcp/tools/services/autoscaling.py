@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from aws_mcp.errors import ToolInputError
 from aws_mcp.tools.contract import Example, MutatingInput, MutatingOutput, RegionalInput, tool
-from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, TokenPages
+from aws_mcp.tools.paging import Cursor, Paged, TokenPages, page_size
 
 if TYPE_CHECKING:
     from mypy_boto3_autoscaling import AutoScalingClient
@@ -36,14 +36,6 @@ GroupField = Literal[
     "tags",
 ]
 ActivityField = Literal["status", "cause", "start_time", "end_time", "description", "status_message"]
-Cursor = Annotated[
-    str | None,
-    Field(
-        default=None,
-        max_length=CURSOR_MAX_CHARS,
-        description="next_cursor from the previous call, for the next page. Pass the same filters again.",
-    ),
-]
 
 
 class InstanceCounts(BaseModel):
@@ -86,10 +78,8 @@ class ListGroupsInput(RegionalInput):
         description='Only these fields of each group (name always comes), for example ["desired_capacity", '
         '"instances"]: a compact answer. Default: all of them.',
     )
-    max_results: int = Field(
-        default=25, ge=5, le=100, description="Page size (fixed by the first call when following a cursor)."
-    )
-    cursor: Cursor
+    max_results: int = page_size(most=100)
+    cursor: Cursor = None
 
 
 class ListGroupsOutput(Paged):
@@ -128,10 +118,8 @@ class ListActivitiesInput(RegionalInput):
         description='Only these fields of each activity (activity_id always comes), for example ["status", '
         '"description"]: a compact answer. Default: all of them.',
     )
-    max_results: int = Field(
-        default=20, ge=5, le=100, description="Page size (fixed by the first call when following a cursor)."
-    )
-    cursor: Cursor
+    max_results: int = page_size(20, most=100)
+    cursor: Cursor = None
 
 
 class Activity(BaseModel):

@@ -16,14 +16,13 @@ from aws_mcp.tools.contract import (
     RegionalInput,
     tool,
 )
-from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, TokenPages
+from aws_mcp.tools.paging import Cursor, Paged, TokenPages, page_size
 from aws_mcp.tools.services.ec2 import (
     InstanceId,
     TagKey,
     TagValue,
     _is_dry_run_success,
     _iso,
-    _page,
     _tag_filters,
     _tags,
 )
@@ -60,10 +59,8 @@ class ListVolumesInput(RegionalInput):
         default=None, description="Only volumes attached to this instance."
     )
     tags: dict[TagKey, TagValue] | None = Field(default=None, max_length=20, description=_TAGS_FILTER)
-    max_results: int = Field(
-        default=25, ge=5, le=500, description="Page size (fixed by the first call when following a cursor)."
-    )
-    cursor: str | None = Field(default=None, max_length=CURSOR_MAX_CHARS, description=_CURSOR)
+    max_results: int = page_size(most=500)
+    cursor: Cursor = None
 
 
 class Attachment(BaseModel):
@@ -99,10 +96,8 @@ class ListSnapshotsInput(RegionalInput):
         default=None, max_length=21, pattern=_VOLUME_ID, description="Only snapshots of this volume, vol-..."
     )
     tags: dict[TagKey, TagValue] | None = Field(default=None, max_length=20, description=_TAGS_FILTER)
-    max_results: int = Field(
-        default=25, ge=5, le=1000, description="Page size (fixed by the first call when following a cursor)."
-    )
-    cursor: str | None = Field(default=None, max_length=CURSOR_MAX_CHARS, description=_CURSOR)
+    max_results: int = page_size()
+    cursor: Cursor = None
 
 
 class Snapshot(BaseModel):
@@ -180,7 +175,7 @@ def list_volumes(ec2: EC2Client, args: ListVolumesInput) -> ListVolumesOutput:
     if filters:
         request["Filters"] = filters
     response = pages.fetch(ec2.describe_volumes, **request)
-    items, next_cursor = _page(pages, response.get("Volumes", []), response.get("NextToken"))
+    items, next_cursor = pages.window(response.get("Volumes", []), response.get("NextToken"))
     volumes = [_volume(v) for v in items]
     page = ListVolumesOutput(region=region, count=len(volumes), volumes=volumes, next_cursor=next_cursor)
     return page.resume_with(pages.cursor_at)
@@ -211,7 +206,7 @@ def list_snapshots(ec2: EC2Client, args: ListSnapshotsInput) -> ListSnapshotsOut
     if filters:
         request["Filters"] = filters
     response = pages.fetch(ec2.describe_snapshots, **request)
-    items, next_cursor = _page(pages, response.get("Snapshots", []), response.get("NextToken"))
+    items, next_cursor = pages.window(response.get("Snapshots", []), response.get("NextToken"))
     snapshots = [_snapshot(s) for s in items]
     page = ListSnapshotsOutput(
         region=region, count=len(snapshots), snapshots=snapshots, next_cursor=next_cursor

@@ -17,7 +17,7 @@ from aws_mcp.tools.contract import (
     RegionalInput,
     tool,
 )
-from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, TokenPages
+from aws_mcp.tools.paging import Cursor, Paged, TokenPages, page_size
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -96,18 +96,8 @@ class ListInstancesInput(RegionalInput):
         description='Only these fields of each instance (instance_id always comes), for example ["name", '
         '"state"]: a compact answer. Default: all of them.',
     )
-    max_results: int = Field(
-        default=25,
-        ge=5,
-        le=1000,
-        description="Page size (ignored when instance_ids are given, and fixed by the first call when "
-        "following a cursor).",
-    )
-    cursor: str | None = Field(
-        default=None,
-        max_length=CURSOR_MAX_CHARS,
-        description="next_cursor from the previous call, for the next page. Pass the same filters again.",
-    )
+    max_results: int = page_size()
+    cursor: Cursor = None
 
 
 class ListInstancesOutput(Paged):
@@ -417,14 +407,8 @@ class ListSecurityGroupsInput(RegionalInput):
     open_to_world: bool = Field(
         default=False, description="Only groups that let anything in from 0.0.0.0/0 or ::/0."
     )
-    max_results: int = Field(
-        default=25, ge=5, le=1000, description="Page size (fixed by the first call when following a cursor)."
-    )
-    cursor: str | None = Field(
-        default=None,
-        max_length=CURSOR_MAX_CHARS,
-        description="next_cursor from the previous call, for the next page. Pass the same filters again.",
-    )
+    max_results: int = page_size()
+    cursor: Cursor = None
 
 
 class SecurityGroup(BaseModel):
@@ -612,19 +596,6 @@ def _detail(instance: Any) -> InstanceDetail:
         state_reason=instance.get("StateReason", {}).get("Message"),
         monitoring=instance.get("Monitoring", {}).get("State"),
     )
-
-
-def _page(pages: TokenPages, items: list[T], next_token: str | None) -> tuple[list[T], str | None]:
-    """This page's items (from where the cursor stands, at most the page size) and the next cursor.
-
-    EC2 answers at most MaxResults items; should it answer more (moto ignores MaxResults for
-    volumes, snapshots and images), the page still keeps to max_results and its cursor resumes
-    right after it.
-    """
-    rest = items[pages.offset :]
-    if len(rest) > pages.size:
-        return rest[: pages.size], pages.cursor_at(pages.size)
-    return rest, pages.next_cursor(next_token)
 
 
 def _tag_filters(tags: dict[str, str] | None) -> list[dict[str, Any]]:

@@ -7,7 +7,6 @@ environment values too).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, get_args
 
@@ -15,7 +14,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field, model_validator
 
 from aws_mcp.tools.contract import Example, MutatingInput, MutatingOutput, RegionalInput, tool
-from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, TokenPages
+from aws_mcp.tools.paging import Cursor, Paged, TokenPages, page_size
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
@@ -37,26 +36,12 @@ _DESCRIBE_SERVICES_MAX = 10
 _EVENTS_SHOWN = 10
 
 
-def _page_size() -> Any:
-    return Field(
-        default=25, ge=5, le=100, description="Page size (fixed by the first call when following a cursor)."
-    )
-
-
-def _cursor() -> Any:
-    return Field(
-        default=None,
-        max_length=CURSOR_MAX_CHARS,
-        description="next_cursor from the previous call, for the next page. Pass the same filters again.",
-    )
-
-
 # -- clusters ---------------------------------------------------------------------------------
 
 
 class ListClustersInput(RegionalInput):
-    max_results: int = _page_size()
-    cursor: str | None = _cursor()
+    max_results: int = page_size(most=100)
+    cursor: Cursor = None
 
 
 class Cluster(BaseModel):
@@ -92,8 +77,8 @@ def list_clusters(ecs: ECSClient, args: ListClustersInput) -> ListClustersOutput
     in pages: follow next_cursor for more."""
     region = ecs.meta.region_name
     pages = TokenPages.resume(args.cursor, {"region": region}, args.max_results)
-    response = pages.fetch(_spelled(ecs.list_clusters), maxResults=pages.size)
-    arns, next_cursor = _window(pages, response.get("clusterArns", []), response.get("nextToken"))
+    response = pages.fetch(ecs.list_clusters, paged_by="nextToken", maxResults=pages.size)
+    arns, next_cursor = pages.window(response.get("clusterArns", []), response.get("nextToken"))
     found = ecs.describe_clusters(clusters=arns)["clusters"] if arns else []
     clusters = [
         Cluster(
@@ -115,8 +100,8 @@ def list_clusters(ecs: ECSClient, args: ListClustersInput) -> ListClustersOutput
 
 class ListServicesInput(RegionalInput):
     cluster: ClusterRef
-    max_results: int = _page_size()
-    cursor: str | None = _cursor()
+    max_results: int = page_size(most=100)
+    cursor: Cursor = None
 
 
 class ServiceSummary(BaseModel):
@@ -153,8 +138,10 @@ def list_services(ecs: ECSClient, args: ListServicesInput) -> ListServicesOutput
     fail to start or stay up: see ecs_describe_service and ecs_list_tasks. Results come in pages."""
     region = ecs.meta.region_name
     pages = TokenPages.resume(args.cursor, {"region": region, "cluster": args.cluster}, args.max_results)
-    response = pages.fetch(_spelled(ecs.list_services), cluster=args.cluster, maxResults=pages.size)
-    arns, next_cursor = _window(pages, response.get("serviceArns", []), response.get("nextToken"))
+    response = pages.fetch(
+        ecs.list_services, paged_by="nextToken", cluster=args.cluster, maxResults=pages.size
+    )
+    arns, next_cursor = pages.window(response.get("serviceArns", []), response.get("nextToken"))
     found: list[Any] = []
     for start in range(0, len(arns), _DESCRIBE_SERVICES_MAX):
         chunk = arns[start : start + _DESCRIBE_SERVICES_MAX]
@@ -317,8 +304,8 @@ class ListTasksInput(RegionalInput):
         description='Only these fields of each task (task_id always comes), for example ["last_status", '
         '"stopped_reason"]: a compact answer. Default: all of them.',
     )
-    max_results: int = _page_size()
-    cursor: str | None = _cursor()
+    max_results: int = page_size(most=100)
+    cursor: Cursor = None
 
 
 class Container(BaseModel):
@@ -389,8 +376,8 @@ def list_tasks(ecs: ECSClient, args: ListTasksInput) -> ListTasksOutput:
     }
     if args.service:
         request["serviceName"] = _last_part(args.service)
-    response = pages.fetch(_spelled(ecs.list_tasks), **request)
-    arns, next_cursor = _window(pages, response.get("taskArns", []), response.get("nextToken"))
+    response = pages.fetch(ecs.list_tasks, paged_by="nextToken", **request)
+    arns, next_cursor = pages.window(response.get("taskArns", []), response.get("nextToken"))
     found = ecs.describe_tasks(cluster=args.cluster, tasks=arns)["tasks"] if arns else []
     chosen: set[str] | None = set(args.fields) if args.fields else None
     tasks = [_task(t, chosen) for t in found]
@@ -487,26 +474,6 @@ TOOLS = (list_clusters, list_services, describe_service, list_tasks, update_serv
 
 
 # -- shaping ----------------------------------------------------------------------------------
-
-
-def _spelled(call: Callable[..., Any]) -> Callable[..., Any]:
-    """``call`` taking TokenPages' ``NextToken`` as ECS spells it, ``nextToken``."""
-
-    def spelled(**request: Any) -> Any:
-        if "NextToken" in request:
-            request["nextToken"] = request.pop("NextToken")
-        return call(**request)
-
-    return spelled
-
-
-def _window(pages: TokenPages, items: Sequence[str], next_token: str | None) -> tuple[list[str], str | None]:
-    """This page's share of an AWS page, and the cursor after it. An API that answers more than
-    maxResults (moto's ECS lists do) is read on from the same token, past what was shown."""
-    shown = list(items[pages.offset : pages.offset + pages.size])
-    if pages.offset + len(shown) < len(items):
-        return shown, pages.cursor_at(len(shown))
-    return shown, pages.next_cursor(next_token)
 
 
 def _last_part(name_or_arn: str) -> str:

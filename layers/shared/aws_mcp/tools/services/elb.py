@@ -4,14 +4,12 @@ their listeners, target groups, and the health of a target group's targets."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, get_args
 
-from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field, model_validator
 
 from aws_mcp.tools.contract import Example, RegionalInput, tool
-from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, TokenPages, malformed_cursor
+from aws_mcp.tools.paging import Cursor, Paged, TokenPages, page_size
 
 if TYPE_CHECKING:
     from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
@@ -36,14 +34,6 @@ TargetGroupRef = Annotated[
         max_length=200,
         pattern=rf"^({_NAME}|{_ARN}targetgroup/{_NAME}/[0-9a-f]+)$",
         description="A target group's name or ARN.",
-    ),
-]
-Cursor = Annotated[
-    str | None,
-    Field(
-        default=None,
-        max_length=CURSOR_MAX_CHARS,
-        description="next_cursor from the previous call, for the next page. Pass the same filters again.",
     ),
 ]
 LoadBalancerField = Literal[
@@ -91,14 +81,8 @@ class ListLoadBalancersInput(RegionalInput):
         description='Only these fields of each load balancer (name always comes), for example ["type", '
         '"listeners"]: a compact answer, and without "listeners" a faster one. Default: all of them.',
     )
-    max_results: int = Field(
-        default=10,
-        ge=5,
-        le=20,
-        description="Page size, at most 20: each load balancer's listeners cost a call (fixed by the first "
-        "call when following a cursor).",
-    )
-    cursor: Cursor
+    max_results: int = page_size(10, most=20)
+    cursor: Cursor = None
 
 
 class ListLoadBalancersOutput(Paged):
@@ -140,10 +124,8 @@ class ListTargetGroupsInput(RegionalInput):
         description='Only these fields of each target group (name always comes), for example ["port", '
         '"load_balancers"]: a compact answer. Default: all of them.',
     )
-    max_results: int = Field(
-        default=25, ge=5, le=400, description="Page size (fixed by the first call when following a cursor)."
-    )
-    cursor: Cursor
+    max_results: int = page_size(most=400)
+    cursor: Cursor = None
 
     @model_validator(mode="after")
     def _one_filter(self) -> Self:
@@ -167,10 +149,8 @@ class GetTargetHealthInput(RegionalInput):
         description='Only targets in these states, for example ["unhealthy", "unused"]. The summary still '
         "counts every target.",
     )
-    max_results: int = Field(
-        default=50, ge=5, le=1000, description="Page size (fixed by the first call when following a cursor)."
-    )
-    cursor: Cursor
+    max_results: int = page_size(50)
+    cursor: Cursor = None
 
 
 class TargetHealth(BaseModel):
@@ -241,7 +221,7 @@ def list_load_balancers(
     request: dict[str, Any] = {"PageSize": pages.size}
     if args.names:
         request["Names"] = args.names
-    response = _fetch(pages, elbv2.describe_load_balancers, **request)
+    response = pages.fetch(elbv2.describe_load_balancers, paged_by="Marker", **request)
     chosen: set[str] | None = set(args.fields) if args.fields else None
     found = response.get("LoadBalancers", [])[pages.offset :]
     with_listeners = chosen is None or "listeners" in chosen
@@ -300,7 +280,7 @@ def list_target_groups(
         request["LoadBalancerArn"] = _load_balancer_arn(elbv2, args.load_balancer)
     if args.names:
         request["Names"] = args.names
-    response = _fetch(pages, elbv2.describe_target_groups, **request)
+    response = pages.fetch(elbv2.describe_target_groups, paged_by="Marker", **request)
     chosen: set[str] | None = set(args.fields) if args.fields else None
     groups = [_target_group(g, chosen) for g in response.get("TargetGroups", [])][pages.offset :]
     page = ListTargetGroupsOutput(
@@ -361,19 +341,6 @@ TOOLS = (list_load_balancers, list_target_groups, get_target_health)
 
 
 # -- calls ------------------------------------------------------------------------------------
-
-
-def _fetch(pages: TokenPages, call: Callable[..., Any], **request: Any) -> Any:
-    """``call(**request)`` for this page: ELB pages by ``Marker`` (TokenPages.fetch sends ``NextToken``);
-    a marker AWS refuses is a bad cursor."""
-    if pages.token is None:
-        return call(**request)
-    try:
-        return call(**request, Marker=pages.token)
-    except ClientError as err:
-        if "marker" in str(err.response.get("Error", {}).get("Message", "")).lower():
-            raise malformed_cursor() from None
-        raise
 
 
 def _load_balancer_arn(elbv2: ElasticLoadBalancingv2Client, ref: str) -> str:

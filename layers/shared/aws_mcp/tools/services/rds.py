@@ -6,7 +6,6 @@ master password is kept by Secrets Manager (only the secret's ARN is returned, n
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
@@ -14,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from aws_mcp.errors import ToolError
 from aws_mcp.tools.contract import Example, MutatingInput, MutatingOutput, RegionalInput, tool
-from aws_mcp.tools.paging import CURSOR_MAX_CHARS, Paged, TokenPages
+from aws_mcp.tools.paging import Cursor, Paged, TokenPages, page_size
 
 if TYPE_CHECKING:
     from mypy_boto3_rds import RDSClient
@@ -46,21 +45,6 @@ SnapshotId = Annotated[
 # Engines rds_create_instance offers: single-instance engines without a licence to bring.
 Engine = Literal["postgres", "mysql", "mariadb"]
 SAMPLE_DB_INSTANCE = "no-such-db"
-
-
-def _page_size() -> Any:
-    # RDS pages hold 20 to 100 records.
-    return Field(
-        default=25, ge=20, le=100, description="Page size (fixed by the first call when following a cursor)."
-    )
-
-
-def _cursor() -> Any:
-    return Field(
-        default=None,
-        max_length=CURSOR_MAX_CHARS,
-        description="next_cursor from the previous call, for the next page. Pass the same filters again.",
-    )
 
 
 # -- instances --------------------------------------------------------------------------------
@@ -95,8 +79,8 @@ class ListInstancesInput(RegionalInput):
         description='Only these fields of each instance (instance_id always comes), for example ["status", '
         '"endpoint"]: a compact answer. Default: all of them.',
     )
-    max_results: int = _page_size()
-    cursor: str | None = _cursor()
+    max_results: int = page_size(least=20, most=100)
+    cursor: Cursor = None
 
 
 class Instance(BaseModel):
@@ -145,8 +129,8 @@ def list_instances(rds: RDSClient, args: ListInstancesInput) -> ListInstancesOut
     request: dict[str, Any] = {"MaxRecords": pages.size}
     if args.engine:
         request["Filters"] = [{"Name": "engine", "Values": [args.engine]}]
-    response = pages.fetch(_marker(rds.describe_db_instances), **request)
-    found, next_cursor = _window(pages, response.get("DBInstances", []), response.get("Marker"))
+    response = pages.fetch(rds.describe_db_instances, paged_by="Marker", **request)
+    found, next_cursor = pages.window(response.get("DBInstances", []), response.get("Marker"))
     chosen: set[str] | None = set(args.fields) if args.fields else None
     instances = [_instance(i, chosen) for i in found]
     page = ListInstancesOutput(
@@ -159,8 +143,8 @@ def list_instances(rds: RDSClient, args: ListInstancesInput) -> ListInstancesOut
 
 
 class ListClustersInput(RegionalInput):
-    max_results: int = _page_size()
-    cursor: str | None = _cursor()
+    max_results: int = page_size(least=20, most=100)
+    cursor: Cursor = None
 
 
 class ClusterMember(BaseModel):
@@ -202,8 +186,8 @@ def list_clusters(rds: RDSClient, args: ListClustersInput) -> ListClustersOutput
     backup retention. Results come in pages."""
     region = rds.meta.region_name
     pages = TokenPages.resume(args.cursor, {"region": region}, args.max_results)
-    response = pages.fetch(_marker(rds.describe_db_clusters), MaxRecords=pages.size)
-    found, next_cursor = _window(pages, response.get("DBClusters", []), response.get("Marker"))
+    response = pages.fetch(rds.describe_db_clusters, paged_by="Marker", MaxRecords=pages.size)
+    found, next_cursor = pages.window(response.get("DBClusters", []), response.get("Marker"))
     clusters = [
         Cluster(
             cluster_id=c["DBClusterIdentifier"],
@@ -243,8 +227,8 @@ class ListSnapshotsInput(RegionalInput):
     snapshot_type: Literal["manual", "automated"] | None = Field(
         default=None, description="Only manual or only automated snapshots. Default: both."
     )
-    max_results: int = _page_size()
-    cursor: str | None = _cursor()
+    max_results: int = page_size(least=20, most=100)
+    cursor: Cursor = None
 
 
 class Snapshot(BaseModel):
@@ -289,7 +273,7 @@ def list_snapshots(rds: RDSClient, args: ListSnapshotsInput) -> ListSnapshotsOut
     if args.of == "instance":
         if args.source_id:
             request["DBInstanceIdentifier"] = args.source_id
-        response = pages.fetch(_marker(rds.describe_db_snapshots), **request)
+        response = pages.fetch(rds.describe_db_snapshots, paged_by="Marker", **request)
         items, source, snapshot_id = (
             response.get("DBSnapshots", []),
             "DBInstanceIdentifier",
@@ -298,13 +282,13 @@ def list_snapshots(rds: RDSClient, args: ListSnapshotsInput) -> ListSnapshotsOut
     else:
         if args.source_id:
             request["DBClusterIdentifier"] = args.source_id
-        response = pages.fetch(_marker(rds.describe_db_cluster_snapshots), **request)
+        response = pages.fetch(rds.describe_db_cluster_snapshots, paged_by="Marker", **request)
         items, source, snapshot_id = (
             response.get("DBClusterSnapshots", []),
             "DBClusterIdentifier",
             "DBClusterSnapshotIdentifier",
         )
-    found, next_cursor = _window(pages, items, response.get("Marker"))
+    found, next_cursor = pages.window(items, response.get("Marker"))
     snapshots = [
         Snapshot(
             snapshot_id=s[snapshot_id],
@@ -682,26 +666,6 @@ TOOLS = (
 
 
 # -- shaping ----------------------------------------------------------------------------------
-
-
-def _marker(call: Callable[..., Any]) -> Callable[..., Any]:
-    """``call`` taking TokenPages' ``NextToken`` as RDS spells it, ``Marker``."""
-
-    def spelled(**request: Any) -> Any:
-        if "NextToken" in request:
-            request["Marker"] = request.pop("NextToken")
-        return call(**request)
-
-    return spelled
-
-
-def _window(pages: TokenPages, items: Sequence[Any], marker: str | None) -> tuple[list[Any], str | None]:
-    """This page's share of an AWS page, and the cursor after it. An API that answers more than
-    MaxRecords (moto's cluster and snapshot lists do) is read on from the same marker."""
-    shown = list(items[pages.offset : pages.offset + pages.size])
-    if pages.offset + len(shown) < len(items):
-        return shown, pages.cursor_at(len(shown))
-    return shown, pages.next_cursor(marker)
 
 
 def _describe(rds: RDSClient, instance_id: str) -> Any:
