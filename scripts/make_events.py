@@ -387,7 +387,7 @@ def seeded_event(event: Mapping[str, Any], sample_id: str, instance_id: str) -> 
 # -- checking a response ----------------------------------------------------------------------
 
 
-def _subset(expected: Any, actual: Any, where: str, problems: list[str]) -> None:
+def subset(expected: Any, actual: Any, where: str, problems: list[str]) -> None:
     """Every key of an expected object must match in ``actual``; lists and scalars must be equal."""
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
@@ -397,13 +397,13 @@ def _subset(expected: Any, actual: Any, where: str, problems: list[str]) -> None
             if key not in actual:
                 problems.append(f"{where}.{key}: missing")
             else:
-                _subset(value, actual[key], f"{where}.{key}", problems)
+                subset(value, actual[key], f"{where}.{key}", problems)
     elif isinstance(expected, list):
         if not isinstance(actual, list) or len(actual) != len(expected):
             problems.append(f"{where}: expected {expected!r}, got {actual!r}")
             return
         for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
-            _subset(want, got, f"{where}[{index}]", problems)
+            subset(want, got, f"{where}[{index}]", problems)
     elif expected != actual or type(expected) is not type(actual):
         problems.append(f"{where}: expected {expected!r}, got {actual!r}")
 
@@ -431,7 +431,7 @@ def _check_tool(expected: Mapping[str, Any], result: Mapping[str, Any], problems
         elif "structuredContent" not in result:
             problems.append("result.structuredContent: missing")
         else:
-            _subset(want, result["structuredContent"], "result.structuredContent", problems)
+            subset(want, result["structuredContent"], "result.structuredContent", problems)
             if text and json.loads(text) != result["structuredContent"]:
                 problems.append("result.content[0].text is not the JSON of structuredContent")
 
@@ -460,7 +460,7 @@ def check(expected: Mapping[str, Any], event: Mapping[str, Any], response: Mappi
     except ValueError:
         return [*problems, f"body is not JSON: {raw[:200]!r}"]
     if "json" in expected:
-        _subset(expected["json"], body, "body", problems)
+        subset(expected["json"], body, "body", problems)
         return problems
 
     # A JSON-RPC response: the request's id (null when the request could not be read), then result or error.
@@ -487,7 +487,7 @@ def check(expected: Mapping[str, Any], event: Mapping[str, Any], response: Mappi
     if "result" in expected:
         if expected.get("result_exact") and result != expected["result"]:
             problems.append(f"result: expected exactly {expected['result']!r}, got {result!r}")
-        _subset(expected["result"], result, "result", problems)
+        subset(expected["result"], result, "result", problems)
     if "tools" in expected:
         names = [tool.get("name") for tool in result.get("tools", [])]
         if names != expected["tools"]:

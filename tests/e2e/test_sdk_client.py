@@ -8,8 +8,10 @@ Every test runs under a deadline so a wedged server fails the test instead of ha
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -21,6 +23,11 @@ from mcp.client.stdio import StdioServerParameters
 from mcp.shared.exceptions import MCPError
 
 from aws_mcp.tools import CATALOG
+from aws_mcp.tools.contract import SAMPLE_INSTANCE_ID
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+from make_events import subset
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 
@@ -240,3 +247,53 @@ async def test_stdio_serves_the_same_tools(
             whoami = await call_ok(client, "aws_whoami", {})
             assert whoami["region"] == "us-east-1"
             assert await list_instances(client, "eu-west-1")
+
+
+@pytest.mark.parametrize(("mode", "version"), MODES)
+async def test_every_tool_answers_its_example_calls_with_structured_content_its_schema_accepts(
+    demo_url: str, mode: str, version: str
+) -> None:
+    """Each tool's declared examples, as the SDK sends them: the answer the example states, as
+    ``structuredContent`` valid under the tool's ``outputSchema``, or the error it states."""
+    async with connected(demo_url, mode, timeout=STDIO_TIMEOUT_S) as client:
+        schemas = {tool.name: tool.output_schema for tool in (await client.list_tools()).tools}
+        machines = {
+            i["name"]: i["instance_id"]
+            for region in ("us-east-1", "eu-west-1")
+            for i in (await call_ok(client, "ec2_list_instances", {"region": region, "max_results": 100}))[
+                "instances"
+            ]
+        }
+        problems: list[str] = []
+        for spec in CATALOG:
+            for example in spec.examples:
+                calls = [(example.arguments, example.answer)]
+                if example.demo_machine:
+                    seeded = json.dumps(example.arguments).replace(
+                        SAMPLE_INSTANCE_ID, machines[example.demo_machine]
+                    )
+                    calls.append((json.loads(seeded), example.demo_answer))
+                for arguments, answer in calls:
+                    result = await client.call_tool(spec.name, arguments)
+                    text = _only_text(result)
+                    where = f"{spec.name}({json.dumps(arguments)})"
+                    if answer is None:
+                        if not result.is_error or not all(s in text for s in example.error_contains):
+                            problems.append(
+                                f"{where}: expected an error with {example.error_contains}: {text}"
+                            )
+                        continue
+                    if result.is_error or result.structured_content is None:
+                        problems.append(f"{where}: {text}")
+                        continue
+                    subset(answer, result.structured_content, where, problems)
+                    problems += [
+                        f"{where}: {e.message}"
+                        for e in validator(schemas[spec.name]).iter_errors(result.structured_content)
+                    ]
+    assert problems == []
+
+
+def validator(schema: dict[str, Any] | None) -> Draft202012Validator:
+    assert schema is not None
+    return Draft202012Validator(schema)
