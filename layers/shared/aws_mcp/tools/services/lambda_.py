@@ -65,8 +65,13 @@ _ENVIRONMENT_FIELD = Field(
     description="Environment variables, NAME: value (4 KB in all). Values are write-only: stored in the "
     "function, never shown back, redacted from the audit trail.",
 )
-# What UpdateFunctionConfiguration changes (concurrency has calls of its own).
-_CONFIGURATION_FIELDS: Final = ("memory_mb", "timeout_s", "description", "secret_environment")
+# What UpdateFunctionConfiguration changes, argument: its parameter (concurrency has calls of its own).
+_CONFIGURATION_FIELDS: Final = {
+    "memory_mb": "MemorySize",
+    "timeout_s": "Timeout",
+    "description": "Description",
+    "secret_environment": "Environment",
+}
 
 
 def _check_environment_size(variables: dict[str, str] | None) -> None:
@@ -153,8 +158,13 @@ class GetFunctionOutput(BaseModel):
 
 
 class CreateFunctionInput(MutatingInput):
-    function_name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    runtime: Runtime
+    function_name: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="The new function's name: letters, digits, hyphens and underscores.",
+    )
+    runtime: Runtime = Field(description="The language runtime (supported, not deprecated ones only).")
     handler: str = Field(
         min_length=1, max_length=128, pattern=r"^\S+$", description="file.function, such as app.handler."
     )
@@ -179,12 +189,16 @@ class CreateFunctionInput(MutatingInput):
     code_s3_key: str | None = Field(
         default=None, min_length=1, max_length=1024, description="Key of the zip."
     )
-    description: str = Field(default="", max_length=256)
-    memory_mb: int = Field(default=128, ge=128, le=10240)
-    timeout_s: int = Field(default=3, ge=1, le=900)
-    architecture: Literal["x86_64", "arm64"] = "x86_64"
+    description: str = Field(default="", max_length=256, description="What the function is for.")
+    memory_mb: int = Field(default=128, ge=128, le=10240, description="Memory in MB; CPU grows with it.")
+    timeout_s: int = Field(default=3, ge=1, le=900, description="Seconds an invocation may run.")
+    architecture: Literal["x86_64", "arm64"] = Field(
+        default="x86_64", description="arm64 (Graviton) costs less per second; the code must support it."
+    )
     secret_environment: dict[EnvName, EnvValue] | None = _ENVIRONMENT_FIELD
-    tags: dict[TagKey, TagValue] | None = Field(default=None, max_length=50)
+    tags: dict[TagKey, TagValue] | None = Field(
+        default=None, max_length=50, description='Tags, for example {"team": "payments"}.'
+    )
 
     @field_validator("code_zip_base64")
     @classmethod
@@ -209,9 +223,9 @@ class CreateFunctionInput(MutatingInput):
 
 class UpdateFunctionConfigurationInput(MutatingInput):
     function_name: FunctionName
-    memory_mb: int | None = Field(default=None, ge=128, le=10240)
-    timeout_s: int | None = Field(default=None, ge=1, le=900)
-    description: str | None = Field(default=None, max_length=256)
+    memory_mb: int | None = Field(default=None, ge=128, le=10240, description="New memory in MB.")
+    timeout_s: int | None = Field(default=None, ge=1, le=900, description="New timeout in seconds.")
+    description: str | None = Field(default=None, max_length=256, description="New description.")
     secret_environment: dict[EnvName, EnvValue] | None = Field(
         default=None,
         max_length=100,
@@ -534,15 +548,13 @@ def _fetch(pages: TokenPages, call: Callable[..., Any], **request: Any) -> Any:
 
 
 def _configuration_request(args: UpdateFunctionConfigurationInput) -> dict[str, Any]:
-    request: dict[str, Any] = {}
-    if args.memory_mb is not None:
-        request["MemorySize"] = args.memory_mb
-    if args.timeout_s is not None:
-        request["Timeout"] = args.timeout_s
-    if args.description is not None:
-        request["Description"] = args.description
-    if args.secret_environment is not None:
-        request["Environment"] = {"Variables": args.secret_environment}
+    request = {
+        parameter: getattr(args, name)
+        for name, parameter in _CONFIGURATION_FIELDS.items()
+        if getattr(args, name) is not None
+    }
+    if "Environment" in request:
+        request["Environment"] = {"Variables": request["Environment"]}
     return request
 
 
