@@ -1,7 +1,7 @@
 """VPC tools against moto's EC2, through the registry as an agent would call them.
 
-The demo's networks (estate/vpc.py) are read in us-east-1 and eu-west-1; each test that builds
-networks of its own does so in a region no other test reads.
+The demo's networks (estate/vpc.py) are read in us-east-1 and eu-west-1; tests that build networks
+of their own do so in regions the demo leaves empty, and compare what is there before and after.
 """
 
 from __future__ import annotations
@@ -81,6 +81,27 @@ def storefront_id() -> str:
     return vpc_id
 
 
+CROWDED = "ca-central-1"
+
+
+@pytest.fixture(scope="module")
+def crowded(aws: None) -> str:
+    """Twelve VPCs named crowd-00 ... crowd-11 (and the default one) in a region of their own; six
+    security groups in the last."""
+    client = ec2(CROWDED)
+    for n in range(12):
+        tags: Any = [{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": f"crowd-{n:02}"}]}]
+        vpc = client.create_vpc(CidrBlock=f"10.{n}.0.0/16", TagSpecifications=tags)["Vpc"]["VpcId"]
+    for n in range(6):  # in the last VPC: groups of long descriptions
+        client.create_security_group(GroupName=f"group-{n}", Description="x" * 200, VpcId=vpc)
+    return CROWDED
+
+
+def crowded_vpc(region: str) -> str:
+    (vpc_id,) = vpcs_named(region, "crowd-11")
+    return vpc_id
+
+
 class TestListSecurityGroups:
     def test_rules_read_one_line_each_and_the_open_group_is_found(self, registry: ToolRegistry) -> None:
         result = call(registry, "ec2_list_security_groups", open_to_world=True)
@@ -102,18 +123,22 @@ class TestListSecurityGroups:
         outcome = registry.call("ec2_list_security_groups", {"cursor": cursor}, CallContext())
         assert outcome.is_error and "other filters" in outcome.text
 
-
-CROWDED = "ca-central-1"
-
-
-@pytest.fixture(scope="module")
-def crowded(aws: None) -> str:
-    """Twelve VPCs named crowd-00 ... crowd-11 (and the default one) in a region of their own."""
-    client = ec2(CROWDED)
-    for n in range(12):
-        tags: Any = [{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": f"crowd-{n:02}"}]}]
-        client.create_vpc(CidrBlock=f"10.{n}.0.0/16", TagSpecifications=tags)
-    return CROWDED
+    def test_a_page_over_the_budget_is_cut_at_a_group_and_continues(
+        self, settings: Settings, clients: ClientFactory, crowded: str
+    ) -> None:
+        registry = build_server(settings.with_changes(max_result_chars=1000), clients).registry
+        seen: list[str] = []
+        cursor = None
+        for _ in range(20):
+            arguments = {"region": crowded, "vpc_id": crowded_vpc(crowded), "cursor": cursor}
+            outcome = registry.call("ec2_list_security_groups", arguments, CallContext())
+            assert not outcome.is_error and len(outcome.text) <= 1000 and outcome.structured is not None
+            seen += [g["name"] for g in outcome.structured["security_groups"]]
+            cursor = outcome.structured["next_cursor"]
+            if cursor is None:
+                break
+            assert "Cut to" in outcome.structured["truncated"]
+        assert sorted(seen) == ["default"] + [f"group-{n}" for n in range(6)]
 
 
 class TestListVpcs:

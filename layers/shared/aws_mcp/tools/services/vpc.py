@@ -541,6 +541,8 @@ def create_network(ec2: EC2Client, args: CreateNetworkInput) -> CreateNetworkOut
                 made.route_tables[table_id].append(associated["AssociationId"])
     except ClientError as err:
         raise _undone(ec2, made, err) from None
+    # No answer at all (a timeout) is not undone: whether that step happened is unknown. The registry
+    # says so, and every part carries the name, for vpc_list_vpcs and vpc_delete_network to find.
     zones = ", ".join(sorted({s.availability_zone for s in plan}))
     return CreateNetworkOutput(
         region=region,
