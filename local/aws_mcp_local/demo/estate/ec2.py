@@ -1,4 +1,4 @@
-"""The demo fleet: eleven named machines in two regions, and a security group open to the world."""
+"""The demo fleet: eleven named machines in two regions."""
 
 from __future__ import annotations
 
@@ -70,16 +70,6 @@ def seed(clients: DemoClients) -> None:
             _store(ec2, machine, launched["Instances"][0])
             if machine.state == "stopped":
                 ec2.stop_instances(InstanceIds=[launched["Instances"][0]["InstanceId"]])
-    # Something to find with ec2_list_security_groups(open_to_world=true): HTTPS from anywhere.
-    web = clients("ec2")
-    group = web.create_security_group(GroupName="web-public", Description="storefront load balancer")
-    web.authorize_security_group_ingress(
-        GroupId=group["GroupId"],
-        IpPermissions=[
-            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
-            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
-        ],
-    )
 
 
 def instance_ids(clients: DemoClients) -> dict[str, list[str]]:

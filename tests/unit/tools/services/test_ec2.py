@@ -361,23 +361,3 @@ class TestStartAndStop:
     def test_an_empty_instance_list_is_refused(self, registry: ToolRegistry) -> None:
         outcome = registry.call("ec2_start_instances", {"instance_ids": []}, CallContext())
         assert outcome.is_error and "instance_ids" in outcome.text
-
-
-class TestListSecurityGroups:
-    def test_rules_read_one_line_each_and_the_open_group_is_found(self, registry: ToolRegistry) -> None:
-        result = call(registry, "ec2_list_security_groups", open_to_world=True)
-        (group,) = result["security_groups"]
-        assert group["name"] == "web-public" and group["open_to_world"] is True
-        assert group["inbound"] == ["tcp 443 from 0.0.0.0/0", "tcp 22 from 10.0.0.0/8"]
-        assert group["outbound"] == ["all to 0.0.0.0/0"]
-
-    def test_without_a_filter_every_group_of_the_region_is_listed(self, registry: ToolRegistry) -> None:
-        names = {g["name"] for g in call(registry, "ec2_list_security_groups")["security_groups"]}
-        assert {"default", "web-public"} <= names
-
-    def test_a_cursor_is_bound_to_its_filters(self, registry: ToolRegistry) -> None:
-        from aws_mcp.tools.paging import bind
-
-        cursor = bind({"t": None, "n": 25}, {"region": "us-east-1"})
-        outcome = registry.call("ec2_list_security_groups", {"cursor": cursor}, CallContext())
-        assert outcome.is_error and "other filters" in outcome.text

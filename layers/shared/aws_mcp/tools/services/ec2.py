@@ -397,74 +397,6 @@ def stop_instances(ec2: EC2Client, args: StopInstancesInput) -> StateChangeOutpu
     return _changes(ec2, "Stop", response.get("StoppingInstances", []))
 
 
-class ListSecurityGroupsInput(RegionalInput):
-    vpc_id: str | None = Field(
-        default=None, max_length=21, pattern=r"^vpc-[0-9a-f]{8,17}$", description="Only groups of this VPC."
-    )
-    group_ids: list[Annotated[str, Field(max_length=20, pattern=r"^sg-[0-9a-f]{8,17}$")]] | None = Field(
-        default=None, max_length=50, description="Only these groups, sg-..."
-    )
-    open_to_world: bool = Field(
-        default=False, description="Only groups that let anything in from 0.0.0.0/0 or ::/0."
-    )
-    max_results: int = page_size()
-    cursor: Cursor = None
-
-
-class SecurityGroup(BaseModel):
-    group_id: str
-    name: str
-    vpc_id: str | None
-    description: str
-    inbound: list[str] = Field(description='One line a rule, e.g. "tcp 443 from 0.0.0.0/0".')
-    outbound: list[str]
-    open_to_world: bool = Field(description="Something is let in from 0.0.0.0/0 or ::/0.")
-
-
-class ListSecurityGroupsOutput(Paged):
-    items_field = "security_groups"
-
-    region: str
-    security_groups: list[SecurityGroup]
-
-
-@tool(
-    name="ec2_list_security_groups",
-    title="List security groups",
-    iam_actions=("ec2:DescribeSecurityGroups",),
-    read_only=True,
-    idempotent=True,
-    examples=(Example({"open_to_world": True}, {"region": "us-east-1", "count": 1}),),
-)
-def list_security_groups(ec2: EC2Client, args: ListSecurityGroupsInput) -> ListSecurityGroupsOutput:
-    """List security groups with their inbound and outbound rules, one line a rule. Set open_to_world
-    to find what lets anything in from the internet; filter by VPC or group ids. Results come in
-    pages: follow next_cursor, with the same filters, for more."""
-    region = ec2.meta.region_name
-    question = {
-        "region": region,
-        "vpc_id": args.vpc_id,
-        "group_ids": args.group_ids or [],
-        "open_to_world": args.open_to_world,
-    }
-    pages = TokenPages.resume(args.cursor, question, args.max_results)
-    request: dict[str, Any] = {"MaxResults": pages.size}
-    if args.group_ids:
-        request = {"GroupIds": args.group_ids}
-    if args.vpc_id:
-        request["Filters"] = [{"Name": "vpc-id", "Values": [args.vpc_id]}]
-    response = pages.fetch(ec2.describe_security_groups, **request)
-    groups = [_security_group(g) for g in response.get("SecurityGroups", [])]
-    groups = [g for g in groups if g.open_to_world or not args.open_to_world][pages.offset :]
-    page = ListSecurityGroupsOutput(
-        region=region,
-        count=len(groups),
-        security_groups=groups,
-        next_cursor=pages.next_cursor(response.get("NextToken")),
-    )
-    return page.resume_with(pages.cursor_at)
-
-
 TOOLSET = "compute"
 TOOLS = (
     list_instances,
@@ -473,7 +405,6 @@ TOOLS = (
     terminate_instances,
     start_instances,
     stop_instances,
-    list_security_groups,
 )
 
 
@@ -509,37 +440,6 @@ def _changes(ec2: EC2Client, verb: str, items: Any) -> StateChangeOutput:
         dry_run=False,
         message=f"{verb} requested for {len(changes)} instance(s); {moved} changed state.",
         changes=changes,
-    )
-
-
-_WORLD = ("0.0.0.0/0", "::/0")
-
-
-def _rules(permissions: Any, direction: str) -> list[str]:
-    """One line a rule and peer: "tcp 443 from 0.0.0.0/0", "all to sg-0123..."."""
-    lines = []
-    for rule in permissions:
-        protocol = "all" if rule.get("IpProtocol") == "-1" else rule.get("IpProtocol", "?")
-        low, high = rule.get("FromPort"), rule.get("ToPort")
-        ports = "" if protocol == "all" or low is None else f" {low}" if low == high else f" {low}-{high}"
-        peers = [r.get("CidrIp") for r in rule.get("IpRanges", [])]
-        peers += [r.get("CidrIpv6") for r in rule.get("Ipv6Ranges", [])]
-        peers += [p.get("GroupId") for p in rule.get("UserIdGroupPairs", [])]
-        peers += [p.get("PrefixListId") for p in rule.get("PrefixListIds", [])]
-        lines += [f"{protocol}{ports} {direction} {peer}" for peer in peers if peer]
-    return lines
-
-
-def _security_group(group: Any) -> SecurityGroup:
-    inbound = _rules(group.get("IpPermissions", []), "from")
-    return SecurityGroup(
-        group_id=group["GroupId"],
-        name=group.get("GroupName", ""),
-        vpc_id=group.get("VpcId"),
-        description=group.get("Description", ""),
-        inbound=inbound,
-        outbound=_rules(group.get("IpPermissionsEgress", []), "to"),
-        open_to_world=any(line.endswith(_WORLD) for line in inbound),
     )
 
 
