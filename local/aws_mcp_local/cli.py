@@ -50,6 +50,36 @@ def stdio(demo: DemoOption = False) -> None:
     serve_stdio(demo)
 
 
+@app.command()
+def demo(
+    *,
+    server: Annotated[
+        str | None, typer.Option(help="MCP endpoint URL to run against; default: an embedded demo server.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Ask AWS whether each change would be allowed; change nothing.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do each step without asking.")] = False,
+    cleanup: Annotated[bool, typer.Option("--cleanup", help="Remove everything made, at the end.")] = False,
+    image_id: Annotated[
+        str | None, typer.Option(help="AMI for the instance; default: the account's newest own image.")
+    ] = None,
+    lambda_role: Annotated[
+        str | None, typer.Option(help="Execution role ARN for the function; default: an existing function's.")
+    ] = None,
+    region: Annotated[str | None, typer.Option(help="Region to build in; default: the server's.")] = None,
+) -> None:
+    """Provision a VPC, an instance, a database, a bucket and a function step by step through the
+    server's own tools, list them, and clean up."""
+    from aws_mcp_local.walkthrough import Options, run
+
+    options = Options(
+        dry_run=dry_run, yes=yes, cleanup=cleanup, image_id=image_id, lambda_role=lambda_role, region=region
+    )
+    ok = run(options, server, say=typer.echo, ask=lambda question: typer.confirm(question, default=True))
+    raise typer.Exit(0 if ok else 1)
+
+
 # Not add_typer(): a nameless sub-app's callback (--version) is dropped with a warning.
 app.registered_commands.extend(client_cli.app.registered_commands)
 

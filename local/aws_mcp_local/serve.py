@@ -180,6 +180,39 @@ def serve_http(host: str, port: int, demo: bool, out: IO[str] = sys.stderr) -> N
         uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
 
 
+@contextmanager
+def background_server(demo: bool) -> Iterator[str]:
+    """Serve HTTP on 127.0.0.1 (a free port) in a thread for as long as the block runs; its MCP URL."""
+    import threading
+
+    import uvicorn
+
+    from aws_mcp.http import MCP_PATH, create_app
+
+    sock = listening_socket("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    with sock, server_parts(demo) as parts:
+        # The audit trail still has every call (the demo's table); its log lines would drown the
+        # output of whoever runs this server in the background.
+        quiet = Logger(service=parts.settings.server_name, logger_handler=logging.NullHandler())
+        app = create_app(
+            parts.settings,
+            build_server(parts.settings, parts.clients, logger=quiet).dispatcher,
+            trusted_hosts=trusted_hosts("127.0.0.1", port, parts.settings),
+            problems=parts.problems,
+        )
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        try:
+            while not server.started and thread.is_alive():
+                thread.join(0.05)
+            yield f"http://127.0.0.1:{port}{MCP_PATH}"
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+
+
 def serve_stdio(
     demo: bool, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout, stderr: IO[str] = sys.stderr
 ) -> None:

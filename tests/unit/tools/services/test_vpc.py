@@ -547,6 +547,20 @@ class TestDeleteNetwork:
         assert instance_id in text and "1 instances" in text and "Nothing was deleted" in text
         assert inventory(WORKSHOP) == before
 
+    def test_an_interface_its_terminated_instance_left_goes_with_the_network(
+        self, registry: ToolRegistry
+    ) -> None:
+        before = inventory(WORKSHOP)
+        made = call(registry, "vpc_create_network", name="done", availability_zones=1, region=WORKSHOP)
+        public = next(s["subnet_id"] for s in made["subnets"] if s["kind"] == "public")
+        launched = ec2(WORKSHOP).run_instances(ImageId=DEMO_IMAGE, MinCount=1, MaxCount=1, SubnetId=public)
+        instance = launched["Instances"][0]
+        ec2(WORKSHOP).terminate_instances(InstanceIds=[instance["InstanceId"]])
+        interface = instance["NetworkInterfaces"][0]["NetworkInterfaceId"]
+        deleted = call(registry, "vpc_delete_network", vpc_id=made["vpc_id"], region=WORKSHOP)
+        assert deleted["deleted"][0] == interface and deleted["deleted"][-1] == made["vpc_id"]
+        assert inventory(WORKSHOP) == before
+
     def test_refuses_a_vpc_it_did_not_make(self, registry: ToolRegistry) -> None:
         text = refusal(registry, "vpc_delete_network", vpc_id=storefront_id())
         assert "not made by vpc_create_network" in text and "Nothing was deleted" in text

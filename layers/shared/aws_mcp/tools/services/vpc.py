@@ -566,6 +566,7 @@ class DeleteNetworkOutput(MutatingOutput):
         "ec2:DescribeVpcs",
         "ec2:DescribeInstances",
         "ec2:DescribeNetworkInterfaces",
+        "ec2:DeleteNetworkInterface",
         "ec2:DescribeInternetGateways",
         "ec2:DescribeSubnets",
         "ec2:DescribeRouteTables",
@@ -601,7 +602,7 @@ def delete_network(ec2: EC2Client, args: DeleteNetworkInput) -> DeleteNetworkOut
             f"{args.vpc_id} was not made by vpc_create_network (it has no {_MARK} tag), so "
             "vpc_delete_network leaves it alone. Nothing was deleted."
         )
-    _refuse_if_in_use(ec2, args.vpc_id)
+    leftovers = _refuse_if_in_use(ec2, args.vpc_id)
     parts = _contents(ec2, args.vpc_id)
     if args.dry_run:
         # No DryRun call here: an endpoint that ignores it (moto, under the demo, does for DeleteVpc)
@@ -616,6 +617,7 @@ def delete_network(ec2: EC2Client, args: DeleteNetworkInput) -> DeleteNetworkOut
         )
     done: list[str] = []
     try:
+        _delete_leftovers(ec2, leftovers, done)
         _delete(ec2, parts, done)
     except ClientError as err:
         left = [i for i in parts.ids() if i not in done]
@@ -961,7 +963,21 @@ def _noted(err: ClientError, note: str) -> ClientError:
     return err
 
 
-def _refuse_if_in_use(ec2: EC2Client, vpc_id: str) -> None:
+def _delete_leftovers(ec2: EC2Client, interfaces: list[str], done: list[str]) -> None:
+    """Interfaces still attached to terminated instances: EC2 removes those that go with their
+    instance on its own, soon; the others would keep the VPC alive for ever."""
+    for interface in interfaces:
+        try:
+            ec2.delete_network_interface(NetworkInterfaceId=interface)
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") != "InvalidNetworkInterfaceID.NotFound":
+                raise _noted(err, "Its instance was terminated moments ago: call again in a minute.") from None
+        done.append(interface)
+
+
+def _refuse_if_in_use(ec2: EC2Client, vpc_id: str) -> list[str]:
+    """Refuse while live instances or interfaces of anything else are in ``vpc_id``; the ids of
+    interfaces left by terminated instances, to delete with the network."""
     instances = [
         i
         for r in _all(
@@ -973,15 +989,17 @@ def _refuse_if_in_use(ec2: EC2Client, vpc_id: str) -> None:
         for i in r.get("Instances", [])
     ]
     theirs = {i["InstanceId"] for i in instances}
-    interfaces = [
-        n
-        for n in _all(
-            ec2, "describe_network_interfaces", "NetworkInterfaces", Filters=[_filter("vpc-id", [vpc_id])]
-        )
-        if n.get("Attachment", {}).get("InstanceId") not in theirs
-    ]
+    interfaces, leftovers = [], []
+    for n in _all(
+        ec2, "describe_network_interfaces", "NetworkInterfaces", Filters=[_filter("vpc-id", [vpc_id])]
+    ):
+        owner = n.get("Attachment", {}).get("InstanceId")
+        if owner is None:
+            interfaces.append(n)
+        elif owner not in theirs:  # attached to an instance that is no longer live: terminated
+            leftovers.append(n["NetworkInterfaceId"])
     if not instances and not interfaces:
-        return
+        return leftovers
     named = [f"{i['InstanceId']} ({_name(i) or i.get('State', {}).get('Name', '?')})" for i in instances]
     named += [
         f"{n['NetworkInterfaceId']} ({n.get('InterfaceType', 'interface')}: {n.get('Description') or '-'})"
