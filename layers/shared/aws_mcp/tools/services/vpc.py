@@ -971,7 +971,7 @@ def _delete_leftovers(ec2: EC2Client, interfaces: list[str], done: list[str]) ->
             ec2.delete_network_interface(NetworkInterfaceId=interface)
         except ClientError as err:
             if err.response.get("Error", {}).get("Code") != "InvalidNetworkInterfaceID.NotFound":
-                raise _noted(err, "Its instance was terminated moments ago: call again in a minute.") from None
+                raise _noted(err, "Its instance was terminated just now: call again in a minute.") from None
         done.append(interface)
 
 
