@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -77,10 +78,9 @@ def stdio_demo() -> StdioServerParameters:
     return StdioServerParameters(command=aws_mcp_executable(), args=["stdio", "--demo"], env=server_env())
 
 
-@pytest.fixture(scope="session")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The MCP endpoint of a demo server shared by the session's HTTP tests; always terminated."""
-    log_path = tmp_path_factory.mktemp("e2e") / "server.log"
+@contextmanager
+def serving_demo(log_path: Path) -> Iterator[str]:
+    """``aws-mcp serve --demo`` on a free port of 127.0.0.1 for as long as the block runs: its MCP URL."""
     with log_path.open("wb") as log:
         for _attempt in range(3):
             port = _free_port()
@@ -100,3 +100,17 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 _stop(proc)
             # Another process took the port between picking and binding it: try another.
     pytest.fail(f"aws-mcp serve --demo did not become healthy:\n{log_path.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The MCP endpoint of a demo server shared by the session's HTTP tests; always terminated."""
+    with serving_demo(tmp_path_factory.mktemp("e2e") / "server.log") as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_demo_url(tmp_path: Path) -> Iterator[str]:
+    """A demo server of the test's own, as seeded: for a test that reads what others may change."""
+    with serving_demo(tmp_path / "server.log") as url:
+        yield url

@@ -251,11 +251,11 @@ async def test_stdio_serves_the_same_tools(
 
 @pytest.mark.parametrize(("mode", "version"), MODES)
 async def test_every_tool_answers_its_example_calls_with_structured_content_its_schema_accepts(
-    demo_url: str, mode: str, version: str
+    fresh_demo_url: str, mode: str, version: str
 ) -> None:
     """Each tool's declared examples, as the SDK sends them: the answer the example states, as
     ``structuredContent`` valid under the tool's ``outputSchema``, or the error it states."""
-    async with connected(demo_url, mode, timeout=STDIO_TIMEOUT_S) as client:
+    async with connected(fresh_demo_url, mode, timeout=STDIO_TIMEOUT_S) as client:
         schemas = {tool.name: tool.output_schema for tool in (await client.list_tools()).tools}
         machines = {
             i["name"]: i["instance_id"]

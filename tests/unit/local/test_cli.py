@@ -1,5 +1,5 @@
-"""The aws-mcp command: serve and stdio bound to 127.0.0.1 unless told otherwise, then the client's
-very commands, options and version, listed as one command."""
+"""The aws-mcp command: serve and stdio bound to 127.0.0.1 unless told otherwise, the provisioning
+walkthrough, then the client's very commands, options and version, listed as one command."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ def test_the_command_lists_the_server_commands_then_the_client_commands() -> Non
     assert list(typer.main.get_group(app).commands) == [
         "serve",
         "stdio",
+        "demo",
         "test-connection",
         "health-check",
         "tools",
@@ -32,7 +33,14 @@ def test_the_command_lists_the_server_commands_then_the_client_commands() -> Non
 
 
 def test_the_client_commands_are_the_client_packages_own() -> None:
-    assert app.registered_commands[2:] == client_cli.app.registered_commands
+    assert app.registered_commands[3:] == client_cli.app.registered_commands
+
+
+def test_demo_takes_the_walkthrough_options() -> None:
+    result = runner.invoke(app, ["demo", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for option in ("--server", "--dry-run", "--yes", "--cleanup", "--image-id", "--lambda-role", "--region"):
+        assert option in result.output, option
 
 
 def test_serve_binds_to_loopback_on_port_8000_by_default() -> None:
