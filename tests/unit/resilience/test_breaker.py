@@ -145,17 +145,21 @@ def _throttle() -> Exception:
     return ClientError(response, "DescribeInstances")
 
 
-def test_priming_reads_each_circuit_once_so_the_first_call_reads_none(build: Build) -> None:
+def test_priming_reads_every_circuit_in_one_round_trip_so_the_first_calls_read_none(build: Build) -> None:
     # The tools' default region is not the tables' region (the stack's).
     registry, clients, _ = build(default_region="eu-central-1", tables_region="us-east-1")
     reads: list[str] = []
     state = clients.client("dynamodb", "us-east-1", state=True)
-    state.meta.events.register("before-call.dynamodb.GetItem", lambda params, **_: reads.append(str(params)))
+    for operation in ("GetItem", "BatchGetItem"):
+        state.meta.events.register(
+            f"before-call.dynamodb.{operation}",
+            lambda params, _op=operation, **_: reads.append(f"{_op} {params}"),
+        )
 
     registry.prime()
     services = {registry.catalog.aws_service(name) for name in registry.names} - {None}
-    assert len(reads) == len(services)  # each tool service's circuit, in the default region
-    assert all("eu-central-1" in read for read in reads)
+    (batch,) = reads  # one BatchGetItem for each tool service's circuit, in the default region
+    assert batch.startswith("BatchGetItem") and all(f"{s}:eu-central-1" in batch for s in services)
 
     reads.clear()
     assert not registry.call("aws_whoami", {}, CALL).is_error
@@ -163,11 +167,29 @@ def test_priming_reads_each_circuit_once_so_the_first_call_reads_none(build: Bui
     assert reads == []
 
 
+def test_a_circuit_another_instance_opened_is_known_open_from_priming(build: Build) -> None:
+    region = "sa-east-1"
+    first, first_clients, _ = build(default_region=region)
+    with Stubber(first_clients.client("ec2", region)) as stubber:
+        fail_next(stubber, 3)
+        for _ in range(3):
+            list_in(first, region)
+    second, second_clients, _ = build(default_region=region)
+    second.prime()
+    reads: list[str] = []
+    second_clients.client("dynamodb", "us-east-1", state=True).meta.events.register(
+        "before-call.dynamodb.GetItem", lambda event_name, **_: reads.append(event_name)
+    )
+    with Stubber(second_clients.client("ec2", region)) as untouched:
+        assert "paused" in list_in(second, region).text
+        untouched.assert_no_pending_responses()
+    assert reads == []  # known from the batch read, not read again
+
+
 def test_priming_an_unreachable_breaker_table_fails_open(build: Build) -> None:
     registry, _, telemetry = build(breaker_table="no-such-table")
     registry.prime()
-    services = {registry.catalog.aws_service(name) for name in registry.names} - {None}
-    assert telemetry.total("BreakerStoreErrors") == len(services)
+    assert telemetry.total("BreakerStoreErrors") == 1
     assert not registry.call("aws_whoami", {}, CALL).is_error
 
 

@@ -23,7 +23,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from aws_lambda_powertools.utilities.circuit_breaker import (
     CircuitBreakerConfig,
@@ -49,6 +49,10 @@ T = TypeVar("T")
 
 # Whether this thread's last CLOSED -> OPEN write was the one that opened the circuit.
 _trip = threading.local()
+
+
+# What one BatchGetItem reads at most.
+_BATCH_KEYS: Final = 100
 
 
 class _CountingPersistence(CircuitBreakerDynamoDBPersistence):
@@ -92,6 +96,27 @@ class _CountingPersistence(CircuitBreakerDynamoDBPersistence):
 
     def _get_record(self, name: str) -> Any:
         return self._counted(super()._get_record, name)
+
+    def read_many(self, names: list[str]) -> None:
+        """Cache the states of ``names`` from one BatchGetItem (a round trip for every circuit of a
+        sixty-tool catalogue, not one each). Like every read it fails open: what is not read is
+        read through on first use."""
+        for start in range(0, len(names), _BATCH_KEYS):
+            keys = [self._get_key(name) for name in names[start : start + _BATCH_KEYS]]
+            try:
+                response = self._counted(
+                    self.client.batch_get_item, RequestItems={self.table_name: {"Keys": keys}}
+                )
+            except Exception:
+                return
+            items = response.get("Responses", {}).get(self.table_name, [])
+            found = {record.name: record for record in map(self._item_to_record, items)}
+            unread = response.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", [])
+            for name in names[start : start + _BATCH_KEYS]:
+                if self._get_key(name) not in unread:
+                    self._save_to_cache(
+                        found.get(name) or CircuitStateRecord(name=name, state=CircuitState.CLOSED)
+                    )
 
     def _put_record(self, *args: Any, **kwargs: Any) -> Any:
         return self._counted(super()._put_record, *args, **kwargs)
@@ -170,10 +195,10 @@ class Breakers:
         if self._table is None:
             return
         store = self._store()
-        for service in services:
-            name = f"{service}:{region}"
+        names = [f"{service}:{region}" for service in services]
+        for name in names:
             store.configure(self._config, name)
-            store.get_state(name)
+        store.read_many(names)
 
     def _store(self) -> _CountingPersistence:
         if self._persistence is None:
