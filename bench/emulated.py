@@ -21,6 +21,8 @@ from typing import Any
 from bench.paths import EVENTS, REPO, WORK, lambda_emulator
 
 FLOOR_SOURCE = REPO / "bench" / "floor" / "app.py"
+# The floor answers tools/list with our catalogue's definitions (see its docstring).
+CATALOG = REPO / "layers" / "shared" / "aws_mcp" / "tools" / "catalog.json"
 FLOOR_BUILD = WORK / "floor"
 # What the warm and cold benchmarks send, by label: events/ files (scripts/make_events.py).
 EVENT_FILES = {
@@ -44,7 +46,7 @@ def our_function() -> Target:
 
 def floor_function(python: str) -> Target:
     """Build the floor like the layer (precompiled .pyc), unless its source and interpreter are unchanged."""
-    digest = hashlib.sha256(FLOOR_SOURCE.read_bytes() + python.encode()).hexdigest()
+    digest = hashlib.sha256(FLOOR_SOURCE.read_bytes() + CATALOG.read_bytes() + python.encode()).hexdigest()
     function_dir = FLOOR_BUILD / lambda_emulator.FUNCTION
     stamp = FLOOR_BUILD / ".source-digest"
     if not (stamp.exists() and stamp.read_text(encoding="utf-8") == digest):
@@ -53,6 +55,7 @@ def floor_function(python: str) -> Target:
         # An empty layer, so PYTHONPATH has the same shape as McpFunction's.
         (FLOOR_BUILD / lambda_emulator.LAYER / "python").mkdir(parents=True)
         shutil.copy2(FLOOR_SOURCE, function_dir / "app.py")
+        shutil.copy2(CATALOG, function_dir / "catalog.json")
         subprocess.run(
             [
                 python,

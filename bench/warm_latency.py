@@ -84,8 +84,9 @@ def tables(result: WarmLatency, ours: str, floor: str) -> list[Table]:
             f"{size.get(ours, 0)} / {size.get(floor, 0)}",
         )
     warm.notes.append(
-        "The floor answers tools/list with a fixed reply and each tools/call with the same "
-        "boto3 call the tool makes (sts GetCallerIdentity, ec2 DescribeInstances)."
+        "The floor answers tools/list with a fixed reply holding our catalogue's definitions (the "
+        "bytes any server of these tools sends), and each tools/call with the same boto3 call the "
+        "tool makes (sts GetCallerIdentity, ec2 DescribeInstances)."
     )
 
     memory = Table(

@@ -2,8 +2,11 @@
 
 It does what ``aws_whoami`` and ``ec2_list_instances`` do at the AWS level (the same
 request) and nothing else: no validation, no safety nets, no audit. Clients are created
-on first use and kept. Copied alone into its own build (bench/emulated.py);
-it must import nothing but the standard library and what the Lambda runtime provides.
+on first use and kept. Its ``tools/list`` reply is the definitions of our catalogue (a copy of
+``catalog.json`` beside it, read at init), since any server of these tools must send them: the
+floor answers the same bytes, so the comparison measures our work, not the catalogue's size.
+Copied alone into its own build (bench/emulated.py); it must import nothing but the standard
+library and what the Lambda runtime provides.
 """
 
 import json
@@ -14,11 +17,8 @@ import boto3
 
 # The page size ec2_list_instances asks for when called without max_results.
 EC2_PAGE_SIZE = 50
-TOOLS = {
-    "tools": [
-        {"name": name, "inputSchema": {"type": "object"}} for name in ("aws_whoami", "ec2_list_instances")
-    ]
-}
+with open(os.path.join(os.path.dirname(__file__), "catalog.json"), encoding="utf-8") as _catalog:
+    TOOLS = {"tools": [entry["definition"] for entry in json.load(_catalog)]}
 _clients: dict[tuple[str, str], Any] = {}
 
 
@@ -53,4 +53,8 @@ def answer(message: dict[str, Any]) -> dict[str, Any]:
 
 def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     reply = answer(json.loads(event["body"]))
-    return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps(reply)}
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(reply, separators=(",", ":")),
+    }

@@ -38,7 +38,9 @@ M = TypeVar("M", bound=BaseModel)
 class ToolInput(BaseModel):
     """Base of every tool's arguments: unknown arguments are refused."""
 
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: a model's validator is built on first use, not when its module is imported
+    # (a server imports a service module when one of its tools is called; derive.py, all of them).
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class RegionalInput(ToolInput):
@@ -62,6 +64,8 @@ class MutatingInput(RegionalInput):
 
 
 class Replayed(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     original_call_at: str = Field(description="When the call whose result this repeats was made (UTC).")
     idempotency_key: str | None = Field(description="The key both calls carried; null: none.")
     note: str = Field(description="What happened, and how to make the change again.")
@@ -69,6 +73,8 @@ class Replayed(BaseModel):
 
 class MutatingOutput(BaseModel):
     """Base of every mutating tool's output: says when a result repeats an earlier call's."""
+
+    model_config = ConfigDict(defer_build=True)
 
     replayed: Replayed | None = Field(
         default=None,

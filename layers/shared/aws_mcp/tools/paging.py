@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Final, Self, TypeVar
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from aws_mcp.cursor import decode_cursor, encode_cursor
 from aws_mcp.errors import ToolError, ToolInputError
@@ -156,6 +156,8 @@ class TokenPages:
 
 class Paged(BaseModel):
     """Base of every list tool's output. Subclasses name their list field in ``items_field``."""
+
+    model_config = ConfigDict(defer_build=True)  # built on first use, as the tool inputs are
 
     items_field: ClassVar[str]
 
