@@ -20,21 +20,10 @@ from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import DEMO_IMAGE
 from tests.conftest import SCRATCH_REGION
 from tests.unit.resilience.conftest import lambda_settings
+from tests.unit.tools.services.calling import call
 from tests.unit.tools.test_registry_audit import Audited
 
 USER_DATA = "#!/bin/sh\necho launched-by-the-ami-tests > /tmp/marker\n"
-
-
-@pytest.fixture
-def registry(settings: Settings, clients: ClientFactory, fleet: dict[str, list[str]]) -> ToolRegistry:
-    return build_server(settings, clients).registry
-
-
-def call(registry: ToolRegistry, name: str, **arguments: Any) -> dict[str, Any]:
-    outcome = registry.call(name, arguments, CallContext())
-    assert not outcome.is_error, outcome.text
-    assert outcome.structured is not None
-    return outcome.structured
 
 
 def launch(**arguments: Any) -> dict[str, Any]:

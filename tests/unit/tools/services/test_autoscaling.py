@@ -19,6 +19,7 @@ from aws_mcp.server import build_server
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import DEMO_IMAGE, seed
 from tests.conftest import SCRATCH_REGION
+from tests.unit.tools.services.calling import call, refused
 
 STOREFRONT = "storefront-web-asg"
 
@@ -27,24 +28,6 @@ STOREFRONT = "storefront-web-asg"
 def estate(aws: None) -> None:
     # This order attaches the group when the target group comes; test_elb seeds the other order.
     seed(endpoint_url=None, parts=("autoscaling", "elb"))
-
-
-@pytest.fixture
-def registry(settings: Settings, clients: ClientFactory, estate: None) -> ToolRegistry:
-    return build_server(settings, clients).registry
-
-
-def call(registry: ToolRegistry, name: str, **arguments: Any) -> dict[str, Any]:
-    outcome = registry.call(name, arguments, CallContext())
-    assert not outcome.is_error, outcome.text
-    assert outcome.structured is not None
-    return outcome.structured
-
-
-def error(registry: ToolRegistry, name: str, **arguments: Any) -> str:
-    outcome = registry.call(name, arguments, CallContext())
-    assert outcome.is_error, outcome.text
-    return outcome.text
 
 
 def group(registry: ToolRegistry, name: str, region: str = "us-east-1") -> dict[str, Any]:
@@ -156,7 +139,7 @@ class TestListGroups:
     ) -> None:
         first = call(registry, "autoscaling_list_groups", region=crowded, tags={"tag-0": "*"}, max_results=5)
         for other in ({"region": crowded}, {"tags": {"tag-0": "*"}}):
-            text = error(registry, "autoscaling_list_groups", **other, cursor=first["next_cursor"])
+            text = refused(registry, "autoscaling_list_groups", **other, cursor=first["next_cursor"])
             assert "other filters" in text
         rest = call(
             registry,
@@ -202,7 +185,7 @@ class TestListGroups:
     def test_every_list_and_string_argument_is_bounded(
         self, registry: ToolRegistry, arguments: dict[str, Any]
     ) -> None:
-        assert "Invalid arguments" in error(registry, "autoscaling_list_groups", **arguments)
+        assert "Invalid arguments" in refused(registry, "autoscaling_list_groups", **arguments)
 
     def test_access_denied_and_throttling_are_told_apart(
         self, registry: ToolRegistry, clients: ClientFactory
@@ -210,8 +193,8 @@ class TestListGroups:
         with Stubber(clients.client("autoscaling", "us-east-1")) as stubber:
             stubber.add_client_error("describe_auto_scaling_groups", "AccessDenied", http_status_code=403)
             stubber.add_client_error("describe_auto_scaling_groups", "Throttling", http_status_code=400)
-            denied = error(registry, "autoscaling_list_groups")
-            throttled = error(registry, "autoscaling_list_groups")
+            denied = refused(registry, "autoscaling_list_groups")
+            throttled = refused(registry, "autoscaling_list_groups")
         assert "denied" in denied and "a retry will not help" in denied
         assert "Throttling" in throttled and "transient" in throttled
 
@@ -260,7 +243,7 @@ class TestSetDesiredCapacity:
                 {"AutoScalingGroups": current["AutoScalingGroups"]},
                 {"AutoScalingGroupNames": [STOREFRONT]},
             )
-            text = error(
+            text = refused(
                 registry, "autoscaling_set_desired_capacity", group_name=STOREFRONT, desired_capacity=wanted
             )
             stubber.assert_no_pending_responses()
@@ -286,7 +269,7 @@ class TestSetDesiredCapacity:
                     "HonorCooldown": True,
                 },
             )
-            text = error(
+            text = refused(
                 registry,
                 "autoscaling_set_desired_capacity",
                 group_name=STOREFRONT,
@@ -296,7 +279,7 @@ class TestSetDesiredCapacity:
         assert "ScalingActivityInProgress" in text
 
     def test_an_unknown_group_is_a_tool_error_naming_it(self, registry: ToolRegistry) -> None:
-        text = error(
+        text = refused(
             registry, "autoscaling_set_desired_capacity", group_name="no-such-group", desired_capacity=1
         )
         assert "not found" in text and "no-such-group" in text
@@ -316,7 +299,7 @@ class TestSetDesiredCapacity:
     def test_the_capacity_is_bounded_and_required(
         self, registry: ToolRegistry, arguments: dict[str, Any]
     ) -> None:
-        text = error(registry, "autoscaling_set_desired_capacity", group_name=STOREFRONT, **arguments)
+        text = refused(registry, "autoscaling_set_desired_capacity", group_name=STOREFRONT, **arguments)
         assert "Invalid arguments" in text
 
 
@@ -351,7 +334,7 @@ class TestListActivities:
         }
 
     def test_an_unknown_group_is_a_tool_error_not_an_empty_list(self, registry: ToolRegistry) -> None:
-        text = error(registry, "autoscaling_list_activities", group_name="no-such-group")
+        text = refused(registry, "autoscaling_list_activities", group_name="no-such-group")
         assert "not found" in text and "no-such-group" in text
 
     def test_activities_come_newest_first_with_status_cause_and_times(
@@ -401,7 +384,7 @@ class TestListActivities:
                 {"AutoScalingGroupName": STOREFRONT, "MaxRecords": 5, "NextToken": "page-2"},
             )
             first = call(registry, "autoscaling_list_activities", group_name=STOREFRONT, max_results=5)
-            assert "other filters" in error(
+            assert "other filters" in refused(
                 registry,
                 "autoscaling_list_activities",
                 group_name="reports-batch-asg",

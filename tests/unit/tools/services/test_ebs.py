@@ -15,22 +15,11 @@ from aws_mcp.errors import ProtocolError
 from aws_mcp.server import build_server
 from aws_mcp.tools.registry import ToolRegistry
 from tests.conftest import SCRATCH_REGION
+from tests.unit.tools.services.calling import call
 
 # us-east-1 as the demo's ec2 part seeds it: seven root volumes, api-prod-1's data volume, and
 # ml-train-1's left-behind scratch volume.
 EAST_VOLUMES = 9
-
-
-@pytest.fixture
-def registry(settings: Settings, clients: ClientFactory, fleet: dict[str, list[str]]) -> ToolRegistry:
-    return build_server(settings, clients).registry
-
-
-def call(registry: ToolRegistry, name: str, **arguments: Any) -> dict[str, Any]:
-    outcome = registry.call(name, arguments, CallContext())
-    assert not outcome.is_error, outcome.text
-    assert outcome.structured is not None
-    return outcome.structured
 
 
 def every_page(registry: ToolRegistry, name: str, field: str, **arguments: Any) -> list[dict[str, Any]]:

@@ -16,20 +16,9 @@ from aws_mcp.server import build_server
 from aws_mcp.tools.contract import ToolOutcome
 from aws_mcp.tools.registry import ToolRegistry
 from tests.conftest import SCRATCH_REGION
+from tests.unit.tools.services.calling import call
 
 Launch = Callable[[str], str]
-
-
-@pytest.fixture
-def registry(settings: Settings, clients: ClientFactory, fleet: dict[str, list[str]]) -> ToolRegistry:
-    return build_server(settings, clients).registry
-
-
-def call(registry: ToolRegistry, name: str, **arguments: Any) -> dict[str, Any]:
-    outcome = registry.call(name, arguments, CallContext())
-    assert not outcome.is_error, outcome.text
-    assert outcome.structured is not None
-    return outcome.structured
 
 
 def names(result: dict[str, Any]) -> set[str]:

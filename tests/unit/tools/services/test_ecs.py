@@ -20,6 +20,7 @@ from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import seed, table_names
 from aws_mcp_local.demo.estate.ecs import STOPPED_REASONS
 from tests.conftest import SCRATCH_REGION
+from tests.unit.tools.services.calling import call, refused
 
 ACCOUNT = "123456789012"
 # Where tests build clusters of their own, apart from the demo's and from each other's.
@@ -30,24 +31,6 @@ CROWDED_REGION = "ca-central-1"
 @pytest.fixture(scope="module")
 def estate(aws: None) -> None:
     seed(endpoint_url=None, parts=("ecs",))
-
-
-@pytest.fixture
-def registry(settings: Settings, clients: ClientFactory, estate: None) -> ToolRegistry:
-    return build_server(settings, clients).registry
-
-
-def call(registry: ToolRegistry, name: str, **arguments: Any) -> dict[str, Any]:
-    outcome = registry.call(name, arguments, CallContext())
-    assert not outcome.is_error, outcome.text
-    assert outcome.structured is not None
-    return outcome.structured
-
-
-def refused(registry: ToolRegistry, name: str, **arguments: Any) -> str:
-    outcome = registry.call(name, arguments, CallContext())
-    assert outcome.is_error
-    return outcome.text
 
 
 def ecs_in(region: str) -> Any:

@@ -10,12 +10,12 @@ from botocore.stub import Stubber
 
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import Settings
-from aws_mcp.context import CallContext
 from aws_mcp.server import build_server
 from aws_mcp.tools.paging import bind
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import seed
 from aws_mcp_local.demo.estate.elb import default_network
+from tests.unit.tools.services.calling import call, refused
 
 CROWDED = "ca-central-1"
 
@@ -24,24 +24,6 @@ CROWDED = "ca-central-1"
 def estate(aws: None) -> None:
     # This order attaches the group when it comes; test_autoscaling seeds the other order.
     seed(endpoint_url=None, parts=("elb", "autoscaling"))
-
-
-@pytest.fixture
-def registry(settings: Settings, clients: ClientFactory, estate: None) -> ToolRegistry:
-    return build_server(settings, clients).registry
-
-
-def call(registry: ToolRegistry, name: str, **arguments: Any) -> dict[str, Any]:
-    outcome = registry.call(name, arguments, CallContext())
-    assert not outcome.is_error, outcome.text
-    assert outcome.structured is not None
-    return outcome.structured
-
-
-def error(registry: ToolRegistry, name: str, **arguments: Any) -> str:
-    outcome = registry.call(name, arguments, CallContext())
-    assert outcome.is_error, outcome.text
-    return outcome.text
 
 
 def every_page(registry: ToolRegistry, name: str, items: str, **arguments: Any) -> list[dict[str, Any]]:
@@ -163,7 +145,7 @@ class TestListLoadBalancers:
     ) -> None:
         first = call(registry, "elb_list_load_balancers", region=CROWDED, max_results=5)
         for other in ({}, {"region": CROWDED, "names": ["crowd-lb-00"]}):
-            assert "other filters" in error(
+            assert "other filters" in refused(
                 registry, "elb_list_load_balancers", **other, cursor=first["next_cursor"]
             )
 
@@ -179,7 +161,7 @@ class TestListLoadBalancers:
         assert [lb["name"] for lb in seen] == [f"crowd-lb-{n:02}" for n in range(12)]
 
     def test_an_unknown_name_is_a_tool_error(self, registry: ToolRegistry) -> None:
-        assert "LoadBalancerNotFound" in error(registry, "elb_list_load_balancers", names=["no-such-lb"])
+        assert "LoadBalancerNotFound" in refused(registry, "elb_list_load_balancers", names=["no-such-lb"])
 
     @pytest.mark.parametrize(
         "arguments",
@@ -194,7 +176,7 @@ class TestListLoadBalancers:
     def test_every_list_and_string_argument_is_bounded(
         self, registry: ToolRegistry, arguments: dict[str, Any]
     ) -> None:
-        assert "Invalid arguments" in error(registry, "elb_list_load_balancers", **arguments)
+        assert "Invalid arguments" in refused(registry, "elb_list_load_balancers", **arguments)
 
     def test_access_denied_and_throttling_are_told_apart(
         self, registry: ToolRegistry, clients: ClientFactory
@@ -202,8 +184,8 @@ class TestListLoadBalancers:
         with Stubber(clients.client("elbv2", "us-east-1")) as stubber:
             stubber.add_client_error("describe_load_balancers", "AccessDenied", http_status_code=403)
             stubber.add_client_error("describe_load_balancers", "Throttling", http_status_code=400)
-            denied = error(registry, "elb_list_load_balancers")
-            throttled = error(registry, "elb_list_load_balancers")
+            denied = refused(registry, "elb_list_load_balancers")
+            throttled = refused(registry, "elb_list_load_balancers")
         assert "denied" in denied and "a retry will not help" in denied
         assert "Throttling" in throttled and "transient" in throttled
 
@@ -213,7 +195,7 @@ class TestListLoadBalancers:
         cursor = bind({"t": "stale", "n": 10}, {"region": "us-east-1", "names": []})
         with Stubber(clients.client("elbv2", "us-east-1")) as stubber:
             stubber.add_client_error("describe_load_balancers", "ValidationError", "Invalid marker 'stale'")
-            assert "Invalid cursor" in error(registry, "elb_list_load_balancers", cursor=cursor)
+            assert "Invalid cursor" in refused(registry, "elb_list_load_balancers", cursor=cursor)
 
 
 class TestListTargetGroups:
@@ -242,13 +224,15 @@ class TestListTargetGroups:
         assert [g["name"] for g in result["target_groups"]] == wanted
 
     def test_a_load_balancer_and_names_together_are_refused(self, registry: ToolRegistry) -> None:
-        text = error(
+        text = refused(
             registry, "elb_list_target_groups", load_balancer="storefront-alb", names=["storefront-web"]
         )
         assert "Invalid arguments" in text and "not both" in text
 
     def test_an_unknown_load_balancer_is_a_tool_error(self, registry: ToolRegistry) -> None:
-        assert "LoadBalancerNotFound" in error(registry, "elb_list_target_groups", load_balancer="no-such-lb")
+        assert "LoadBalancerNotFound" in refused(
+            registry, "elb_list_target_groups", load_balancer="no-such-lb"
+        )
 
     def test_pages_cut_to_the_budget_continue_without_gaps_or_repeats(
         self, settings: Settings, clients: ClientFactory, crowded: dict[str, str]
@@ -257,7 +241,7 @@ class TestListTargetGroups:
         registry = build_server(settings.with_changes(max_result_chars=3000), clients).registry
         first = call(registry, "elb_list_target_groups", region=CROWDED, max_results=400)
         assert 0 < first["count"] < 31 and "Cut to" in first["truncated"]
-        assert "other filters" in error(
+        assert "other filters" in refused(
             registry, "elb_list_target_groups", names=["a"], cursor=first["next_cursor"]
         )
         seen = every_page(
@@ -277,7 +261,7 @@ class TestListTargetGroups:
     def test_every_list_and_string_argument_is_bounded(
         self, registry: ToolRegistry, arguments: dict[str, Any]
     ) -> None:
-        assert "Invalid arguments" in error(registry, "elb_list_target_groups", **arguments)
+        assert "Invalid arguments" in refused(registry, "elb_list_target_groups", **arguments)
 
 
 class TestGetTargetHealth:
@@ -316,7 +300,9 @@ class TestGetTargetHealth:
         assert result["target_group"] == "addresses" and result["summary"] == {"healthy": 60}
 
     def test_an_unknown_target_group_is_a_tool_error(self, registry: ToolRegistry) -> None:
-        assert "TargetGroupNotFound" in error(registry, "elb_get_target_health", target_group="no-such-group")
+        assert "TargetGroupNotFound" in refused(
+            registry, "elb_get_target_health", target_group="no-such-group"
+        )
 
     def test_pages_follow_the_cursor_without_gaps_or_repeats(
         self, registry: ToolRegistry, crowded: dict[str, str]
@@ -324,7 +310,7 @@ class TestGetTargetHealth:
         arguments = {"target_group": "addresses", "region": CROWDED, "max_results": 25}
         first = call(registry, "elb_get_target_health", **arguments)
         assert first["count"] == 25 and first["summary"] == {"healthy": 60}
-        assert "other filters" in error(
+        assert "other filters" in refused(
             registry, "elb_get_target_health", **arguments, states=["healthy"], cursor=first["next_cursor"]
         )
         seen = every_page(registry, "elb_get_target_health", "targets", **arguments)
@@ -351,12 +337,12 @@ class TestGetTargetHealth:
         ],
     )
     def test_every_argument_is_bounded(self, registry: ToolRegistry, arguments: dict[str, Any]) -> None:
-        assert "Invalid arguments" in error(registry, "elb_get_target_health", **arguments)
+        assert "Invalid arguments" in refused(registry, "elb_get_target_health", **arguments)
 
     def test_access_denied_is_a_tool_error_saying_a_retry_will_not_help(
         self, registry: ToolRegistry, clients: ClientFactory
     ) -> None:
         with Stubber(clients.client("elbv2", "us-east-1")) as stubber:
             stubber.add_client_error("describe_target_groups", "AccessDenied", http_status_code=403)
-            text = error(registry, "elb_get_target_health", target_group="storefront-web")
+            text = refused(registry, "elb_get_target_health", target_group="storefront-web")
         assert "denied" in text and "a retry will not help" in text

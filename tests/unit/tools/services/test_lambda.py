@@ -31,6 +31,7 @@ from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import seed, table_names
 from aws_mcp_local.demo.estate.lambda_ import FUNCTIONS, ROLE_NAME
 from tests.conftest import SCRATCH_REGION
+from tests.unit.tools.services.calling import call, refused
 
 ROLE = f"arn:aws:iam::123456789012:role/{ROLE_NAME}"
 SECRETS = [value for f in FUNCTIONS for value in f.environment.values()]
@@ -48,24 +49,6 @@ def package() -> str:
 @pytest.fixture(scope="module")
 def estate(aws: None) -> None:
     seed(endpoint_url=None, parts=("lambda_",))
-
-
-@pytest.fixture
-def registry(settings: Settings, clients: ClientFactory, estate: None) -> ToolRegistry:
-    return build_server(settings, clients).registry
-
-
-def call(registry: ToolRegistry, name: str, **arguments: Any) -> dict[str, Any]:
-    outcome = registry.call(name, arguments, CallContext())
-    assert not outcome.is_error, outcome.text
-    assert outcome.structured is not None
-    return outcome.structured
-
-
-def refused(registry: ToolRegistry, name: str, **arguments: Any) -> str:
-    outcome = registry.call(name, arguments, CallContext())
-    assert outcome.is_error
-    return outcome.text
 
 
 def creation(name: str, **more: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from aws_mcp.server import build_server
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import seed, table_names
 from tests.conftest import SCRATCH_REGION
+from tests.unit.tools.services.calling import call, refused
 
 # Where tests build databases of their own, apart from the demo's and from each other's.
 PAGING_REGION = "ap-northeast-1"
@@ -32,25 +33,6 @@ Make = Callable[..., str]
 @pytest.fixture(scope="module")
 def estate(aws: None) -> None:
     seed(endpoint_url=None, parts=("rds",))
-
-
-@pytest.fixture
-def registry(settings: Settings, clients: ClientFactory, estate: None) -> ToolRegistry:
-    return build_server(settings, clients).registry
-
-
-def call(registry: ToolRegistry, name: str, **arguments: Any) -> dict[str, Any]:
-    outcome = registry.call(name, arguments, CallContext())
-    assert not outcome.is_error, outcome.text
-    assert outcome.structured is not None
-    assert PASSWORD not in outcome.text
-    return outcome.structured
-
-
-def refused(registry: ToolRegistry, name: str, **arguments: Any) -> str:
-    outcome = registry.call(name, arguments, CallContext())
-    assert outcome.is_error
-    return outcome.text
 
 
 def rds_in(region: str) -> Any:

@@ -22,6 +22,7 @@ from aws_mcp.server import build_server
 from aws_mcp.tools import CATALOG
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import seed
+from tests.unit.tools.services.calling import call, refused
 from tests.unit.tools.services.test_lambda import assert_within
 
 PRIVATE, PUBLIC, EU_LOGS = "acme-web-assets", "acme-public-downloads", "acme-eu-logs"
@@ -37,24 +38,6 @@ ALL_BLOCKED = {
 @pytest.fixture(scope="module")
 def estate(aws: None) -> None:
     seed(endpoint_url=None, parts=("s3",))
-
-
-@pytest.fixture
-def registry(settings: Settings, clients: ClientFactory, estate: None) -> ToolRegistry:
-    return build_server(settings, clients).registry
-
-
-def call(registry: ToolRegistry, name: str, **arguments: Any) -> dict[str, Any]:
-    outcome = registry.call(name, arguments, CallContext())
-    assert not outcome.is_error, outcome.text
-    assert outcome.structured is not None
-    return outcome.structured
-
-
-def refused(registry: ToolRegistry, name: str, **arguments: Any) -> str:
-    outcome = registry.call(name, arguments, CallContext())
-    assert outcome.is_error
-    return outcome.text
 
 
 def s3(region: str = "us-east-1") -> Any:

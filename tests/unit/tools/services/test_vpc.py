@@ -21,6 +21,7 @@ from aws_mcp.server import build_server
 from aws_mcp.tools.paging import bind
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import DEMO_IMAGE, seed, table_names
+from tests.unit.tools.services.calling import call, refused
 
 UNKNOWN_VPC = "vpc-0123456789abcdef0"
 
@@ -28,24 +29,6 @@ UNKNOWN_VPC = "vpc-0123456789abcdef0"
 @pytest.fixture(scope="module")
 def estate(aws: None) -> None:
     seed(endpoint_url=None, parts=("vpc",))
-
-
-@pytest.fixture
-def registry(settings: Settings, clients: ClientFactory, estate: None) -> ToolRegistry:
-    return build_server(settings, clients).registry
-
-
-def call(registry: ToolRegistry, tool: str, /, **arguments: Any) -> dict[str, Any]:
-    outcome = registry.call(tool, arguments, CallContext())
-    assert not outcome.is_error, outcome.text
-    assert outcome.structured is not None
-    return outcome.structured
-
-
-def refusal(registry: ToolRegistry, tool: str, /, **arguments: Any) -> str:
-    outcome = registry.call(tool, arguments, CallContext())
-    assert outcome.is_error, outcome.structured
-    return outcome.text
 
 
 def ec2(region: str) -> Any:
@@ -171,7 +154,7 @@ class TestListVpcs:
         assert call(registry, "vpc_list_vpcs", name="nothing-*")["count"] == 0
 
     def test_an_unknown_vpc_id_is_a_tool_error_naming_it(self, registry: ToolRegistry) -> None:
-        text = refusal(registry, "vpc_list_vpcs", vpc_ids=[UNKNOWN_VPC])
+        text = refused(registry, "vpc_list_vpcs", vpc_ids=[UNKNOWN_VPC])
         assert "InvalidVpcID.NotFound" in text and UNKNOWN_VPC in text
 
     def test_pages_follow_the_cursor_without_gaps_or_repeats(
@@ -190,7 +173,7 @@ class TestListVpcs:
     ) -> None:
         first = call(registry, "vpc_list_vpcs", region=crowded, name="crowd-*", max_results=5)
         for other in ({"region": crowded}, {"region": crowded, "name": "crowd-0*"}, {"name": "crowd-*"}):
-            text = refusal(registry, "vpc_list_vpcs", **other, cursor=first["next_cursor"])
+            text = refused(registry, "vpc_list_vpcs", **other, cursor=first["next_cursor"])
             assert "other filters" in text
         rest = call(registry, "vpc_list_vpcs", region=crowded, name="crowd-*", cursor=first["next_cursor"])
         assert rest["count"] == 5 and rest["next_cursor"]
@@ -200,7 +183,7 @@ class TestListVpcs:
         self, registry: ToolRegistry, position: dict[str, Any]
     ) -> None:
         cursor = bind(position, {"region": "us-east-1", "vpc_ids": [], "name": None})
-        text = refusal(registry, "vpc_list_vpcs", cursor=cursor)
+        text = refused(registry, "vpc_list_vpcs", cursor=cursor)
         assert "Invalid cursor" in text and "without cursor" in text
 
     def test_a_page_over_the_budget_is_cut_at_a_vpc_and_continues(
@@ -227,13 +210,13 @@ class TestListVpcs:
     ) -> None:
         with Stubber(clients.client("ec2", "us-east-1")) as stubber:
             stubber.add_client_error("describe_vpcs", "UnauthorizedOperation", http_status_code=403)
-            text = refusal(registry, "vpc_list_vpcs")
+            text = refused(registry, "vpc_list_vpcs")
         assert "denied" in text and "UnauthorizedOperation" in text and "will not help" in text
 
     def test_throttling_says_it_is_transient(self, registry: ToolRegistry, clients: ClientFactory) -> None:
         with Stubber(clients.client("ec2", "us-east-1")) as stubber:
             stubber.add_client_error("describe_vpcs", "RequestLimitExceeded", http_status_code=503)
-            text = refusal(registry, "vpc_list_vpcs")
+            text = refused(registry, "vpc_list_vpcs")
         assert "RequestLimitExceeded" in text and "transient" in text
 
 
@@ -337,17 +320,17 @@ class TestDescribeNetwork:
         assert closed["route_table_id"] != routed["main"]
 
     def test_a_name_matching_no_vpc_or_several_is_a_tool_error(self, registry: ToolRegistry) -> None:
-        assert "vpc_list_vpcs lists them" in refusal(registry, "vpc_describe_network", vpc_name="nowhere")
+        assert "vpc_list_vpcs lists them" in refused(registry, "vpc_describe_network", vpc_name="nowhere")
         for _ in range(2):
             ec2(ROUTED).create_vpc(
                 CidrBlock="10.70.0.0/16",
                 TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "twin"}]}],
             )
-        text = refusal(registry, "vpc_describe_network", vpc_name="twin", region=ROUTED)
+        text = refused(registry, "vpc_describe_network", vpc_name="twin", region=ROUTED)
         assert "2 VPCs" in text and "pass vpc_id" in text
 
     def test_an_unknown_vpc_id_is_a_tool_error_naming_it(self, registry: ToolRegistry) -> None:
-        text = refusal(registry, "vpc_describe_network", vpc_id=UNKNOWN_VPC)
+        text = refused(registry, "vpc_describe_network", vpc_id=UNKNOWN_VPC)
         assert "InvalidVpcID.NotFound" in text and UNKNOWN_VPC in text
 
     @pytest.mark.parametrize(
@@ -356,7 +339,7 @@ class TestDescribeNetwork:
     def test_exactly_one_vpc_id_or_vpc_name_is_asked_for(
         self, registry: ToolRegistry, arguments: dict[str, Any]
     ) -> None:
-        assert "Invalid arguments" in refusal(registry, "vpc_describe_network", **arguments)
+        assert "Invalid arguments" in refused(registry, "vpc_describe_network", **arguments)
 
     def test_a_large_map_is_cut_at_a_subnet_and_continues_with_subnets_only(
         self, settings: Settings, clients: ClientFactory, sprawling: str
@@ -430,7 +413,7 @@ class TestCreateNetwork:
             result = call(registry, "vpc_create_network", name="allowed", dry_run=True, region=WORKSHOP)
             stubber.add_response("describe_availability_zones", {"AvailabilityZones": zones})
             stubber.add_client_error("create_vpc", "UnauthorizedOperation", http_status_code=403)
-            denied = refusal(registry, "vpc_create_network", name="denied", dry_run=True, region=WORKSHOP)
+            denied = refused(registry, "vpc_create_network", name="denied", dry_run=True, region=WORKSHOP)
             stubber.assert_no_pending_responses()  # nothing else was called
         assert "EC2 allows you to create VPCs here; nothing was created" in result["message"]
         assert "denied" in denied and "UnauthorizedOperation" in denied
@@ -479,7 +462,7 @@ class TestCreateNetwork:
     ) -> None:
         before = inventory(WORKSHOP)
         on_call(clients, WORKSHOP, "CreateRouteTable", "RouteTableLimitExceeded")
-        text = refusal(registry, "vpc_create_network", name="halfway", region=WORKSHOP)
+        text = refused(registry, "vpc_create_network", name="halfway", region=WORKSHOP)
         assert "RouteTableLimitExceeded" in text and "Nothing was left behind: deleted again" in text
         assert inventory(WORKSHOP) == before
 
@@ -488,7 +471,7 @@ class TestCreateNetwork:
     ) -> None:
         before = inventory(WORKSHOP)
         on_call(clients, WORKSHOP, "CreateSubnet", "UnauthorizedOperation")
-        text = refusal(registry, "vpc_create_network", name="forbidden", region=WORKSHOP)
+        text = refused(registry, "vpc_create_network", name="forbidden", region=WORKSHOP)
         assert "denied" in text and "Nothing was left behind" in text
         assert inventory(WORKSHOP) == before
 
@@ -533,7 +516,7 @@ class TestCreateNetwork:
     def test_a_range_or_zone_count_it_cannot_build_is_refused(
         self, registry: ToolRegistry, arguments: dict[str, Any]
     ) -> None:
-        assert "Invalid arguments" in refusal(registry, "vpc_create_network", **{"name": "net", **arguments})
+        assert "Invalid arguments" in refused(registry, "vpc_create_network", **{"name": "net", **arguments})
 
 
 class TestDeleteNetwork:
@@ -543,7 +526,7 @@ class TestDeleteNetwork:
         instance = ec2(WORKSHOP).run_instances(ImageId=DEMO_IMAGE, MinCount=1, MaxCount=1, SubnetId=private)
         instance_id = instance["Instances"][0]["InstanceId"]
         before = inventory(WORKSHOP)
-        text = refusal(registry, "vpc_delete_network", vpc_id=made["vpc_id"], region=WORKSHOP)
+        text = refused(registry, "vpc_delete_network", vpc_id=made["vpc_id"], region=WORKSHOP)
         assert instance_id in text and "1 instances" in text and "Nothing was deleted" in text
         assert inventory(WORKSHOP) == before
 
@@ -562,7 +545,7 @@ class TestDeleteNetwork:
         assert inventory(WORKSHOP) == before
 
     def test_refuses_a_vpc_it_did_not_make(self, registry: ToolRegistry) -> None:
-        text = refusal(registry, "vpc_delete_network", vpc_id=storefront_id())
+        text = refused(registry, "vpc_delete_network", vpc_id=storefront_id())
         assert "not made by vpc_create_network" in text and "Nothing was deleted" in text
         assert vpcs_named("us-east-1", "storefront-vpc")
 
@@ -603,12 +586,12 @@ class TestDeleteNetwork:
     ) -> None:
         made = call(registry, "vpc_create_network", name="stuck", availability_zones=1, region=WORKSHOP)
         on_call(clients, WORKSHOP, "DeleteVpc", "DependencyViolation")
-        text = refusal(registry, "vpc_delete_network", vpc_id=made["vpc_id"], region=WORKSHOP)
+        text = refused(registry, "vpc_delete_network", vpc_id=made["vpc_id"], region=WORKSHOP)
         assert "DependencyViolation" in text and f"Still there: {made['vpc_id']}" in text
         assert made["internet_gateway_id"] in text.split("Deleted before this:")[1]
 
     def test_an_unknown_vpc_is_a_tool_error_naming_it(self, registry: ToolRegistry) -> None:
-        text = refusal(registry, "vpc_delete_network", vpc_id=UNKNOWN_VPC)
+        text = refused(registry, "vpc_delete_network", vpc_id=UNKNOWN_VPC)
         assert "InvalidVpcID.NotFound" in text and UNKNOWN_VPC in text
 
 
