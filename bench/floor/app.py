@@ -17,7 +17,17 @@ import boto3
 
 # The page size ec2_list_instances asks for when called without max_results.
 EC2_PAGE_SIZE = 50
-with open(os.path.join(os.path.dirname(__file__), "catalog.json"), encoding="utf-8") as _catalog:
+_HERE = os.path.dirname(os.path.abspath(__file__))
+# Beside it in its Lambda build; the repository's own when run from the repository (bench.floor.server).
+_CATALOG = next(
+    path
+    for path in (
+        os.path.join(_HERE, "catalog.json"),
+        os.path.join(_HERE, "..", "..", "layers", "shared", "aws_mcp", "tools", "catalog.json"),
+    )
+    if os.path.exists(path)
+)
+with open(_CATALOG, encoding="utf-8") as _catalog:
     TOOLS = {"tools": [entry["definition"] for entry in json.load(_catalog)]}
 _clients: dict[tuple[str, str], Any] = {}
 
