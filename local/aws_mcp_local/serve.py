@@ -282,8 +282,10 @@ def connect_instructions(
     )
     where = (
         "the embedded demo AWS ("
-        + ", ".join(f"{len(ids)} instances in {region}" for region, ids in fleet.items())
-        + f"; {mode})"
+        + " and ".join(fleet)
+        + ": a fleet of "
+        + " + ".join(str(len(ids)) for ids in fleet.values())
+        + f" named instances, networks, load balancers, ECS, RDS, Lambda and S3; {mode})"
         if demo
         else f"your AWS credentials ({settings.access_mode.value}, default region {settings.default_region})"
     )
