@@ -8,14 +8,19 @@
   server's character budget, :func:`fit` cuts the list at an item boundary, says so in
   ``truncated``, and sets ``next_cursor`` to continue right after the last item kept (the
   tool supplies that cursor through :meth:`Paged.resume_with`).
+* Its items are each an :class:`Item`, and its input declares ``fields: Fields[TheItem] = None``: a
+  caller may ask for only some fields of each item (the item's key always comes). :func:`fit`
+  cuts the items to those fields before it measures the page, so a compact answer also fits
+  more items in the budget. The tool itself builds whole items, and may skip costly calls for
+  fields not asked for (:func:`asked`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Final, Self, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Literal, Protocol, Self, TypeVar, get_args
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
@@ -27,10 +32,14 @@ from aws_mcp.jsontext import dumps_text
 __all__ = [
     "CURSOR_MAX_CHARS",
     "Cursor",
+    "Fields",
+    "Item",
     "Paged",
     "ResultTooLargeError",
     "TokenPages",
+    "asked",
     "bind",
+    "fields_of",
     "fit",
     "malformed_cursor",
     "page_size",
@@ -54,6 +63,67 @@ Cursor = Annotated[
 def page_size(default: int = 25, *, least: int = 5, most: int = 1000) -> Any:
     """A list tool's ``max_results`` argument: ``max_results: int = page_size()``."""
     return Field(default=default, ge=least, le=most, description="Items per page.")
+
+
+class Item(BaseModel):
+    """An item of a list tool's answer, which a caller may ask for in a compact form (``fields``).
+
+    ``item_key`` names the field identifying it, which comes in every form. Every other field
+    has a default: an item holding only some of its fields is still one (:func:`fields_of`
+    checks this).
+    """
+
+    item_key: ClassVar[str]
+
+
+I_co = TypeVar("I_co", bound=Item, covariant=True)
+
+
+def fields_of(item: type[Item]) -> Any:
+    """The annotation of a list tool's ``fields`` argument for items of type ``item``: a bounded
+    list of its field names but the key, or None (every field). ``Fields[item]`` spells it."""
+    key = item.item_key
+    if key not in item.model_fields:
+        raise TypeError(f"{item.__name__}.item_key names no field of it: {key!r}")
+    names = tuple(name for name in item.model_fields if name != key)
+    required = [name for name in names if item.model_fields[name].is_required()]
+    if required:
+        raise TypeError(
+            f"{item.__name__}: every field but {key} needs a default, as a compact item leaves it out "
+            f"(not {', '.join(required)})"
+        )
+    return Annotated[
+        list[Literal[names]] | None,  # type: ignore[valid-type]
+        Field(
+            max_length=len(names),
+            description=f"Only these fields of each item ({key} always comes): a compact answer.",
+        ),
+    ]
+
+
+if TYPE_CHECKING:
+
+    class FieldNames(Protocol[I_co]):
+        """What a type checker sees of ``Fields[I]``: the names of some fields of ``I``."""
+
+        def __contains__(self, name: object, /) -> bool: ...
+        def __iter__(self) -> Iterator[str]: ...
+        def __len__(self) -> int: ...
+
+    Fields = FieldNames[I_co] | None
+else:
+
+    class Fields:
+        """A list tool's ``fields`` argument: ``fields: Fields[Volume] = None`` (see :func:`fields_of`)."""
+
+        def __class_getitem__(cls, item: type[Item]) -> Any:
+            return fields_of(item)
+
+
+def asked(fields: Collection[str] | None, name: str) -> bool:
+    """Whether a call with these ``fields`` wants the field ``name``: for a tool that skips a costly
+    call for a field not asked for."""
+    return fields is None or name in fields
 
 
 class ResultTooLargeError(ToolError):
@@ -155,7 +225,8 @@ class TokenPages:
 
 
 class Paged(BaseModel):
-    """Base of every list tool's output. Subclasses name their list field in ``items_field``."""
+    """Base of every list tool's output. Subclasses name their list field in ``items_field``, a
+    list of :class:`Item`."""
 
     model_config = ConfigDict(defer_build=True)  # built on first use, as the tool inputs are
 
@@ -177,13 +248,28 @@ class Paged(BaseModel):
         self._resume = cursor_at
         return self
 
+    @classmethod
+    def item_type(cls) -> type[Item]:
+        """The type of the items in ``items_field``."""
+        annotation = cls.model_fields[cls.items_field].annotation
+        (item,) = get_args(annotation) or (None,)
+        if not (isinstance(item, type) and issubclass(item, Item)):
+            raise TypeError(f"{cls.__name__}.{cls.items_field} must be a list of Items, not {annotation!r}")
+        return item
 
-def fit(output: BaseModel, budget: int) -> tuple[dict[str, Any], str]:
+
+def fit(output: BaseModel, budget: int, fields: Collection[str] | None = None) -> tuple[dict[str, Any], str]:
     """``output`` as JSON-ready data whose compact JSON has at most ``budget`` characters, and that JSON.
 
-    Fields a tool left unset are left out (a compact form costs nothing to ask for).
+    Fields a tool left unset are left out (a compact form costs nothing to ask for). A page's
+    items keep only their key and ``fields``, when the call chose some.
     """
     data: dict[str, Any] = output.model_dump(mode="json", exclude_unset=True)
+    if fields is not None and isinstance(output, Paged):
+        kept = {output.item_type().item_key, *fields}
+        data[output.items_field] = [
+            {name: value for name, value in item.items() if name in kept} for item in data[output.items_field]
+        ]
     text = dumps_text(data)
     size = len(text)
     if size <= budget:

@@ -8,7 +8,8 @@
 
 The guards (:mod:`aws_mcp.tools.guards`) are listed once, in that order, in
 :meth:`ToolRegistry.__init__`. Result shaping (:func:`~aws_mcp.tools.paging.fit`): fields a
-tool leaves unset are left out, and a result stays within ``max_result_chars``.
+tool leaves unset are left out, a list's items keep only the ``fields`` the call chose, and a
+result stays within ``max_result_chars``.
 """
 
 from __future__ import annotations
@@ -222,7 +223,9 @@ class ToolRegistry:
             read_timeout=self._settings.aws_read_timeout,
         ):
             output = spec.func(*clients, call.args)
-        structured, call.text = fit(output, self._settings.max_result_chars)
+        # A list tool's fields (paging.Fields): its items cut to them, before the page is measured.
+        fields = getattr(call.args, "fields", None)
+        structured, call.text = fit(output, self._settings.max_result_chars, fields)
         return structured
 
     def _not_a_tool(self, name: Any) -> ProtocolError:

@@ -21,6 +21,7 @@ from aws_mcp_local.demo import DEMO_IMAGE
 from tests.conftest import SCRATCH_REGION
 from tests.unit.resilience.conftest import lambda_settings
 from tests.unit.tools.services.calling import call
+from tests.unit.tools.test_paging import valid_output
 from tests.unit.tools.test_registry_audit import Audited
 
 USER_DATA = "#!/bin/sh\necho launched-by-the-ami-tests > /tmp/marker\n"
@@ -94,6 +95,12 @@ class TestListImages:
                 break
             assert "Cut to" in outcome.structured["truncated"]
         assert len(seen) == len(set(seen)) == 6
+
+    def test_images_can_be_listed_with_only_some_fields(self, registry: ToolRegistry) -> None:
+        result = call(registry, "ec2_list_images", fields=["name", "state"])
+        (image,) = result["images"]
+        assert image == {"image_id": image["image_id"], "name": "storefront-web-golden", "state": "available"}
+        valid_output(registry, "ec2_list_images", result)
 
 
 class TestRunInstances:

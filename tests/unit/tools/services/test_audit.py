@@ -16,6 +16,7 @@ from aws_mcp.server import build_server
 from aws_mcp.tools.paging import bind
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import table_names
+from tests.unit.tools.test_paging import valid_output
 
 
 def registry_for(settings: Settings, clients: ClientFactory, **changes: Any) -> ToolRegistry:
@@ -48,6 +49,17 @@ def test_pages_follow_the_cursor_with_the_same_filters(
     rest = query(registry, caller=caller, max_results=20, cursor=first["next_cursor"]).structured
     ids = [r["call_id"] for r in first["records"] + rest["records"]]
     assert len(ids) == len(set(ids)) == 12
+
+
+def test_records_can_be_queried_with_only_some_fields(
+    settings: Settings, clients: ClientFactory, caller: str
+) -> None:
+    registry = registry_for(settings, clients)
+    result = query(registry, caller=caller, fields=["tool", "outcome"]).structured
+    assert result["count"] == 12
+    assert all(set(r) == {"call_id", "tool", "outcome"} for r in result["records"])
+    assert {(r["tool"], r["outcome"]) for r in result["records"]} == {("aws_whoami", "success")}
+    valid_output(registry, "audit_query", result)
 
 
 def test_a_cursor_with_other_filters_is_refused(

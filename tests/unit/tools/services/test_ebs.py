@@ -16,6 +16,7 @@ from aws_mcp.server import build_server
 from aws_mcp.tools.registry import ToolRegistry
 from tests.conftest import SCRATCH_REGION
 from tests.unit.tools.services.calling import call
+from tests.unit.tools.test_paging import valid_output
 
 # us-east-1 as the demo's ec2 part seeds it: seven root volumes, api-prod-1's data volume, and
 # ml-train-1's left-behind scratch volume.
@@ -116,6 +117,12 @@ class TestListVolumes:
         outcome = registry.call("ec2_list_volumes", arguments, CallContext())
         assert outcome.is_error and "Invalid arguments for ec2_list_volumes" in outcome.text
 
+    def test_volumes_can_be_listed_with_only_some_fields(self, registry: ToolRegistry) -> None:
+        result = call(registry, "ec2_list_volumes", state="available", fields=["state", "size_gib"])
+        (volume,) = result["volumes"]
+        assert volume == {"volume_id": volume["volume_id"], "state": "available", "size_gib": 200}
+        valid_output(registry, "ec2_list_volumes", result)
+
 
 class TestListSnapshots:
     def test_the_nightly_backup_of_the_api_data_volume_is_listed(self, registry: ToolRegistry) -> None:
@@ -165,6 +172,12 @@ class TestListSnapshots:
         assert outcome.structured is not None and "Cut to" in outcome.structured["truncated"]
         ids = [s["snapshot_id"] for s in every_page(small, "ec2_list_snapshots", "snapshots", **arguments)]
         assert len(ids) == len(set(ids)) == 7
+
+    def test_snapshots_can_be_listed_with_only_some_fields(self, registry: ToolRegistry) -> None:
+        result = call(registry, "ec2_list_snapshots", tags={"backup": "nightly"}, fields=["state"])
+        (snapshot,) = result["snapshots"]
+        assert snapshot == {"snapshot_id": snapshot["snapshot_id"], "state": "completed"}
+        valid_output(registry, "ec2_list_snapshots", result)
 
 
 class TestCreateSnapshot:

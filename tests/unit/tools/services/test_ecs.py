@@ -21,6 +21,7 @@ from aws_mcp_local.demo import seed, table_names
 from aws_mcp_local.demo.estate.ecs import STOPPED_REASONS
 from tests.conftest import SCRATCH_REGION
 from tests.unit.tools.services.calling import call, refused
+from tests.unit.tools.test_paging import valid_output
 
 ACCOUNT = "123456789012"
 # Where tests build clusters of their own, apart from the demo's and from each other's.
@@ -111,6 +112,11 @@ class TestListClusters:
         forged = bind({"t": 5, "n": 25}, {"region": "us-east-1"})
         assert "Invalid cursor" in refused(registry, "ecs_list_clusters", cursor=forged)
 
+    def test_clusters_can_be_listed_with_only_some_fields(self, registry: ToolRegistry) -> None:
+        result = call(registry, "ecs_list_clusters", fields=["running_tasks"])
+        assert result["clusters"] == [{"name": "storefront", "running_tasks": 2}]
+        valid_output(registry, "ecs_list_clusters", result)
+
 
 class TestAwsRefusals:
     """AWS's refusals reach the agent as tool errors saying whether a retry may help."""
@@ -200,6 +206,13 @@ class TestListServices:
             for s in walk(registry, "ecs_list_services", "services", region=CROWDED_REGION, cluster="wide")
         ]
         assert len(names) == len(set(names)) == 12
+
+    def test_services_can_be_listed_with_only_some_fields(self, registry: ToolRegistry) -> None:
+        result = call(
+            registry, "ecs_list_services", cluster="storefront", fields=["desired_count", "running_count"]
+        )
+        assert result["services"] == [{"name": "web", "desired_count": 2, "running_count": 2}]
+        valid_output(registry, "ecs_list_services", result)
 
 
 def add_events(region: str, cluster: str, service: str, count: int) -> None:

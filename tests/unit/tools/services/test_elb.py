@@ -16,6 +16,7 @@ from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import seed
 from aws_mcp_local.demo.estate.elb import default_network
 from tests.unit.tools.services.calling import call, refused
+from tests.unit.tools.test_paging import valid_output
 
 CROWDED = "ca-central-1"
 
@@ -292,6 +293,12 @@ class TestGetTargetHealth:
         )
         assert result["count"] == 1 and result["targets"][0]["state"] == "unused"
         assert result["summary"] == {"healthy": 2, "unused": 1}
+
+    def test_targets_can_be_listed_with_only_some_fields(self, registry: ToolRegistry) -> None:
+        result = call(registry, "elb_get_target_health", target_group="storefront-web", fields=["state"])
+        assert [set(t) for t in result["targets"]] == [{"target_id", "state"}] * 3
+        assert result["summary"] == {"healthy": 2, "unused": 1}
+        valid_output(registry, "elb_get_target_health", result)
 
     def test_a_target_group_may_be_named_by_its_arn(
         self, registry: ToolRegistry, crowded: dict[str, str]

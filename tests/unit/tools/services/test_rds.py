@@ -20,6 +20,7 @@ from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import seed, table_names
 from tests.conftest import SCRATCH_REGION
 from tests.unit.tools.services.calling import call, refused
+from tests.unit.tools.test_paging import valid_output
 
 # Where tests build databases of their own, apart from the demo's and from each other's.
 PAGING_REGION = "ap-northeast-1"
@@ -216,6 +217,17 @@ class TestListClusters:
         clusters = walk(registry, "rds_list_clusters", "clusters", region=CROWDED_REGION)
         assert len(clusters) == len({c["cluster_id"] for c in clusters}) == 8
 
+    def test_clusters_can_be_listed_with_only_some_fields(self, registry: ToolRegistry) -> None:
+        result = call(registry, "rds_list_clusters", fields=["engine", "members"])
+        assert result["clusters"] == [
+            {
+                "cluster_id": "catalog",
+                "engine": "aurora-postgresql",
+                "members": [{"instance_id": "catalog-1", "writer": True}],
+            }
+        ]
+        valid_output(registry, "rds_list_clusters", result)
+
 
 class TestListSnapshots:
     def test_lists_the_manual_snapshots_of_instances(self, registry: ToolRegistry) -> None:
@@ -278,6 +290,14 @@ class TestListSnapshots:
 
     def test_an_unknown_kind_is_refused(self, registry: ToolRegistry) -> None:
         assert "Invalid arguments" in refused(registry, "rds_list_snapshots", of="proxy")
+
+    def test_snapshots_can_be_listed_with_only_some_fields(self, registry: ToolRegistry) -> None:
+        result = call(registry, "rds_list_snapshots", snapshot_type="manual", fields=["source_id"])
+        assert sorted(result["snapshots"], key=lambda s: s["snapshot_id"]) == [
+            {"snapshot_id": "legacy-mysql-before-stop", "source_id": "legacy-mysql"},
+            {"snapshot_id": "orders-db-before-v2-migration", "source_id": "orders-db"},
+        ]
+        valid_output(registry, "rds_list_snapshots", result)
 
 
 class TestCreateSnapshot:

@@ -24,6 +24,7 @@ from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import seed
 from tests.unit.tools.services.calling import call, refused
 from tests.unit.tools.services.test_lambda import assert_within
+from tests.unit.tools.test_paging import valid_output
 
 PRIVATE, PUBLIC, EU_LOGS = "acme-web-assets", "acme-public-downloads", "acme-eu-logs"
 STUBBED = "sa-east-1"  # a region whose client is stubbed
@@ -183,6 +184,24 @@ class TestListBuckets:
             text = refused(registry, "s3_list_buckets", region=STUBBED)
         assert "SlowDown" in text and "transient" in text
 
+    def test_buckets_can_be_listed_with_only_some_fields(self, registry: ToolRegistry) -> None:
+        result = call(registry, "s3_list_buckets", prefix="acme-", fields=["region"])
+        assert result["buckets"] == [
+            {"name": EU_LOGS, "region": "eu-west-1"},
+            {"name": PUBLIC, "region": "us-east-1"},
+            {"name": PRIVATE, "region": "us-east-1"},
+        ]
+        valid_output(registry, "s3_list_buckets", result)
+
+    def test_fields_without_posture_ask_for_no_posture(
+        self, registry: ToolRegistry, clients: ClientFactory
+    ) -> None:
+        with Stubber(clients.client("s3", STUBBED)) as stubber:
+            # Only the listing is answered: a posture call would fail the stubber loudly.
+            stubber.add_response("list_buckets", {"Buckets": [stub_bucket("bucket-0")]})
+            result = call(registry, "s3_list_buckets", region=STUBBED, posture=True, fields=["region"])
+        assert result["buckets"] == [{"name": "bucket-0", "region": "sa-east-1"}]
+
 
 class TestResultBudget:
     def test_cut_pages_continue_without_gaps_or_repeats(
@@ -269,6 +288,14 @@ class TestListObjects:
     )
     def test_arguments_are_bounded(self, registry: ToolRegistry, arguments: dict[str, Any]) -> None:
         assert "Invalid arguments" in refused(registry, "s3_list_objects", **arguments)
+
+    def test_objects_can_be_listed_with_only_some_fields(self, registry: ToolRegistry) -> None:
+        result = call(registry, "s3_list_objects", bucket=PRIVATE, prefix="assets/css/", fields=["size"])
+        assert result["objects"] == [
+            {"key": "assets/css/print.css", "size": result["objects"][0]["size"]},
+            {"key": "assets/css/site.css", "size": len(b"body { margin: 0 }\n")},
+        ]
+        valid_output(registry, "s3_list_objects", result)
 
 
 class TestHeadObject:

@@ -22,6 +22,7 @@ from aws_mcp.tools.paging import bind
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import DEMO_IMAGE, seed, table_names
 from tests.unit.tools.services.calling import call, refused
+from tests.unit.tools.test_paging import valid_output
 
 UNKNOWN_VPC = "vpc-0123456789abcdef0"
 
@@ -123,6 +124,16 @@ class TestListSecurityGroups:
             assert "Cut to" in outcome.structured["truncated"]
         assert sorted(seen) == ["default"] + [f"group-{n}" for n in range(6)]
 
+    def test_security_groups_can_be_listed_with_only_some_fields(self, registry: ToolRegistry) -> None:
+        result = call(registry, "ec2_list_security_groups", open_to_world=True, fields=["name", "inbound"])
+        (group,) = result["security_groups"]
+        assert group == {
+            "group_id": group["group_id"],
+            "name": "web-public",
+            "inbound": ["tcp 443 from 0.0.0.0/0", "tcp 22 from 10.0.0.0/8"],
+        }
+        valid_output(registry, "ec2_list_security_groups", result)
+
 
 class TestListVpcs:
     def test_each_vpc_comes_with_its_ranges_subnets_and_internet_gateway(
@@ -142,6 +153,13 @@ class TestListVpcs:
             "internet_gateway": storefront["internet_gateway"],
         }
         assert storefront["internet_gateway"].startswith("igw-") and default["internet_gateway"] is None
+
+    def test_vpcs_can_be_listed_with_only_some_fields(self, registry: ToolRegistry) -> None:
+        result = call(registry, "vpc_list_vpcs", fields=["name"])
+        default, storefront = result["vpcs"]
+        assert storefront == {"vpc_id": storefront_id(), "name": "storefront-vpc"}
+        assert set(default) == {"vpc_id", "name"}
+        valid_output(registry, "vpc_list_vpcs", result)
 
     def test_another_region_has_its_own_networks(self, registry: ToolRegistry) -> None:
         names = [v["name"] for v in call(registry, "vpc_list_vpcs", region="eu-west-1")["vpcs"]]
@@ -362,6 +380,13 @@ class TestDescribeNetwork:
         assert "first has the rest of the map" in later[0]["summary"]
         cidrs = [s["cidr"] for p in pages for s in p["subnets"]]
         assert cidrs == [f"10.50.{n}.0/24" for n in range(60)]  # in address order, no gaps or repeats
+
+    def test_subnets_can_be_mapped_with_only_some_fields(self, registry: ToolRegistry) -> None:
+        result = call(registry, "vpc_describe_network", vpc_name="storefront-vpc", fields=["kind"])
+        assert [set(s) for s in result["subnets"]] == [{"subnet_id", "kind"}] * 4
+        assert [s["kind"] for s in result["subnets"]] == ["public", "public", "private", "private"]
+        assert result["route_tables"] and result["summary"]  # the rest of the map is whole
+        valid_output(registry, "vpc_describe_network", result)
 
     def test_a_table_of_many_routes_is_capped_saying_so(
         self, registry: ToolRegistry, sprawling: str, settings: Settings, clients: ClientFactory

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
 from aws_mcp.tools.contract import Example, MutatingInput, MutatingOutput, RegionalInput, tool
-from aws_mcp.tools.paging import Cursor, Paged, TokenPages, page_size
+from aws_mcp.tools.paging import Cursor, Fields, Item, Paged, TokenPages, page_size
 from aws_mcp.tools.services.ec2 import TagKey, TagValue, _is_dry_run_success, _tags
 
 if TYPE_CHECKING:
@@ -26,21 +26,24 @@ SAMPLE_IMAGE_ID: Final = "ami-0123456789abcdef0"
 _LAUNCH_SKEW: Final = timedelta(minutes=2)
 
 
+class Image(Item):
+    item_key = "image_id"
+
+    image_id: str
+    name: str | None = None
+    description: str | None = None
+    state: str | None = Field(default=None, description="available, pending, failed, disabled, ...")
+    architecture: str | None = None
+    platform: str | None = Field(default=None, description="e.g. Linux/UNIX, Windows.")
+    root_device_type: str | None = Field(default=None, description="ebs or instance-store.")
+    creation_date: str | None = Field(default=None, description="ISO 8601, UTC.")
+    tags: dict[str, str] | None = None
+
+
 class ListImagesInput(RegionalInput):
+    fields: Fields[Image] = None
     max_results: int = page_size()
     cursor: Cursor = None
-
-
-class Image(BaseModel):
-    image_id: str
-    name: str | None
-    description: str | None
-    state: str = Field(description="available, pending, failed, disabled, ...")
-    architecture: str | None
-    platform: str | None = Field(description="e.g. Linux/UNIX, Windows.")
-    root_device_type: str | None = Field(description="ebs or instance-store.")
-    creation_date: str | None = Field(description="ISO 8601, UTC.")
-    tags: dict[str, str]
 
 
 class ListImagesOutput(Paged):

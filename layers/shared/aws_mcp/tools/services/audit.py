@@ -5,17 +5,40 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from aws_mcp.audit.record import Outcome
 from aws_mcp.errors import ToolError
 from aws_mcp.tools.contract import Example, ToolInput, tool
-from aws_mcp.tools.paging import Cursor, Paged, bind, malformed_cursor, page_size, resume
+from aws_mcp.tools.paging import Cursor, Fields, Item, Paged, bind, malformed_cursor, page_size, resume
 
 if TYPE_CHECKING:
     from aws_mcp.audit.query import AuditStore
 
 __all__ = ["TOOLS", "TOOLSET"]
+
+
+class AuditEntry(Item):
+    item_key = "call_id"
+
+    started_at: str | None = None
+    call_id: str
+    tool: str | None = None
+    caller: str | None = None
+    outcome: str | None = Field(
+        default=None, description="null while a mutating call is still under way (or crashed)."
+    )
+    status: str | None = Field(default=None, description="intent (under way, or interrupted) or complete.")
+    region: str | None = None
+    duration_ms: float | None = None
+    error: str | None = None
+    client_name: str | None = None
+    client_version: str | None = None
+    protocol_version: str | None = None
+    request_id: str | None = None
+    mutating: bool | None = None
+    arguments: Any = Field(default=None, description="The arguments as called, secrets redacted.")
+    aws_request_ids: list[str] | None = None
 
 
 class AuditQueryInput(ToolInput):
@@ -34,6 +57,7 @@ class AuditQueryInput(ToolInput):
         default=None, max_length=64, description="Only calls of this tool, e.g. ec2_stop_instances."
     )
     outcome: Outcome | None = Field(default=None, description="Only calls that ended this way.")
+    fields: Fields[AuditEntry] = None
     max_results: int = page_size(least=1, most=200)
     cursor: Cursor = None
 
@@ -43,25 +67,6 @@ class AuditQueryInput(ToolInput):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
-
-
-class AuditEntry(BaseModel):
-    started_at: str
-    call_id: str
-    tool: str
-    caller: str
-    outcome: str | None = Field(description="null while a mutating call is still under way (or crashed).")
-    status: str = Field(description="intent (under way, or interrupted) or complete.")
-    region: str | None
-    duration_ms: float | None
-    error: str | None
-    client_name: str | None
-    client_version: str | None
-    protocol_version: str | None
-    request_id: str | None
-    mutating: bool | None
-    arguments: Any = Field(description="The arguments as called, secrets redacted.")
-    aws_request_ids: list[str] | None
 
 
 class AuditQueryOutput(Paged):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
 from aws_mcp.errors import ToolInputError
 from aws_mcp.tools.contract import Example, MutatingInput, MutatingOutput, RegionalInput, tool
-from aws_mcp.tools.paging import Cursor, Paged, TokenPages, page_size
+from aws_mcp.tools.paging import Cursor, Fields, Item, Paged, TokenPages, page_size
 
 if TYPE_CHECKING:
     from mypy_boto3_autoscaling import AutoScalingClient
@@ -23,19 +23,6 @@ GroupName = Annotated[
 ]
 TagKey = Annotated[str, Field(min_length=1, max_length=128)]
 TagValue = Annotated[str, Field(max_length=256)]
-GroupField = Literal[
-    "min_size",
-    "desired_capacity",
-    "max_size",
-    "instances",
-    "launch_template",
-    "launch_configuration",
-    "target_groups",
-    "availability_zones",
-    "health_check_type",
-    "tags",
-]
-ActivityField = Literal["status", "cause", "start_time", "end_time", "description", "status_message"]
 
 
 class InstanceCounts(BaseModel):
@@ -44,8 +31,8 @@ class InstanceCounts(BaseModel):
     by_health: dict[str, int] = Field(description='For example {"Healthy": 2, "Unhealthy": 1}.')
 
 
-class GroupSummary(BaseModel):
-    """Every field but name may be left out when the caller chose ``fields``."""
+class GroupSummary(Item):
+    item_key = "name"
 
     name: str
     min_size: int | None = None
@@ -72,12 +59,7 @@ class ListGroupsInput(RegionalInput):
         description='Only groups carrying every one of these tags, for example {"team": "storefront"}. '
         'Use "*" as a value to match any value of that key.',
     )
-    fields: list[GroupField] | None = Field(
-        default=None,
-        max_length=len(get_args(GroupField)),
-        description='Only these fields of each group (name always comes), for example ["desired_capacity", '
-        '"instances"]: a compact answer. Default: all of them.',
-    )
+    fields: Fields[GroupSummary] = None
     max_results: int = page_size(most=100)
     cursor: Cursor = None
 
@@ -110,20 +92,8 @@ class SetDesiredCapacityOutput(MutatingOutput):
     message: str
 
 
-class ListActivitiesInput(RegionalInput):
-    group_name: GroupName
-    fields: list[ActivityField] | None = Field(
-        default=None,
-        max_length=len(get_args(ActivityField)),
-        description='Only these fields of each activity (activity_id always comes), for example ["status", '
-        '"description"]: a compact answer. Default: all of them.',
-    )
-    max_results: int = page_size(20, most=100)
-    cursor: Cursor = None
-
-
-class Activity(BaseModel):
-    """Every field but activity_id may be left out when the caller chose ``fields``."""
+class Activity(Item):
+    item_key = "activity_id"
 
     activity_id: str
     status: str | None = Field(default=None, description="Successful, Failed, InProgress, Cancelled, ...")
@@ -132,6 +102,13 @@ class Activity(BaseModel):
     start_time: str | None = Field(default=None, description="ISO 8601, UTC.")
     end_time: str | None = Field(default=None, description="ISO 8601, UTC; null while in progress.")
     status_message: str | None = Field(default=None, description="AWS's explanation, mostly of a failure.")
+
+
+class ListActivitiesInput(RegionalInput):
+    group_name: GroupName
+    fields: Fields[Activity] = None
+    max_results: int = page_size(20, most=100)
+    cursor: Cursor = None
 
 
 class ListActivitiesOutput(Paged):
@@ -204,8 +181,7 @@ def list_groups(autoscaling: AutoScalingClient, args: ListGroupsInput) -> ListGr
     if filters:
         request["Filters"] = filters
     response = pages.fetch(autoscaling.describe_auto_scaling_groups, **request)
-    chosen: set[str] | None = set(args.fields) if args.fields else None
-    groups = [_group(g, chosen) for g in response.get("AutoScalingGroups", [])][pages.offset :]
+    groups = [_group(g) for g in response.get("AutoScalingGroups", [])][pages.offset :]
     page = ListGroupsOutput(
         region=region,
         count=len(groups),
@@ -304,9 +280,8 @@ def list_activities(autoscaling: AutoScalingClient, args: ListActivitiesInput) -
     if not found and args.cursor is None:
         # AWS answers no activities, not an error, for a group that does not exist.
         _one_group(autoscaling, args.group_name)
-    chosen: set[str] | None = set(args.fields) if args.fields else None
     # AWS gives them newest first (in progress first); the page keeps that order.
-    activities = [_activity(a, chosen) for a in found][pages.offset :]
+    activities = [_activity(a) for a in found][pages.offset :]
     page = ListActivitiesOutput(
         region=region,
         group_name=args.group_name,
@@ -357,44 +332,38 @@ def _launch_template(group: Any) -> str | None:
     return f"{name} ({spec['Version']})" if spec.get("Version") else name
 
 
-def _group(group: Any, chosen: set[str] | None) -> GroupSummary:
+def _group(group: Any) -> GroupSummary:
     instances = group.get("Instances", [])
-    fields: dict[str, Any] = {
-        "name": group["AutoScalingGroupName"],
-        "min_size": group.get("MinSize"),
-        "desired_capacity": group.get("DesiredCapacity"),
-        "max_size": group.get("MaxSize"),
-        "instances": InstanceCounts(
+    return GroupSummary(
+        name=group["AutoScalingGroupName"],
+        min_size=group.get("MinSize"),
+        desired_capacity=group.get("DesiredCapacity"),
+        max_size=group.get("MaxSize"),
+        instances=InstanceCounts(
             total=len(instances),
             by_lifecycle_state=dict(Counter(i.get("LifecycleState", "?") for i in instances)),
             by_health=dict(Counter(i.get("HealthStatus", "?") for i in instances)),
         ),
-        "launch_template": _launch_template(group),
-        "launch_configuration": group.get("LaunchConfigurationName"),
-        "target_groups": [_name_in_arn(arn) for arn in group.get("TargetGroupARNs", [])],
-        "availability_zones": group.get("AvailabilityZones", []),
-        "health_check_type": group.get("HealthCheckType"),
-        "tags": {t["Key"]: t.get("Value", "") for t in group.get("Tags", [])},
-    }
-    if chosen is not None:
-        fields = {k: v for k, v in fields.items() if k == "name" or k in chosen}
-    return GroupSummary(**fields)
+        launch_template=_launch_template(group),
+        launch_configuration=group.get("LaunchConfigurationName"),
+        target_groups=[_name_in_arn(arn) for arn in group.get("TargetGroupARNs", [])],
+        availability_zones=group.get("AvailabilityZones", []),
+        health_check_type=group.get("HealthCheckType"),
+        tags={t["Key"]: t.get("Value", "") for t in group.get("Tags", [])},
+    )
 
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else None
 
 
-def _activity(activity: Any, chosen: set[str] | None) -> Activity:
-    fields: dict[str, Any] = {
-        "activity_id": activity["ActivityId"],
-        "status": activity.get("StatusCode"),
-        "description": activity.get("Description"),
-        "cause": activity.get("Cause"),
-        "start_time": _iso(activity.get("StartTime")),
-        "end_time": _iso(activity.get("EndTime")),
-        "status_message": activity.get("StatusMessage"),
-    }
-    if chosen is not None:
-        fields = {k: v for k, v in fields.items() if k == "activity_id" or k in chosen}
-    return Activity(**fields)
+def _activity(activity: Any) -> Activity:
+    return Activity(
+        activity_id=activity["ActivityId"],
+        status=activity.get("StatusCode"),
+        description=activity.get("Description"),
+        cause=activity.get("Cause"),
+        start_time=_iso(activity.get("StartTime")),
+        end_time=_iso(activity.get("EndTime")),
+        status_message=activity.get("StatusMessage"),
+    )

@@ -16,7 +16,7 @@ from aws_mcp.tools.contract import (
     RegionalInput,
     tool,
 )
-from aws_mcp.tools.paging import Cursor, Paged, TokenPages, page_size
+from aws_mcp.tools.paging import Cursor, Fields, Item, Paged, TokenPages, page_size
 from aws_mcp.tools.services.ec2 import (
     InstanceId,
     TagKey,
@@ -51,6 +51,31 @@ class VolumeState(StrEnum):
     ERROR = "error"
 
 
+class Attachment(BaseModel):
+    instance_id: str | None
+    device: str | None
+    state: str | None
+    delete_on_termination: bool | None
+
+
+class Volume(Item):
+    item_key = "volume_id"
+
+    volume_id: str
+    name: str | None = Field(default=None, description="The volume's Name tag, if any.")
+    state: str | None = None
+    size_gib: int | None = None
+    volume_type: str | None = Field(default=None, description="gp3, gp2, io2, st1, ...")
+    encrypted: bool | None = None
+    availability_zone: str | None = None
+    attachments: list[Attachment] | None = Field(
+        default=None, description="Where it is attached; empty when available."
+    )
+    snapshot_id: str | None = Field(default=None, description="The snapshot it was created from, if any.")
+    created: str | None = Field(default=None, description="ISO 8601, UTC.")
+    tags: dict[str, str] | None = None
+
+
 class ListVolumesInput(RegionalInput):
     state: VolumeState | None = Field(
         default=None, description='Only volumes in this state: "available" finds volumes attached to nothing.'
@@ -59,29 +84,9 @@ class ListVolumesInput(RegionalInput):
         default=None, description="Only volumes attached to this instance."
     )
     tags: dict[TagKey, TagValue] | None = Field(default=None, max_length=20, description=_TAGS_FILTER)
+    fields: Fields[Volume] = None
     max_results: int = page_size(most=500)
     cursor: Cursor = None
-
-
-class Attachment(BaseModel):
-    instance_id: str | None
-    device: str | None
-    state: str | None
-    delete_on_termination: bool | None
-
-
-class Volume(BaseModel):
-    volume_id: str
-    name: str | None = Field(description="The volume's Name tag, if any.")
-    state: str
-    size_gib: int | None
-    volume_type: str | None = Field(description="gp3, gp2, io2, st1, ...")
-    encrypted: bool
-    availability_zone: str | None
-    attachments: list[Attachment] = Field(description="Where it is attached; empty when available.")
-    snapshot_id: str | None = Field(description="The snapshot it was created from, if any.")
-    created: str | None = Field(description="ISO 8601, UTC.")
-    tags: dict[str, str]
 
 
 class ListVolumesOutput(Paged):
@@ -91,25 +96,28 @@ class ListVolumesOutput(Paged):
     volumes: list[Volume]
 
 
+class Snapshot(Item):
+    item_key = "snapshot_id"
+
+    snapshot_id: str
+    volume_id: str | None = Field(default=None, description="The volume it was taken of.")
+    state: str | None = Field(default=None, description="pending, completed, error, ...")
+    progress: str | None = None
+    size_gib: int | None = Field(default=None, description="Size of the volume it was taken of.")
+    encrypted: bool | None = None
+    description: str | None = None
+    started: str | None = Field(default=None, description="When it was taken: ISO 8601, UTC.")
+    tags: dict[str, str] | None = None
+
+
 class ListSnapshotsInput(RegionalInput):
     volume_id: str | None = Field(
         default=None, max_length=21, pattern=_VOLUME_ID, description="Only snapshots of this volume, vol-..."
     )
     tags: dict[TagKey, TagValue] | None = Field(default=None, max_length=20, description=_TAGS_FILTER)
+    fields: Fields[Snapshot] = None
     max_results: int = page_size()
     cursor: Cursor = None
-
-
-class Snapshot(BaseModel):
-    snapshot_id: str
-    volume_id: str | None = Field(description="The volume it was taken of.")
-    state: str = Field(description="pending, completed, error, ...")
-    progress: str | None
-    size_gib: int | None = Field(description="Size of the volume it was taken of.")
-    encrypted: bool
-    description: str | None
-    started: str | None = Field(description="When it was taken: ISO 8601, UTC.")
-    tags: dict[str, str]
 
 
 class ListSnapshotsOutput(Paged):

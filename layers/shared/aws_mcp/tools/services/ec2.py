@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, get_args
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
@@ -17,7 +17,7 @@ from aws_mcp.tools.contract import (
     RegionalInput,
     tool,
 )
-from aws_mcp.tools.paging import Cursor, Paged, TokenPages, page_size
+from aws_mcp.tools.paging import Cursor, Fields, Item, Paged, TokenPages, page_size
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -42,13 +42,10 @@ class InstanceState(StrEnum):
 
 TagKey = Annotated[str, Field(min_length=1, max_length=128)]
 TagValue = Annotated[str, Field(max_length=256)]
-SummaryField = Literal[
-    "name", "state", "instance_type", "availability_zone", "private_ip", "public_ip", "launch_time", "tags"
-]
 
 
-class InstanceSummary(BaseModel):
-    """Every field but instance_id may be left out when the caller chose ``fields``."""
+class InstanceSummary(Item):
+    item_key = "instance_id"
 
     instance_id: str
     name: str | None = Field(default=None, description="The instance's Name tag, if any.")
@@ -90,12 +87,7 @@ class ListInstancesInput(RegionalInput):
     instance_ids: list[InstanceId] | None = Field(
         default=None, max_length=200, description="Only these instances."
     )
-    fields: list[SummaryField] | None = Field(
-        default=None,
-        max_length=len(get_args(SummaryField)),
-        description='Only these fields of each instance (instance_id always comes), for example ["name", '
-        '"state"]: a compact answer. Default: all of them.',
-    )
+    fields: Fields[InstanceSummary] = None
     max_results: int = page_size()
     cursor: Cursor = None
 
@@ -216,9 +208,8 @@ def list_instances(ec2: EC2Client, args: ListInstancesInput) -> ListInstancesOut
     else:
         request["MaxResults"] = pages.size
     response = pages.fetch(ec2.describe_instances, **request)
-    chosen: set[str] | None = set(args.fields) if args.fields else None
     instances = [
-        _summary(instance, chosen)
+        InstanceSummary(**_summary_fields(instance))
         for reservation in response.get("Reservations", [])
         for instance in reservation.get("Instances", [])
     ][pages.offset :]
@@ -464,13 +455,6 @@ def _summary_fields(instance: Any) -> dict[str, Any]:
         "launch_time": _iso(instance.get("LaunchTime")),
         "tags": tags,
     }
-
-
-def _summary(instance: Any, chosen: set[str] | None) -> InstanceSummary:
-    fields = _summary_fields(instance)
-    if chosen is not None:
-        fields = {k: v for k, v in fields.items() if k == "instance_id" or k in chosen}
-    return InstanceSummary(**fields)
 
 
 def _detail(instance: Any) -> InstanceDetail:

@@ -8,13 +8,13 @@ environment values too).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field, model_validator
 
 from aws_mcp.tools.contract import Example, MutatingInput, MutatingOutput, RegionalInput, tool
-from aws_mcp.tools.paging import Cursor, Paged, TokenPages, page_size
+from aws_mcp.tools.paging import Cursor, Fields, Item, Paged, TokenPages, page_size
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
@@ -39,18 +39,23 @@ _EVENTS_SHOWN = 10
 # -- clusters ---------------------------------------------------------------------------------
 
 
+class Cluster(Item):
+    item_key = "name"
+
+    name: str
+    status: str | None = None
+    running_tasks: int | None = None
+    pending_tasks: int | None = None
+    active_services: int | None = None
+    container_instances: int | None = Field(
+        default=None, description="Registered EC2 container instances (0 on Fargate only)."
+    )
+
+
 class ListClustersInput(RegionalInput):
+    fields: Fields[Cluster] = None
     max_results: int = page_size(most=100)
     cursor: Cursor = None
-
-
-class Cluster(BaseModel):
-    name: str
-    status: str | None
-    running_tasks: int
-    pending_tasks: int
-    active_services: int
-    container_instances: int = Field(description="Registered EC2 container instances (0 on Fargate only).")
 
 
 class ListClustersOutput(Paged):
@@ -98,20 +103,25 @@ def list_clusters(ecs: ECSClient, args: ListClustersInput) -> ListClustersOutput
 # -- services ---------------------------------------------------------------------------------
 
 
+class ServiceSummary(Item):
+    item_key = "name"
+
+    name: str
+    status: str | None = None
+    desired_count: int | None = None
+    running_count: int | None = None
+    pending_count: int | None = None
+    launch_type: str | None = Field(
+        default=None, description="FARGATE, EC2 or EXTERNAL; else the capacity provider."
+    )
+    task_definition: str | None = Field(default=None, description="family:revision.")
+
+
 class ListServicesInput(RegionalInput):
     cluster: ClusterRef
+    fields: Fields[ServiceSummary] = None
     max_results: int = page_size(most=100)
     cursor: Cursor = None
-
-
-class ServiceSummary(BaseModel):
-    name: str
-    status: str | None
-    desired_count: int
-    running_count: int
-    pending_count: int
-    launch_type: str | None = Field(description="FARGATE, EC2 or EXTERNAL; else the capacity provider.")
-    task_definition: str | None = Field(description="family:revision.")
 
 
 class ListServicesOutput(Paged):
@@ -278,35 +288,6 @@ def describe_service(ecs: ECSClient, args: DescribeServiceInput) -> DescribeServ
 
 # -- tasks ------------------------------------------------------------------------------------
 
-TaskField = Literal[
-    "task_definition",
-    "last_status",
-    "desired_status",
-    "started_at",
-    "stopped_at",
-    "stopped_reason",
-    "stop_code",
-    "containers",
-]
-
-
-class ListTasksInput(RegionalInput):
-    cluster: ClusterRef
-    service: ServiceRef | None = Field(default=None, description="Only the tasks of this service.")
-    desired_status: Literal["RUNNING", "STOPPED"] = Field(
-        default="RUNNING",
-        description="RUNNING: tasks running or starting; STOPPED: tasks that stopped recently (ECS keeps "
-        "them about an hour), each saying why.",
-    )
-    fields: list[TaskField] | None = Field(
-        default=None,
-        max_length=len(get_args(TaskField)),
-        description='Only these fields of each task (task_id always comes), for example ["last_status", '
-        '"stopped_reason"]: a compact answer. Default: all of them.',
-    )
-    max_results: int = page_size(most=100)
-    cursor: Cursor = None
-
 
 class Container(BaseModel):
     name: str
@@ -315,8 +296,8 @@ class Container(BaseModel):
     reason: str | None = Field(description="Why the container stopped, when ECS says.")
 
 
-class Task(BaseModel):
-    """Every field but task_id may be left out when the caller chose ``fields``."""
+class Task(Item):
+    item_key = "task_id"
 
     task_id: str
     task_definition: str | None = Field(default=None, description="family:revision.")
@@ -329,6 +310,19 @@ class Task(BaseModel):
         default=None, description="e.g. EssentialContainerExited, TaskFailedToStart, UserInitiated."
     )
     containers: list[Container] | None = None
+
+
+class ListTasksInput(RegionalInput):
+    cluster: ClusterRef
+    service: ServiceRef | None = Field(default=None, description="Only the tasks of this service.")
+    desired_status: Literal["RUNNING", "STOPPED"] = Field(
+        default="RUNNING",
+        description="RUNNING: tasks running or starting; STOPPED: tasks that stopped recently (ECS keeps "
+        "them about an hour), each saying why.",
+    )
+    fields: Fields[Task] = None
+    max_results: int = page_size(most=100)
+    cursor: Cursor = None
 
 
 class ListTasksOutput(Paged):
@@ -379,8 +373,7 @@ def list_tasks(ecs: ECSClient, args: ListTasksInput) -> ListTasksOutput:
     response = pages.fetch(ecs.list_tasks, paged_by="nextToken", **request)
     arns, next_cursor = pages.window(response.get("taskArns", []), response.get("nextToken"))
     found = ecs.describe_tasks(cluster=args.cluster, tasks=arns)["tasks"] if arns else []
-    chosen: set[str] | None = set(args.fields) if args.fields else None
-    tasks = [_task(t, chosen) for t in found]
+    tasks = [_task(t) for t in found]
     page = ListTasksOutput(
         region=region,
         cluster=_last_part(args.cluster),
@@ -505,18 +498,18 @@ def _service_counts(service: Any) -> dict[str, Any]:
     }
 
 
-def _task(task: Any, chosen: set[str] | None) -> Task:
+def _task(task: Any) -> Task:
     # Named fields only: a task's overrides may hold environment values.
-    fields: dict[str, Any] = {
-        "task_id": _last_part(task.get("taskArn", "")),
-        "task_definition": _task_definition(task.get("taskDefinitionArn")),
-        "last_status": task.get("lastStatus"),
-        "desired_status": task.get("desiredStatus"),
-        "started_at": _iso(task.get("startedAt")),
-        "stopped_at": _iso(task.get("stoppedAt")),
-        "stopped_reason": task.get("stoppedReason") or None,
-        "stop_code": task.get("stopCode"),
-        "containers": [
+    return Task(
+        task_id=_last_part(task.get("taskArn", "")),
+        task_definition=_task_definition(task.get("taskDefinitionArn")),
+        last_status=task.get("lastStatus"),
+        desired_status=task.get("desiredStatus"),
+        started_at=_iso(task.get("startedAt")),
+        stopped_at=_iso(task.get("stoppedAt")),
+        stopped_reason=task.get("stoppedReason") or None,
+        stop_code=task.get("stopCode"),
+        containers=[
             Container(
                 name=c.get("name", ""),
                 last_status=c.get("lastStatus"),
@@ -525,7 +518,4 @@ def _task(task: Any, chosen: set[str] | None) -> Task:
             )
             for c in task.get("containers", [])
         ],
-    }
-    if chosen is not None:
-        fields = {k: v for k, v in fields.items() if k == "task_id" or k in chosen}
-    return Task(**fields)
+    )

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, get_args
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from aws_mcp.tools.contract import Example, RegionalInput, tool
-from aws_mcp.tools.paging import Cursor, Paged, TokenPages, page_size
+from aws_mcp.tools.paging import Cursor, Fields, Item, Paged, TokenPages, asked, page_size
 
 if TYPE_CHECKING:
     from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
@@ -36,27 +36,13 @@ TargetGroupRef = Annotated[
         description="A target group's name or ARN.",
     ),
 ]
-LoadBalancerField = Literal[
-    "arn", "type", "scheme", "state", "dns_name", "vpc_id", "availability_zones", "listeners"
-]
-TargetGroupField = Literal[
-    "arn",
-    "protocol",
-    "port",
-    "target_type",
-    "vpc_id",
-    "health_check_protocol",
-    "health_check_port",
-    "health_check_path",
-    "load_balancers",
-]
 TargetState = Literal[
     "initial", "healthy", "unhealthy", "unhealthy.draining", "unused", "draining", "unavailable"
 ]
 
 
-class LoadBalancer(BaseModel):
-    """Every field but name may be left out when the caller chose ``fields``."""
+class LoadBalancer(Item):
+    item_key = "name"
 
     name: str
     arn: str | None = None
@@ -75,12 +61,7 @@ class ListLoadBalancersInput(RegionalInput):
     names: list[LoadBalancerName] | None = Field(
         default=None, max_length=20, description="Only these load balancers."
     )
-    fields: list[LoadBalancerField] | None = Field(
-        default=None,
-        max_length=len(get_args(LoadBalancerField)),
-        description='Only these fields of each load balancer (name always comes), for example ["type", '
-        '"listeners"]: a compact answer, and without "listeners" a faster one. Default: all of them.',
-    )
+    fields: Fields[LoadBalancer] = None
     max_results: int = page_size(10, most=20)
     cursor: Cursor = None
 
@@ -92,8 +73,8 @@ class ListLoadBalancersOutput(Paged):
     load_balancers: list[LoadBalancer]
 
 
-class TargetGroup(BaseModel):
-    """Every field but name may be left out when the caller chose ``fields``."""
+class TargetGroup(Item):
+    item_key = "name"
 
     name: str
     arn: str | None = None
@@ -118,12 +99,7 @@ class ListTargetGroupsInput(RegionalInput):
     names: list[TargetGroupName] | None = Field(
         default=None, max_length=20, description="Only these target groups (not with load_balancer)."
     )
-    fields: list[TargetGroupField] | None = Field(
-        default=None,
-        max_length=len(get_args(TargetGroupField)),
-        description='Only these fields of each target group (name always comes), for example ["port", '
-        '"load_balancers"]: a compact answer. Default: all of them.',
-    )
+    fields: Fields[TargetGroup] = None
     max_results: int = page_size(most=400)
     cursor: Cursor = None
 
@@ -141,6 +117,18 @@ class ListTargetGroupsOutput(Paged):
     target_groups: list[TargetGroup]
 
 
+class TargetHealth(Item):
+    item_key = "target_id"
+
+    target_id: str = Field(description="Instance id, IP address, Lambda function ARN or load balancer ARN.")
+    port: int | None = None
+    state: str | None = None
+    reason: str | None = Field(
+        default=None, description="Why it is not healthy, as a code, e.g. Target.FailedHealthChecks."
+    )
+    description: str | None = None
+
+
 class GetTargetHealthInput(RegionalInput):
     target_group: TargetGroupRef
     states: list[TargetState] | None = Field(
@@ -149,18 +137,9 @@ class GetTargetHealthInput(RegionalInput):
         description='Only targets in these states, for example ["unhealthy", "unused"]. The summary still '
         "counts every target.",
     )
+    fields: Fields[TargetHealth] = None
     max_results: int = page_size(50)
     cursor: Cursor = None
-
-
-class TargetHealth(BaseModel):
-    target_id: str = Field(description="Instance id, IP address, Lambda function ARN or load balancer ARN.")
-    port: int | None
-    state: str
-    reason: str | None = Field(
-        description="Why it is not healthy, as a code, e.g. Target.FailedHealthChecks."
-    )
-    description: str | None
 
 
 class GetTargetHealthOutput(Paged):
@@ -214,18 +193,18 @@ def list_load_balancers(
 ) -> ListLoadBalancersOutput:
     """List application, network and gateway load balancers (not Classic): type, scheme, state, DNS
     name, VPC, zones, and each listener on one line with its default action. Filter by names; choose
-    fields for a compact answer. Results come in pages: follow next_cursor, with the same filters, for
-    more."""
+    fields for a compact answer (without listeners, a faster one). Results come in pages: follow
+    next_cursor, with the same filters, for more."""
     region = elbv2.meta.region_name
     pages = TokenPages.resume(args.cursor, {"region": region, "names": args.names or []}, args.max_results)
     request: dict[str, Any] = {"PageSize": pages.size}
     if args.names:
         request["Names"] = args.names
     response = pages.fetch(elbv2.describe_load_balancers, paged_by="Marker", **request)
-    chosen: set[str] | None = set(args.fields) if args.fields else None
     found = response.get("LoadBalancers", [])[pages.offset :]
-    with_listeners = chosen is None or "listeners" in chosen
-    balancers = [_load_balancer(lb, elbv2 if with_listeners else None, chosen) for lb in found]
+    # Listeners cost a call a load balancer: not made when not asked for.
+    with_listeners = asked(args.fields, "listeners")
+    balancers = [_load_balancer(lb, elbv2 if with_listeners else None) for lb in found]
     page = ListLoadBalancersOutput(
         region=region,
         count=len(balancers),
@@ -281,8 +260,7 @@ def list_target_groups(
     if args.names:
         request["Names"] = args.names
     response = pages.fetch(elbv2.describe_target_groups, paged_by="Marker", **request)
-    chosen: set[str] | None = set(args.fields) if args.fields else None
-    groups = [_target_group(g, chosen) for g in response.get("TargetGroups", [])][pages.offset :]
+    groups = [_target_group(g) for g in response.get("TargetGroups", [])][pages.offset :]
     page = ListTargetGroupsOutput(
         region=region,
         count=len(groups),
@@ -328,7 +306,7 @@ def get_target_health(
     page = GetTargetHealthOutput(
         region=region,
         target_group=_name_in_arn(arn),
-        summary=dict(sorted(Counter(t.state for t in every).items())),
+        summary=dict(sorted(Counter(t.state or "unknown" for t in every).items())),
         count=len(targets),
         targets=targets,
         next_cursor=pages.cursor_at(len(targets)) if more else None,
@@ -398,42 +376,35 @@ def _action(action: Any) -> str:
     return kind
 
 
-def _load_balancer(
-    lb: Any, elbv2: ElasticLoadBalancingv2Client | None, chosen: set[str] | None
-) -> LoadBalancer:
-    fields: dict[str, Any] = {
-        "name": lb["LoadBalancerName"],
-        "arn": lb.get("LoadBalancerArn"),
-        "type": lb.get("Type"),
-        "scheme": lb.get("Scheme"),
-        "state": lb.get("State", {}).get("Code"),
-        "dns_name": lb.get("DNSName"),
-        "vpc_id": lb.get("VpcId"),
-        "availability_zones": [z.get("ZoneName", "?") for z in lb.get("AvailabilityZones", [])],
-    }
+def _load_balancer(lb: Any, elbv2: ElasticLoadBalancingv2Client | None) -> LoadBalancer:
+    balancer = LoadBalancer(
+        name=lb["LoadBalancerName"],
+        arn=lb.get("LoadBalancerArn"),
+        type=lb.get("Type"),
+        scheme=lb.get("Scheme"),
+        state=lb.get("State", {}).get("Code"),
+        dns_name=lb.get("DNSName"),
+        vpc_id=lb.get("VpcId"),
+        availability_zones=[z.get("ZoneName", "?") for z in lb.get("AvailabilityZones", [])],
+    )
     if elbv2 is not None:
-        fields["listeners"] = _listeners(elbv2, lb["LoadBalancerArn"])
-    if chosen is not None:
-        fields = {k: v for k, v in fields.items() if k == "name" or k in chosen}
-    return LoadBalancer(**fields)
+        balancer.listeners = _listeners(elbv2, lb["LoadBalancerArn"])
+    return balancer
 
 
-def _target_group(group: Any, chosen: set[str] | None) -> TargetGroup:
-    fields: dict[str, Any] = {
-        "name": group["TargetGroupName"],
-        "arn": group.get("TargetGroupArn"),
-        "protocol": group.get("Protocol"),
-        "port": group.get("Port"),
-        "target_type": group.get("TargetType"),
-        "vpc_id": group.get("VpcId"),
-        "health_check_protocol": group.get("HealthCheckProtocol"),
-        "health_check_port": group.get("HealthCheckPort"),
-        "health_check_path": group.get("HealthCheckPath"),
-        "load_balancers": [_name_in_arn(arn) for arn in group.get("LoadBalancerArns", [])],
-    }
-    if chosen is not None:
-        fields = {k: v for k, v in fields.items() if k == "name" or k in chosen}
-    return TargetGroup(**fields)
+def _target_group(group: Any) -> TargetGroup:
+    return TargetGroup(
+        name=group["TargetGroupName"],
+        arn=group.get("TargetGroupArn"),
+        protocol=group.get("Protocol"),
+        port=group.get("Port"),
+        target_type=group.get("TargetType"),
+        vpc_id=group.get("VpcId"),
+        health_check_protocol=group.get("HealthCheckProtocol"),
+        health_check_port=group.get("HealthCheckPort"),
+        health_check_path=group.get("HealthCheckPath"),
+        load_balancers=[_name_in_arn(arn) for arn in group.get("LoadBalancerArns", [])],
+    )
 
 
 def _target(description: Any) -> TargetHealth:

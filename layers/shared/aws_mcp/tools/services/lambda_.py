@@ -11,14 +11,14 @@ import base64
 import binascii
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, Self, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, Self
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from aws_mcp.jsontext import dumps_text
 from aws_mcp.tools.contract import Example, MutatingInput, MutatingOutput, RegionalInput, tool
-from aws_mcp.tools.paging import Cursor, Paged, TokenPages, page_size
+from aws_mcp.tools.paging import Cursor, Fields, Item, Paged, TokenPages, page_size
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -80,13 +80,8 @@ def _check_environment_size(variables: dict[str, str] | None) -> None:
         raise ValueError(f"environment variables exceed Lambda's {ENVIRONMENT_MAX_BYTES} bytes in all")
 
 
-SummaryField = Literal[
-    "runtime", "memory_mb", "timeout_s", "last_modified", "architectures", "package_type", "code_size_bytes"
-]
-
-
-class FunctionSummary(BaseModel):
-    """Every field but name may be left out when the caller chose ``fields``."""
+class FunctionSummary(Item):
+    item_key = "name"
 
     name: str
     runtime: str | None = Field(default=None, description="Null for a container image function.")
@@ -125,12 +120,7 @@ class FunctionDetail(FunctionSummary):
 
 
 class ListFunctionsInput(RegionalInput):
-    fields: list[SummaryField] | None = Field(
-        default=None,
-        max_length=len(get_args(SummaryField)),
-        description='Only these fields of each function (name always comes), for example ["runtime"]: a '
-        "compact answer. Default: all of them.",
-    )
+    fields: Fields[FunctionSummary] = None
     max_results: int = page_size(most=50)
     cursor: Cursor = None
 
@@ -317,8 +307,7 @@ def list_functions(lambda_: LambdaClient, args: ListFunctionsInput) -> ListFunct
     region = lambda_.meta.region_name
     pages = TokenPages.resume(args.cursor, {"region": region}, args.max_results)
     response = pages.fetch(lambda_.list_functions, paged_by="Marker", MaxItems=pages.size)
-    chosen: set[str] | None = set(args.fields) if args.fields else None
-    functions = [_summary(f, chosen) for f in response.get("Functions", [])][pages.offset :]
+    functions = [FunctionSummary(**_summary_fields(f)) for f in response.get("Functions", [])][pages.offset :]
     page = ListFunctionsOutput(
         region=region,
         count=len(functions),
@@ -586,13 +575,6 @@ def _summary_fields(function: Any) -> dict[str, Any]:
         "package_type": function.get("PackageType"),
         "code_size_bytes": function.get("CodeSize"),
     }
-
-
-def _summary(function: Any, chosen: set[str] | None) -> FunctionSummary:
-    fields = _summary_fields(function)
-    if chosen is not None:
-        fields = {k: v for k, v in fields.items() if k == "name" or k in chosen}
-    return FunctionSummary(**fields)
 
 
 def _variable_names(function: Any) -> list[str]:

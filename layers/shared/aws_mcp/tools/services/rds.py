@@ -7,13 +7,13 @@ master password is kept by Secrets Manager (only the secret's ARN is returned, n
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from aws_mcp.errors import ToolError
 from aws_mcp.tools.contract import Example, MutatingInput, MutatingOutput, RegionalInput, tool
-from aws_mcp.tools.paging import Cursor, Paged, TokenPages, page_size
+from aws_mcp.tools.paging import Cursor, Fields, Item, Paged, TokenPages, page_size
 
 if TYPE_CHECKING:
     from mypy_boto3_rds import RDSClient
@@ -49,42 +49,9 @@ SAMPLE_DB_INSTANCE = "no-such-db"
 
 # -- instances --------------------------------------------------------------------------------
 
-InstanceField = Literal[
-    "engine",
-    "engine_version",
-    "instance_class",
-    "status",
-    "endpoint",
-    "storage_gb",
-    "storage_type",
-    "encrypted",
-    "multi_az",
-    "publicly_accessible",
-    "backup_retention_days",
-    "deletion_protection",
-    "cluster_id",
-]
 
-
-class ListInstancesInput(RegionalInput):
-    engine: str | None = Field(
-        default=None,
-        max_length=32,
-        pattern=r"^[a-z0-9-]+$",
-        description="Only instances of this engine, e.g. postgres, mysql, aurora-postgresql.",
-    )
-    fields: list[InstanceField] | None = Field(
-        default=None,
-        max_length=len(get_args(InstanceField)),
-        description='Only these fields of each instance (instance_id always comes), for example ["status", '
-        '"endpoint"]: a compact answer. Default: all of them.',
-    )
-    max_results: int = page_size(least=20, most=100)
-    cursor: Cursor = None
-
-
-class Instance(BaseModel):
-    """Every field but instance_id may be left out when the caller chose ``fields``."""
+class Instance(Item):
+    item_key = "instance_id"
 
     instance_id: str
     engine: str | None = None
@@ -100,6 +67,18 @@ class Instance(BaseModel):
     backup_retention_days: int | None = Field(default=None, description="0: automated backups are off.")
     deletion_protection: bool | None = None
     cluster_id: str | None = Field(default=None, description="The Aurora cluster it belongs to, if any.")
+
+
+class ListInstancesInput(RegionalInput):
+    engine: str | None = Field(
+        default=None,
+        max_length=32,
+        pattern=r"^[a-z0-9-]+$",
+        description="Only instances of this engine, e.g. postgres, mysql, aurora-postgresql.",
+    )
+    fields: Fields[Instance] = None
+    max_results: int = page_size(least=20, most=100)
+    cursor: Cursor = None
 
 
 class ListInstancesOutput(Paged):
@@ -131,8 +110,7 @@ def list_instances(rds: RDSClient, args: ListInstancesInput) -> ListInstancesOut
         request["Filters"] = [{"Name": "engine", "Values": [args.engine]}]
     response = pages.fetch(rds.describe_db_instances, paged_by="Marker", **request)
     found, next_cursor = pages.window(response.get("DBInstances", []), response.get("Marker"))
-    chosen: set[str] | None = set(args.fields) if args.fields else None
-    instances = [_instance(i, chosen) for i in found]
+    instances = [_instance(i) for i in found]
     page = ListInstancesOutput(
         region=region, count=len(instances), instances=instances, next_cursor=next_cursor
     )
@@ -142,27 +120,30 @@ def list_instances(rds: RDSClient, args: ListInstancesInput) -> ListInstancesOut
 # -- clusters ---------------------------------------------------------------------------------
 
 
-class ListClustersInput(RegionalInput):
-    max_results: int = page_size(least=20, most=100)
-    cursor: Cursor = None
-
-
 class ClusterMember(BaseModel):
     instance_id: str
     writer: bool = Field(description="True for the writer; readers are false.")
 
 
-class Cluster(BaseModel):
+class Cluster(Item):
+    item_key = "cluster_id"
+
     cluster_id: str
-    engine: str | None
-    engine_version: str | None
-    status: str | None
-    writer_endpoint: str | None = Field(description="host:port of the writer.")
-    reader_endpoint: str | None = Field(description="host:port load-balancing the readers.")
-    members: list[ClusterMember]
-    encrypted: bool | None
-    backup_retention_days: int | None
-    deletion_protection: bool | None
+    engine: str | None = None
+    engine_version: str | None = None
+    status: str | None = None
+    writer_endpoint: str | None = Field(default=None, description="host:port of the writer.")
+    reader_endpoint: str | None = Field(default=None, description="host:port load-balancing the readers.")
+    members: list[ClusterMember] | None = None
+    encrypted: bool | None = None
+    backup_retention_days: int | None = None
+    deletion_protection: bool | None = None
+
+
+class ListClustersInput(RegionalInput):
+    fields: Fields[Cluster] = None
+    max_results: int = page_size(least=20, most=100)
+    cursor: Cursor = None
 
 
 class ListClustersOutput(Paged):
@@ -213,6 +194,21 @@ def list_clusters(rds: RDSClient, args: ListClustersInput) -> ListClustersOutput
 # -- snapshots --------------------------------------------------------------------------------
 
 
+class Snapshot(Item):
+    item_key = "snapshot_id"
+
+    snapshot_id: str
+    source_id: str | None = Field(default=None, description="The instance or cluster it was taken of.")
+    type: str | None = Field(default=None, description="manual or automated.")
+    status: str | None = None
+    created_at: str | None = None
+    size_gb: int | None = Field(
+        default=None, description="Storage allocated to the source when it was taken."
+    )
+    engine: str | None = None
+    encrypted: bool | None = None
+
+
 class ListSnapshotsInput(RegionalInput):
     of: Literal["instance", "cluster"] = Field(
         default="instance",
@@ -227,19 +223,9 @@ class ListSnapshotsInput(RegionalInput):
     snapshot_type: Literal["manual", "automated"] | None = Field(
         default=None, description="Only manual or only automated snapshots. Default: both."
     )
+    fields: Fields[Snapshot] = None
     max_results: int = page_size(least=20, most=100)
     cursor: Cursor = None
-
-
-class Snapshot(BaseModel):
-    snapshot_id: str
-    source_id: str | None = Field(description="The instance or cluster it was taken of.")
-    type: str | None = Field(description="manual or automated.")
-    status: str | None
-    created_at: str | None
-    size_gb: int | None = Field(description="Storage allocated to the source when it was taken.")
-    engine: str | None
-    encrypted: bool | None
 
 
 class ListSnapshotsOutput(Paged):
@@ -708,24 +694,21 @@ def _host_port(host: str | None, port: int | None) -> str | None:
     return f"{host}:{port}" if host and port else host
 
 
-def _instance(instance: Any, chosen: set[str] | None) -> Instance:
+def _instance(instance: Any) -> Instance:
     endpoint = instance.get("Endpoint") or {}
-    fields: dict[str, Any] = {
-        "instance_id": instance["DBInstanceIdentifier"],
-        "engine": instance.get("Engine"),
-        "engine_version": instance.get("EngineVersion"),
-        "instance_class": instance.get("DBInstanceClass"),
-        "status": instance.get("DBInstanceStatus"),
-        "endpoint": _host_port(endpoint.get("Address"), endpoint.get("Port")),
-        "storage_gb": instance.get("AllocatedStorage"),
-        "storage_type": instance.get("StorageType"),
-        "encrypted": instance.get("StorageEncrypted"),
-        "multi_az": instance.get("MultiAZ"),
-        "publicly_accessible": instance.get("PubliclyAccessible"),
-        "backup_retention_days": instance.get("BackupRetentionPeriod"),
-        "deletion_protection": instance.get("DeletionProtection"),
-        "cluster_id": instance.get("DBClusterIdentifier"),
-    }
-    if chosen is not None:
-        fields = {k: v for k, v in fields.items() if k == "instance_id" or k in chosen}
-    return Instance(**fields)
+    return Instance(
+        instance_id=instance["DBInstanceIdentifier"],
+        engine=instance.get("Engine"),
+        engine_version=instance.get("EngineVersion"),
+        instance_class=instance.get("DBInstanceClass"),
+        status=instance.get("DBInstanceStatus"),
+        endpoint=_host_port(endpoint.get("Address"), endpoint.get("Port")),
+        storage_gb=instance.get("AllocatedStorage"),
+        storage_type=instance.get("StorageType"),
+        encrypted=instance.get("StorageEncrypted"),
+        multi_az=instance.get("MultiAZ"),
+        publicly_accessible=instance.get("PubliclyAccessible"),
+        backup_retention_days=instance.get("BackupRetentionPeriod"),
+        deletion_protection=instance.get("DeletionProtection"),
+        cluster_id=instance.get("DBClusterIdentifier"),
+    )

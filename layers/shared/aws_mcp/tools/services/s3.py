@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from aws_mcp.errors import ToolError
 from aws_mcp.tools.contract import Example, MutatingInput, MutatingOutput, RegionalInput, tool
-from aws_mcp.tools.paging import Cursor, Paged, TokenPages, page_size
+from aws_mcp.tools.paging import Cursor, Fields, Item, Paged, TokenPages, asked, page_size
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -58,10 +58,12 @@ class Posture(BaseModel):
     )
 
 
-class BucketSummary(BaseModel):
+class BucketSummary(Item):
+    item_key = "name"
+
     name: str
-    created: str | None = Field(description="ISO 8601, UTC.")
-    region: str | None
+    created: str | None = Field(default=None, description="ISO 8601, UTC.")
+    region: str | None = None
     posture: Posture | None = None
 
 
@@ -76,6 +78,7 @@ class ListBucketsInput(RegionalInput):
         f"block, public policy) and a one-line verdict. Costs four calls a bucket: at most "
         f"{POSTURE_PAGE_MAX} a page.",
     )
+    fields: Fields[BucketSummary] = None
     max_results: int = page_size(POSTURE_PAGE_MAX)
     cursor: Cursor = None
 
@@ -92,6 +95,18 @@ class ListBucketsOutput(Paged):
     buckets: list[BucketSummary]
 
 
+class ObjectEntry(Item):
+    """An object, or (folders) a folder: its key and ``folder: true`` alone."""
+
+    item_key = "key"
+
+    key: str
+    folder: bool | None = None
+    size: int | None = Field(default=None, description="Bytes.")
+    last_modified: str | None = None
+    storage_class: str | None = None
+
+
 class ListObjectsInput(RegionalInput):
     bucket: BucketName
     prefix: str | None = Field(
@@ -102,18 +117,9 @@ class ListObjectsInput(RegionalInput):
         description='Group keys by "/": what lies deeper under the prefix comes as one folder entry each '
         "(list again with a folder as prefix to open it).",
     )
+    fields: Fields[ObjectEntry] = None
     max_results: int = page_size(50)
     cursor: Cursor = None
-
-
-class ObjectEntry(BaseModel):
-    """An object, or (folders) a folder: its key and ``folder: true`` alone."""
-
-    key: str
-    folder: bool | None = None
-    size: int | None = Field(default=None, description="Bytes.")
-    last_modified: str | None = None
-    storage_class: str | None = None
 
 
 class ListObjectsOutput(Paged):
@@ -261,7 +267,9 @@ def list_buckets(s3: S3Client, args: ListBucketsInput) -> ListBucketsOutput:
     if args.bucket_region:
         request["BucketRegion"] = args.bucket_region
     response = pages.fetch(s3.list_buckets, paged_by="ContinuationToken", **request)
-    buckets = [_bucket(s3, b, posture=args.posture) for b in response.get("Buckets", [])[pages.offset :]]
+    # Posture costs four calls a bucket: not made when fields leave it out.
+    posture = args.posture and asked(args.fields, "posture")
+    buckets = [_bucket(s3, b, posture=posture) for b in response.get("Buckets", [])[pages.offset :]]
     page = ListBucketsOutput(
         count=len(buckets), buckets=buckets, next_cursor=pages.next_cursor(response.get("ContinuationToken"))
     )

@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from aws_mcp.errors import ToolError
 from aws_mcp.tools.contract import Example, MutatingInput, MutatingOutput, RegionalInput, tool
-from aws_mcp.tools.paging import Cursor, Paged, TokenPages, page_size
+from aws_mcp.tools.paging import Cursor, Fields, Item, Paged, TokenPages, page_size
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -36,6 +36,22 @@ _LIVE_INSTANCES: Final = ["pending", "running", "shutting-down", "stopping", "st
 # -- security groups --------------------------------------------------------------------------
 
 
+class SecurityGroup(Item):
+    item_key = "group_id"
+
+    group_id: str
+    name: str | None = None
+    vpc_id: str | None = None
+    description: str | None = None
+    inbound: list[str] | None = Field(
+        default=None, description='One line a rule, e.g. "tcp 443 from 0.0.0.0/0".'
+    )
+    outbound: list[str] | None = None
+    open_to_world: bool | None = Field(
+        default=None, description="Something is let in from 0.0.0.0/0 or ::/0."
+    )
+
+
 class ListSecurityGroupsInput(RegionalInput):
     vpc_id: VpcId | None = Field(default=None, description="Only groups of this VPC.")
     group_ids: list[Annotated[str, Field(max_length=20, pattern=r"^sg-[0-9a-f]{8,17}$")]] | None = Field(
@@ -44,18 +60,9 @@ class ListSecurityGroupsInput(RegionalInput):
     open_to_world: bool = Field(
         default=False, description="Only groups that let anything in from 0.0.0.0/0 or ::/0."
     )
+    fields: Fields[SecurityGroup] = None
     max_results: int = page_size()
     cursor: Cursor = None
-
-
-class SecurityGroup(BaseModel):
-    group_id: str
-    name: str
-    vpc_id: str | None
-    description: str
-    inbound: list[str] = Field(description='One line a rule, e.g. "tcp 443 from 0.0.0.0/0".')
-    outbound: list[str]
-    open_to_world: bool = Field(description="Something is let in from 0.0.0.0/0 or ::/0.")
 
 
 class ListSecurityGroupsOutput(Paged):
@@ -105,6 +112,20 @@ def list_security_groups(ec2: EC2Client, args: ListSecurityGroupsInput) -> ListS
 # -- reading networks -------------------------------------------------------------------------
 
 
+class VpcSummary(Item):
+    item_key = "vpc_id"
+
+    vpc_id: str
+    name: str | None = Field(default=None, description="Its Name tag, if any.")
+    cidrs: list[str] | None = Field(default=None, description="Its IPv4 and IPv6 ranges.")
+    is_default: bool | None = None
+    state: str | None = None
+    subnet_count: int | None = None
+    internet_gateway: str | None = Field(
+        default=None, description="The attached internet gateway, igw-...; null: none."
+    )
+
+
 class ListVpcsInput(RegionalInput):
     vpc_ids: list[VpcId] | None = Field(default=None, max_length=50, description="Only these VPCs.")
     name: str | None = Field(
@@ -113,18 +134,9 @@ class ListVpcsInput(RegionalInput):
         max_length=256,
         description='Only VPCs whose Name tag is this; "*" matches any characters, e.g. "prod-*".',
     )
+    fields: Fields[VpcSummary] = None
     max_results: int = page_size(most=200)
     cursor: Cursor = None
-
-
-class VpcSummary(BaseModel):
-    vpc_id: str
-    name: str | None = Field(description="Its Name tag, if any.")
-    cidrs: list[str] = Field(description="Its IPv4 and IPv6 ranges.")
-    is_default: bool
-    state: str
-    subnet_count: int
-    internet_gateway: str | None = Field(description="The attached internet gateway, igw-...; null: none.")
 
 
 class ListVpcsOutput(Paged):
@@ -204,20 +216,6 @@ def list_vpcs(ec2: EC2Client, args: ListVpcsInput) -> ListVpcsOutput:
     return result.resume_with(pages.cursor_at)
 
 
-class DescribeNetworkInput(RegionalInput):
-    vpc_id: VpcId | None = Field(default=None, description="The VPC, vpc-... (or give vpc_name).")
-    vpc_name: str | None = Field(
-        default=None, min_length=1, max_length=256, description="The VPC's Name tag (or give vpc_id)."
-    )
-    cursor: Cursor = None
-
-    @model_validator(mode="after")
-    def _one_vpc(self) -> Self:
-        if (self.vpc_id is None) == (self.vpc_name is None):
-            raise ValueError("give exactly one of vpc_id and vpc_name")
-        return self
-
-
 class Vpc(BaseModel):
     vpc_id: str
     name: str | None
@@ -226,20 +224,24 @@ class Vpc(BaseModel):
     state: str
 
 
-class Subnet(BaseModel):
+class Subnet(Item):
+    item_key = "subnet_id"
+
     subnet_id: str
-    name: str | None
-    availability_zone: str
-    cidr: str
-    kind: Literal["public", "private"] = Field(
+    name: str | None = None
+    availability_zone: str | None = None
+    cidr: str | None = None
+    kind: Literal["public", "private"] | None = Field(
+        default=None,
         description="public: its route table (its own, or the VPC's main one) sends 0.0.0.0/0 or ::/0 to "
-        "an internet gateway."
+        "an internet gateway.",
     )
     default_route: str | None = Field(
-        description='Where its 0.0.0.0/0 traffic goes ("igw-...", "nat-..."); null: nowhere beyond the VPC.'
+        default=None,
+        description='Where its 0.0.0.0/0 traffic goes ("igw-...", "nat-..."); null: nowhere beyond the VPC.',
     )
-    route_table_id: str | None
-    available_ips: int
+    route_table_id: str | None = None
+    available_ips: int | None = None
 
 
 class RouteTable(BaseModel):
@@ -255,6 +257,21 @@ class NatGateway(BaseModel):
     subnet_id: str | None
     state: str
     public_ip: str | None
+
+
+class DescribeNetworkInput(RegionalInput):
+    vpc_id: VpcId | None = Field(default=None, description="The VPC, vpc-... (or give vpc_name).")
+    vpc_name: str | None = Field(
+        default=None, min_length=1, max_length=256, description="The VPC's Name tag (or give vpc_id)."
+    )
+    fields: Fields[Subnet] = None
+    cursor: Cursor = None
+
+    @model_validator(mode="after")
+    def _one_vpc(self) -> Self:
+        if (self.vpc_id is None) == (self.vpc_name is None):
+            raise ValueError("give exactly one of vpc_id and vpc_name")
+        return self
 
 
 class DescribeNetworkOutput(Paged):
@@ -330,7 +347,7 @@ def describe_network(ec2: EC2Client, args: DescribeNetworkInput) -> DescribeNetw
     )
     every = sorted(
         (_subnet(s, tables) for s in _all(ec2, "describe_subnets", "Subnets", Filters=in_vpc)),
-        key=lambda s: ipaddress.ip_network(s.cidr),
+        key=lambda s: ipaddress.ip_network(s.cidr or "0.0.0.0/0"),
     )
     subnets, next_cursor = pages.window(every, None)
     name, cidrs = _name(vpc), _cidrs(vpc)
