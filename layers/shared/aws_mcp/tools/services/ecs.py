@@ -426,7 +426,8 @@ class UpdateServiceOutput(MutatingOutput):
     iam_actions=("ecs:UpdateService",),
     read_only=False,
     destructive=False,
-    idempotent=True,
+    # Not idempotent: every force_new_deployment starts another deployment.
+    idempotent=False,
     examples=(
         Example(
             {"cluster": "storefront", "service": "web", "desired_count": 2},
