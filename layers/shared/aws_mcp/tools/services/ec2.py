@@ -318,13 +318,14 @@ def terminate_instances(ec2: EC2Client, args: TerminateInstancesInput) -> StateC
     """Terminate EC2 instances, permanently: a terminated instance cannot be started again, and its
     volumes set to delete on termination (usually the root volume) are deleted with their data. Set
     dry_run to check permission first; terminating a terminated instance changes nothing."""
-    try:
-        response = ec2.terminate_instances(InstanceIds=args.instance_ids, DryRun=args.dry_run)
-    except ClientError as err:
-        if _is_dry_run_success(err):
-            return _dry_run(ec2, "terminate")
-        raise
-    return _changes(ec2, "Terminate", response.get("TerminatingInstances", []))
+    return _transition(
+        ec2,
+        ec2.terminate_instances,
+        "Terminate",
+        "TerminatingInstances",
+        InstanceIds=args.instance_ids,
+        DryRun=args.dry_run,
+    )
 
 
 @tool(
@@ -346,13 +347,14 @@ def terminate_instances(ec2: EC2Client, args: TerminateInstancesInput) -> StateC
 def start_instances(ec2: EC2Client, args: StartInstancesInput) -> StateChangeOutput:
     """Start stopped EC2 instances. Set dry_run to check permission first; starting a running
     instance changes nothing."""
-    try:
-        response = ec2.start_instances(InstanceIds=args.instance_ids, DryRun=args.dry_run)
-    except ClientError as err:
-        if _is_dry_run_success(err):
-            return _dry_run(ec2, "start")
-        raise
-    return _changes(ec2, "Start", response.get("StartingInstances", []))
+    return _transition(
+        ec2,
+        ec2.start_instances,
+        "Start",
+        "StartingInstances",
+        InstanceIds=args.instance_ids,
+        DryRun=args.dry_run,
+    )
 
 
 @tool(
@@ -379,13 +381,7 @@ def stop_instances(ec2: EC2Client, args: StopInstancesInput) -> StateChangeOutpu
         request["Force"] = True
     if args.hibernate:
         request["Hibernate"] = True
-    try:
-        response = ec2.stop_instances(**request)
-    except ClientError as err:
-        if _is_dry_run_success(err):
-            return _dry_run(ec2, "stop")
-        raise
-    return _changes(ec2, "Stop", response.get("StoppingInstances", []))
+    return _transition(ec2, ec2.stop_instances, "Stop", "StoppingInstances", **request)
 
 
 TOOLSET = "compute"
@@ -405,6 +401,17 @@ TOOLS = (
 def _is_dry_run_success(err: ClientError) -> bool:
     # EC2 answers a permitted dry run with this "error" (and UnauthorizedOperation otherwise).
     return err.response.get("Error", {}).get("Code") == "DryRunOperation"
+
+
+def _transition(ec2: EC2Client, call: Any, verb: str, answer_key: str, **request: Any) -> StateChangeOutput:
+    """Start, stop or terminate: the instances' state changes, or a permitted dry run's answer."""
+    try:
+        response = call(**request)
+    except ClientError as err:
+        if _is_dry_run_success(err):
+            return _dry_run(ec2, verb.lower())
+        raise
+    return _changes(ec2, verb, response.get(answer_key, []))
 
 
 def _dry_run(ec2: EC2Client, verb: str) -> StateChangeOutput:
