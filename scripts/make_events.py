@@ -388,13 +388,19 @@ def seeded_event(event: Mapping[str, Any], sample_id: str, instance_id: str) -> 
 
 
 def subset(expected: Any, actual: Any, where: str, problems: list[str]) -> None:
-    """Every key of an expected object must match in ``actual``; lists and scalars must be equal."""
+    """Every key of an expected object must match in ``actual``; lists and scalars must be equal.
+
+    An expected None means absent: results leave out what is unknown rather than say null.
+    """
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             problems.append(f"{where}: expected an object, got {actual!r}")
             return
         for key, value in expected.items():
-            if key not in actual:
+            if value is None:
+                if actual.get(key) is not None:
+                    problems.append(f"{where}.{key}: expected absent, got {actual[key]!r}")
+            elif key not in actual:
                 problems.append(f"{where}.{key}: missing")
             else:
                 subset(value, actual[key], f"{where}.{key}", problems)

@@ -46,21 +46,16 @@ class ToolInput(BaseModel):
 class RegionalInput(ToolInput):
     """Base of the arguments of every tool that calls AWS in a region: adds ``region``."""
 
-    # No pattern in the schema: check_region knows every real region, and the tokens add up.
-    region: Annotated[str, AfterValidator(check_region)] | None = Field(
-        default=None, max_length=32, description="Default: the server's region."
-    )
+    # Neither pattern nor description: check_region knows every real region, the name says the
+    # rest (default: the server's), and across 80 tools the tokens add up.
+    region: Annotated[str, AfterValidator(check_region)] | None = Field(default=None, max_length=32)
 
 
 class MutatingInput(RegionalInput):
     """Base of every mutating tool's arguments: adds the client's optional idempotency key."""
 
-    idempotency_key: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=128,
-        description="Unique to this change: a repeat with it replays the first result, acting once.",
-    )
+    # No description: the name is the term of art, and docs/ARCHITECTURE.md says how a repeat replays.
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
 
 
 class Replayed(BaseModel):

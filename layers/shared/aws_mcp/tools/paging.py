@@ -55,14 +55,14 @@ _FILTERS: Final = "f"
 
 Cursor = Annotated[
     str | None,
-    Field(max_length=CURSOR_MAX_CHARS, description="next_cursor of the previous page; same filters."),
+    Field(max_length=CURSOR_MAX_CHARS),
 ]
 """A list tool's ``cursor`` argument: ``cursor: Cursor = None``."""
 
 
 def page_size(default: int = 25, *, least: int = 5, most: int = 1000) -> Any:
     """A list tool's ``max_results`` argument: ``max_results: int = page_size()``."""
-    return Field(default=default, ge=least, le=most, description="Items per page.")
+    return Field(default=default, ge=least, le=most)
 
 
 class Item(BaseModel):
@@ -96,7 +96,7 @@ def fields_of(item: type[Item]) -> Any:
         list[Literal[names]] | None,  # type: ignore[valid-type]
         Field(
             max_length=len(names),
-            description=f"Only these fields of each item ({key} always comes): a compact answer.",
+            description=f"Fields per item ({key} always comes).",
         ),
     ]
 
@@ -261,10 +261,11 @@ class Paged(BaseModel):
 def fit(output: BaseModel, budget: int, fields: Collection[str] | None = None) -> tuple[dict[str, Any], str]:
     """``output`` as JSON-ready data whose compact JSON has at most ``budget`` characters, and that JSON.
 
-    Fields a tool left unset are left out (a compact form costs nothing to ask for). A page's
-    items keep only their key and ``fields``, when the call chose some.
+    Fields a tool left unset or that are unknown (None) are left out: a compact form costs
+    nothing to ask for, and output schemas say no ``null`` (see ``schema``). A page's items
+    keep only their key and ``fields``, when the call chose some.
     """
-    data: dict[str, Any] = output.model_dump(mode="json", exclude_unset=True)
+    data: dict[str, Any] = output.model_dump(mode="json", exclude_unset=True, exclude_none=True)
     if fields is not None and isinstance(output, Paged):
         kept = {output.item_type().item_key, *fields}
         data[output.items_field] = [

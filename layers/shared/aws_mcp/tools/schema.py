@@ -5,12 +5,12 @@ on every property. Several MCP clients resolve ``$ref`` poorly and every
 title costs the model tokens, so we inline local references (our models are
 not recursive) and drop pydantic's generated titles. Descriptions stay.
 
-Every ``tools/list`` lands in the agent's context, so output schemas are lean: "T or
-null" is ``"type": [T, "null"]`` rather than pydantic's ``anyOf`` of two schemas (the
-same JSON Schema, in a third of the tokens), and there are no ``default``s,
-descriptions or ``required`` lists (a reader needs the fields and their types; field
-names say what a result holds, and a result explains itself where it must, as a cut
-page's ``truncated`` does).
+Every ``tools/list`` lands in the agent's context, and both catalogues (80-odd tools)
+must fit 25,000 tokens, so an output schema says only the result's top-level fields
+and the JSON type of each: no nested properties (a list's item fields are named once,
+in its ``fields`` argument, and a result is self-describing JSON), no ``null`` (results
+leave out what is unknown rather than say null: see ``paging.fit``), no ``default``s,
+descriptions or ``required`` lists. It is still a schema every result conforms to.
 """
 
 from __future__ import annotations
@@ -32,30 +32,33 @@ def model_schema(model: type[BaseModel], mode: Literal["validation", "serializat
     if mode == "validation":
         _drop_optional_nulls(schema)
         return schema
-    lean: dict[str, Any] = _compact_output(schema)
-    return lean
+    return {
+        "type": "object",
+        "properties": {name: _json_type(sub) for name, sub in schema["properties"].items()},
+    }
 
 
-# What an output schema leaves out: it describes a result's shape for a reader, it does not police it.
-_NOT_IN_OUTPUTS: Final = ("default", "description", "required", "properties")
+def _json_type(node: dict[str, Any]) -> dict[str, Any]:
+    """A field's JSON type (or types), without ``null``: an unknown value is left out, not null."""
+    options = node.get("anyOf", [node])
+    types = sorted({t for o in options for t in _types(o)} - {"null"}, key=_ORDER.index)
+    if not types:
+        return {}
+    return {"type": types[0] if len(types) == 1 else types}
 
 
-def _compact_output(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_compact_output(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: _compact_output(v) for k, v in node.items() if k not in _NOT_IN_OUTPUTS}
-    if isinstance(node.get("properties"), dict):
-        # Names here are fields, not keywords: a field called "description" stays.
-        out["properties"] = {name: _compact_output(sub) for name, sub in node["properties"].items()}
-    options = out.get("anyOf")
-    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
-        (kept,) = [o for o in options if o != {"type": "null"}]
-        if isinstance(kept.get("type"), str) and not set(kept) & set(out):
-            del out["anyOf"]
-            out = {**kept, **out, "type": [kept["type"], "null"]}
-    return out
+_ORDER: Final = ("object", "array", "string", "integer", "number", "boolean", "null")
+
+
+def _types(node: dict[str, Any]) -> list[str]:
+    declared = node.get("type")
+    if isinstance(declared, str):
+        return [declared]
+    if isinstance(declared, list):
+        return declared
+    if "enum" in node or "const" in node:
+        return ["string"]
+    return []
 
 
 def _drop_optional_nulls(schema: dict[str, Any]) -> None:

@@ -90,7 +90,7 @@ class TestListGroups:
             "by_health": {"Healthy": 2},
         }
         assert found["launch_template"] == "storefront-web ($Latest)"
-        assert found["launch_configuration"] is None
+        assert found.get("launch_configuration") is None
         assert found["target_groups"] == ["storefront-web"]
         assert found["availability_zones"] == ["us-east-1a", "us-east-1b"]
         assert found["health_check_type"] == "ELB"
@@ -98,7 +98,7 @@ class TestListGroups:
 
     def test_a_group_scaled_to_zero_names_its_launch_configuration(self, registry: ToolRegistry) -> None:
         found = group(registry, "reports-batch-asg")
-        assert found["launch_configuration"] == "reports-batch" and found["launch_template"] is None
+        assert found["launch_configuration"] == "reports-batch" and found.get("launch_template") is None
         assert found["instances"] == {"total": 0, "by_lifecycle_state": {}, "by_health": {}}
 
     def test_filters_by_every_tag_given_and_a_star_matches_any_value(self, registry: ToolRegistry) -> None:
@@ -119,7 +119,7 @@ class TestListGroups:
 
     def test_a_region_without_groups_answers_none(self, registry: ToolRegistry) -> None:
         result = call(registry, "autoscaling_list_groups", region="eu-west-1")
-        assert result["count"] == 0 and result["groups"] == [] and result["next_cursor"] is None
+        assert result["count"] == 0 and result["groups"] == [] and result.get("next_cursor") is None
 
     def test_pages_follow_the_cursor_without_gaps_or_repeats(
         self, registry: ToolRegistry, crowded: str
@@ -129,7 +129,7 @@ class TestListGroups:
         for _ in range(5):
             page = call(registry, "autoscaling_list_groups", region=crowded, max_results=5, cursor=cursor)
             seen += [g["name"] for g in page["groups"]]
-            cursor = page["next_cursor"]
+            cursor = page.get("next_cursor")
             if cursor is None:
                 break
         assert seen == [f"crowd-{n:02}" for n in range(12)]
@@ -139,16 +139,16 @@ class TestListGroups:
     ) -> None:
         first = call(registry, "autoscaling_list_groups", region=crowded, tags={"tag-0": "*"}, max_results=5)
         for other in ({"region": crowded}, {"tags": {"tag-0": "*"}}):
-            text = refused(registry, "autoscaling_list_groups", **other, cursor=first["next_cursor"])
+            text = refused(registry, "autoscaling_list_groups", **other, cursor=first.get("next_cursor"))
             assert "other filters" in text
         rest = call(
             registry,
             "autoscaling_list_groups",
             region=crowded,
             tags={"tag-0": "*"},
-            cursor=first["next_cursor"],
+            cursor=first.get("next_cursor"),
         )
-        assert rest["count"] == 5 and rest["next_cursor"]  # the first call's page size holds
+        assert rest["count"] == 5 and rest.get("next_cursor")  # the first call's page size holds
 
     def test_a_page_over_the_budget_is_cut_at_a_group_and_continues(
         self, settings: Settings, clients: ClientFactory, crowded: str
@@ -165,7 +165,7 @@ class TestListGroups:
             assert not outcome.is_error and outcome.structured is not None, outcome.text
             assert len(outcome.text) <= 3000
             seen += [g["name"] for g in outcome.structured["groups"]]
-            cursor = outcome.structured["next_cursor"]
+            cursor = outcome.structured.get("next_cursor")
             if cursor is None:
                 break
             assert "Cut to" in outcome.structured["truncated"]
@@ -327,7 +327,6 @@ class TestListActivities:
         result = call(registry, "autoscaling_list_activities", group_name=STOREFRONT)
         assert result == {
             "count": 0,
-            "next_cursor": None,
             "region": "us-east-1",
             "group_name": STOREFRONT,
             "activities": [],
@@ -356,7 +355,7 @@ class TestListActivities:
         newest, older = result["activities"]
         assert newest["activity_id"] == "a-2" and newest["status"] == "Failed"
         assert newest["status_message"] == "We currently do not have sufficient capacity."
-        assert newest["start_time"] == "2026-07-28T12:00:00+00:00" and newest["end_time"] is None
+        assert newest["start_time"] == "2026-07-28T12:00:00+00:00" and newest.get("end_time") is None
         assert older["status"] == "Successful" and older["end_time"] == "2026-07-28T11:01:00+00:00"
         assert older["cause"].startswith("At 2026-07-28T11:00:00Z a user request")
 
@@ -388,13 +387,16 @@ class TestListActivities:
                 registry,
                 "autoscaling_list_activities",
                 group_name="reports-batch-asg",
-                cursor=first["next_cursor"],
+                cursor=first.get("next_cursor"),
             )
             second = call(
-                registry, "autoscaling_list_activities", group_name=STOREFRONT, cursor=first["next_cursor"]
+                registry,
+                "autoscaling_list_activities",
+                group_name=STOREFRONT,
+                cursor=first.get("next_cursor"),
             )
             stubber.assert_no_pending_responses()
-        assert first["count"] == 5 and second["count"] == 1 and second["next_cursor"] is None
+        assert first["count"] == 5 and second["count"] == 1 and second.get("next_cursor") is None
 
     def test_a_page_over_the_budget_is_cut_at_an_activity_and_continues(
         self, settings: Settings, clients: ClientFactory
@@ -413,7 +415,7 @@ class TestListActivities:
                 assert not outcome.is_error and outcome.structured is not None, outcome.text
                 assert len(outcome.text) <= 3000
                 seen += [a["activity_id"] for a in outcome.structured["activities"]]
-                cursor = outcome.structured["next_cursor"]
+                cursor = outcome.structured.get("next_cursor")
                 if cursor is None:
                     break
                 assert "Cut to" in outcome.structured["truncated"]

@@ -85,7 +85,7 @@ def scratch_function(estate: None) -> Callable[..., str]:
 class TestListFunctions:
     def test_lists_the_functions_of_the_default_region(self, registry: ToolRegistry) -> None:
         result = call(registry, "lambda_list_functions")
-        assert result["region"] == "us-east-1" and result["next_cursor"] is None
+        assert result["region"] == "us-east-1" and result.get("next_cursor") is None
         by_name = {f["name"]: f for f in result["functions"]}
         assert set(by_name) == {"orders-api", "thumbnailer", "nightly-report"}
         assert by_name["orders-api"] | {"last_modified": None, "code_size_bytes": None} == {
@@ -121,12 +121,16 @@ class TestListFunctions:
                 "list_functions", {"Functions": functions[5:]}, {"MaxItems": 5, "Marker": "m-1"}
             )
             first = call(registry, "lambda_list_functions", region=STUBBED, max_results=5)
-            assert first["count"] == 5 and first["next_cursor"]
+            assert first["count"] == 5 and first.get("next_cursor")
             second = call(
-                registry, "lambda_list_functions", region=STUBBED, max_results=5, cursor=first["next_cursor"]
+                registry,
+                "lambda_list_functions",
+                region=STUBBED,
+                max_results=5,
+                cursor=first.get("next_cursor"),
             )
             stubber.assert_no_pending_responses()
-        assert second["next_cursor"] is None
+        assert second.get("next_cursor") is None
         assert [f["name"] for f in first["functions"] + second["functions"]] == [f"fn-{n}" for n in range(7)]
 
     def test_a_cursor_only_continues_in_its_own_region(
@@ -134,7 +138,7 @@ class TestListFunctions:
     ) -> None:
         with Stubber(clients.client("lambda", STUBBED)) as stubber:
             stubber.add_response("list_functions", {"Functions": [], "NextMarker": "m-1"})
-            cursor = call(registry, "lambda_list_functions", region=STUBBED)["next_cursor"]
+            cursor = call(registry, "lambda_list_functions", region=STUBBED).get("next_cursor")
         assert "other filters" in refused(
             registry, "lambda_list_functions", region="eu-west-1", cursor=cursor
         )
@@ -150,7 +154,7 @@ class TestListFunctions:
                 "Invalid marker: m-1",
                 http_status_code=400,
             )
-            cursor = call(registry, "lambda_list_functions", region=STUBBED)["next_cursor"]
+            cursor = call(registry, "lambda_list_functions", region=STUBBED).get("next_cursor")
             text = refused(registry, "lambda_list_functions", region=STUBBED, cursor=cursor)
         assert "Invalid cursor" in text and "without cursor" in text
 
@@ -211,11 +215,11 @@ class TestResultBudget:
             )
             assert not outcome.is_error, outcome.text
             assert len(outcome.text) <= 2000 and outcome.structured is not None
-            if outcome.structured["next_cursor"]:
+            if outcome.structured.get("next_cursor"):
                 assert "Cut to" in outcome.structured["truncated"]
                 cuts += 1
             seen += [f["name"] for f in outcome.structured["functions"]]
-            cursor = outcome.structured["next_cursor"]
+            cursor = outcome.structured.get("next_cursor")
             if cursor is None:
                 break
         assert len(seen) == len(set(seen)) == 30 and cuts >= 3
@@ -231,8 +235,8 @@ class TestGetFunction:
         assert function["environment_variable_names"] == ["DB_HOST", "DB_PASSWORD", "PAYMENT_API_KEY"]
         assert function["role"] == ROLE and function["handler"] == "app.handler"
         assert function["ephemeral_storage_mb"] == 512 and function["tracing_mode"] == "PassThrough"
-        assert function["state"] == "Active" and function["vpc"] is None and function["layers"] == []
-        assert function["reserved_concurrency"] is None
+        assert function["state"] == "Active" and function.get("vpc") is None and function["layers"] == []
+        assert function.get("reserved_concurrency") is None
         assert not [secret for secret in SECRETS if secret in outcome.text]
 
     def test_shows_reserved_concurrency(self, registry: ToolRegistry) -> None:
@@ -389,8 +393,8 @@ class TestUpdateFunctionConfiguration:
         assert reserved["function"]["reserved_concurrency"] == 7
         assert call(registry, "lambda_get_function", **where)["function"]["reserved_concurrency"] == 7
         released = call(registry, "lambda_update_function_configuration", **where, unreserve_concurrency=True)
-        assert released["function"]["reserved_concurrency"] is None
-        assert call(registry, "lambda_get_function", **where)["function"]["reserved_concurrency"] is None
+        assert released["function"].get("reserved_concurrency") is None
+        assert call(registry, "lambda_get_function", **where)["function"].get("reserved_concurrency") is None
 
     def test_repeating_an_update_leaves_the_same_configuration(
         self, registry: ToolRegistry, scratch_function: Callable[..., str]
@@ -544,10 +548,13 @@ class TestExamples:
 
 
 def assert_within(expected: Any, actual: Any, where: str) -> None:
-    """Every key of an expected object matches in ``actual``; lists and scalars are equal."""
+    """Every key of an expected object matches in ``actual`` (None: absent); lists and scalars are equal."""
     if isinstance(expected, dict):
         assert isinstance(actual, dict), where
         for key, value in expected.items():
+            if value is None:
+                assert actual.get(key) is None, f"{where}.{key}"
+                continue
             assert key in actual, f"{where}.{key}"
             assert_within(value, actual[key], f"{where}.{key}")
     elif isinstance(expected, list):
