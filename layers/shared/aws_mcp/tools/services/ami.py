@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 
 from aws_mcp.tools.contract import Example, MutatingInput, MutatingOutput, RegionalInput, tool
 from aws_mcp.tools.paging import Cursor, Fields, Item, Paged, TokenPages, page_size
-from aws_mcp.tools.services.ec2 import TagKey, TagValue, _is_dry_run_success, _tags
+from aws_mcp.tools.services.ec2 import _is_dry_run_success, _tags
+from aws_mcp.tools.tags import Tags, tags_to_set
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -81,11 +82,7 @@ class RunInstancesInput(MutatingInput):
         description="Script or cloud-init config run at first boot, as plain text (sent base64-encoded). "
         "Never shown back.",
     )
-    tags: dict[TagKey, TagValue] | None = Field(
-        default=None,
-        max_length=50,
-        description='Tags for the instances and their volumes, e.g. {"Name": "worker-3", "env": "dev"}.',
-    )
+    tags: Tags = tags_to_set()
     dry_run: bool = Field(
         default=False, description="Ask EC2 whether the launch would be allowed, without launching anything."
     )
@@ -121,7 +118,7 @@ class RunInstancesOutput(MutatingOutput):
 def list_images(ec2: EC2Client, args: ListImagesInput) -> ListImagesOutput:
     """List the AMIs this account owns in one region (not public or shared ones): name, state,
     architecture, creation date. Use it to pick an image_id for ec2_run_instances or to find old
-    images. Results come in pages: follow next_cursor for more."""
+    images."""
     region = ec2.meta.region_name
     pages = TokenPages.resume(args.cursor, {"region": region}, args.max_results)
     response = pages.fetch(ec2.describe_images, Owners=["self"], MaxResults=pages.size)

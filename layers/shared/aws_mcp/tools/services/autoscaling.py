@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from aws_mcp.errors import ToolInputError
 from aws_mcp.tools.contract import Example, MutatingInput, MutatingOutput, RegionalInput, tool
 from aws_mcp.tools.paging import Cursor, Fields, Item, Paged, TokenPages, page_size
+from aws_mcp.tools.tags import TagFilter, tag_filter
 
 if TYPE_CHECKING:
     from mypy_boto3_autoscaling import AutoScalingClient
@@ -21,8 +22,6 @@ __all__ = ["TOOLS", "TOOLSET"]
 GroupName = Annotated[
     str, Field(min_length=1, max_length=255, pattern=r"^[^:]+$", description="An Auto Scaling group's name.")
 ]
-TagKey = Annotated[str, Field(min_length=1, max_length=128)]
-TagValue = Annotated[str, Field(max_length=256)]
 
 
 class InstanceCounts(BaseModel):
@@ -53,12 +52,7 @@ class GroupSummary(Item):
 
 class ListGroupsInput(RegionalInput):
     group_names: list[GroupName] | None = Field(default=None, max_length=50, description="Only these groups.")
-    tags: dict[TagKey, TagValue] | None = Field(
-        default=None,
-        max_length=10,
-        description='Only groups carrying every one of these tags, for example {"team": "storefront"}. '
-        'Use "*" as a value to match any value of that key.',
-    )
+    tags: TagFilter = tag_filter(most=10)
     fields: Fields[GroupSummary] = None
     max_results: int = page_size(most=100)
     cursor: Cursor = None
@@ -166,8 +160,7 @@ class ListActivitiesOutput(Paged):
 )
 def list_groups(autoscaling: AutoScalingClient, args: ListGroupsInput) -> ListGroupsOutput:
     """List EC2 Auto Scaling groups: min, desired and max capacity, instance counts by lifecycle state
-    and health, launch template, target groups and zones. Filter by names or tags; choose fields for
-    a compact answer. Results come in pages: follow next_cursor, with the same filters, for more."""
+    and health, launch template, target groups and zones. Filter by names or tags."""
     region = autoscaling.meta.region_name
     question = {"region": region, "group_names": args.group_names or [], "tags": args.tags or {}}
     pages = TokenPages.resume(args.cursor, question, args.max_results)
@@ -267,8 +260,7 @@ def set_desired_capacity(
 )
 def list_activities(autoscaling: AutoScalingClient, args: ListActivitiesInput) -> ListActivitiesOutput:
     """List an Auto Scaling group's scaling activities, newest first: what it launched or terminated,
-    why, when, and whether it succeeded. Use it to explain a change in capacity or a failed launch.
-    Results come in pages: follow next_cursor for more."""
+    why, when, and whether it succeeded. Use it to explain a change in capacity or a failed launch."""
     region = autoscaling.meta.region_name
     pages = TokenPages.resume(
         args.cursor, {"region": region, "group_name": args.group_name}, args.max_results

@@ -19,13 +19,12 @@ from aws_mcp.tools.contract import (
 from aws_mcp.tools.paging import Cursor, Fields, Item, Paged, TokenPages, page_size
 from aws_mcp.tools.services.ec2 import (
     InstanceId,
-    TagKey,
-    TagValue,
     _is_dry_run_success,
     _iso,
     _tag_filters,
     _tags,
 )
+from aws_mcp.tools.tags import TagFilter, Tags, tag_filter, tags_to_set
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -35,11 +34,6 @@ __all__ = ["TOOLS", "TOOLSET"]
 _VOLUME_ID: Final = r"^vol-[0-9a-f]{8,17}$"
 # A volume id in examples: no demo volume has it (the demo mints volume ids at random).
 SAMPLE_VOLUME_ID: Final = "vol-0123456789abcdef0"
-_TAGS_FILTER: Final = (
-    'Only those carrying every one of these tags, for example {"backup": "nightly"}. Use "*" as a value to '
-    "match any value of that key."
-)
-_CURSOR: Final = "next_cursor from the previous call, for the next page. Pass the same filters again."
 
 
 class VolumeState(StrEnum):
@@ -83,7 +77,7 @@ class ListVolumesInput(RegionalInput):
     instance_id: InstanceId | None = Field(
         default=None, description="Only volumes attached to this instance."
     )
-    tags: dict[TagKey, TagValue] | None = Field(default=None, max_length=20, description=_TAGS_FILTER)
+    tags: TagFilter = tag_filter()
     fields: Fields[Volume] = None
     max_results: int = page_size(most=500)
     cursor: Cursor = None
@@ -114,7 +108,7 @@ class ListSnapshotsInput(RegionalInput):
     volume_id: str | None = Field(
         default=None, max_length=21, pattern=_VOLUME_ID, description="Only snapshots of this volume, vol-..."
     )
-    tags: dict[TagKey, TagValue] | None = Field(default=None, max_length=20, description=_TAGS_FILTER)
+    tags: TagFilter = tag_filter()
     fields: Fields[Snapshot] = None
     max_results: int = page_size()
     cursor: Cursor = None
@@ -130,9 +124,7 @@ class ListSnapshotsOutput(Paged):
 class CreateSnapshotInput(MutatingInput):
     volume_id: str = Field(max_length=21, pattern=_VOLUME_ID, description="The volume to snapshot, vol-...")
     description: str | None = Field(default=None, max_length=255, description="What the snapshot is for.")
-    tags: dict[TagKey, TagValue] | None = Field(
-        default=None, max_length=50, description='Tags for the snapshot, e.g. {"backup": "before-upgrade"}.'
-    )
+    tags: Tags = tags_to_set()
     dry_run: bool = Field(
         default=False, description="Ask EC2 whether the call would be allowed, without taking a snapshot."
     )
@@ -165,7 +157,7 @@ class CreateSnapshotOutput(MutatingOutput):
 def list_volumes(ec2: EC2Client, args: ListVolumesInput) -> ListVolumesOutput:
     """List EBS volumes in one region: size, type, state, encryption, zone and what each is attached
     to. Set state "available" to find volumes attached to nothing (still billed); filter by instance
-    or tags. Results come in pages: follow next_cursor, with the same filters, for more."""
+    or tags."""
     region = ec2.meta.region_name
     question = {
         "region": region,
@@ -202,8 +194,7 @@ def list_volumes(ec2: EC2Client, args: ListVolumesInput) -> ListVolumesOutput:
 )
 def list_snapshots(ec2: EC2Client, args: ListSnapshotsInput) -> ListSnapshotsOutput:
     """List the EBS snapshots this account owns in one region (not public or shared ones): volume,
-    state, size, when taken. Filter by volume or tags, e.g. to check a volume is backed up. Results
-    come in pages: follow next_cursor, with the same filters, for more."""
+    state, size, when taken. Filter by volume or tags, e.g. to check a volume is backed up."""
     region = ec2.meta.region_name
     question = {"region": region, "volume_id": args.volume_id, "tags": args.tags or {}}
     pages = TokenPages.resume(args.cursor, question, args.max_results)

@@ -18,6 +18,7 @@ from aws_mcp.tools.contract import (
     tool,
 )
 from aws_mcp.tools.paging import Cursor, Fields, Item, Paged, TokenPages, page_size
+from aws_mcp.tools.tags import TagFilter, tag_filter
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -38,10 +39,6 @@ class InstanceState(StrEnum):
     TERMINATED = "terminated"
     STOPPING = "stopping"
     STOPPED = "stopped"
-
-
-TagKey = Annotated[str, Field(min_length=1, max_length=128)]
-TagValue = Annotated[str, Field(max_length=256)]
 
 
 class InstanceSummary(Item):
@@ -78,12 +75,7 @@ class ListInstancesInput(RegionalInput):
     states: list[InstanceState] | None = Field(
         default=None, max_length=6, description='Only instances in these states, for example ["running"].'
     )
-    tags: dict[TagKey, TagValue] | None = Field(
-        default=None,
-        max_length=20,
-        description='Only instances carrying every one of these tags, for example {"env": "prod"}. '
-        'Use "*" as a value to match any value of that key.',
-    )
+    tags: TagFilter = tag_filter()
     instance_ids: list[InstanceId] | None = Field(
         default=None, max_length=200, description="Only these instances."
     )
@@ -186,8 +178,7 @@ class TerminateInstancesInput(MutatingInput):
 )
 def list_instances(ec2: EC2Client, args: ListInstancesInput) -> ListInstancesOutput:
     """List EC2 instances in one region with their name, state, type, addresses and tags. Filter by
-    state, tags or instance ids; choose fields for a compact answer. Results come in pages: follow
-    next_cursor, with the same filters, for more."""
+    state, tags or instance ids."""
     region = ec2.meta.region_name
     # What the cursor is bound to: the question, not the page size or the columns.
     question = {

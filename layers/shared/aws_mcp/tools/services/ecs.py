@@ -78,8 +78,7 @@ class ListClustersOutput(Paged):
 )
 def list_clusters(ecs: ECSClient, args: ListClustersInput) -> ListClustersOutput:
     """List ECS clusters in one region with their status, running and pending task counts, active
-    services and registered container instances. Start here to find a cluster's name. Results come
-    in pages: follow next_cursor for more."""
+    services and registered container instances. Start here to find a cluster's name."""
     region = ecs.meta.region_name
     pages = TokenPages.resume(args.cursor, {"region": region}, args.max_results)
     response = pages.fetch(ecs.list_clusters, paged_by="nextToken", maxResults=pages.size)
@@ -145,7 +144,7 @@ class ListServicesOutput(Paged):
 def list_services(ecs: ECSClient, args: ListServicesInput) -> ListServicesOutput:
     """List the services of one ECS cluster with their desired, running and pending task counts,
     launch type, task definition and status. A running count below the desired count means tasks
-    fail to start or stay up: see ecs_describe_service and ecs_list_tasks. Results come in pages."""
+    fail to start or stay up: see ecs_describe_service and ecs_list_tasks."""
     region = ecs.meta.region_name
     pages = TokenPages.resume(args.cursor, {"region": region, "cluster": args.cluster}, args.max_results)
     response = pages.fetch(
@@ -353,8 +352,7 @@ class ListTasksOutput(Paged):
 def list_tasks(ecs: ECSClient, args: ListTasksInput) -> ListTasksOutput:
     """List the tasks of one ECS cluster, or of one service, running or recently stopped, each with
     its task definition, status, start and stop times, why it stopped and its containers' exit codes
-    and reasons. Ask for desired_status STOPPED to find out why tasks keep dying. Results come in
-    pages."""
+    and reasons. Ask for desired_status STOPPED to find out why tasks keep dying."""
     region = ecs.meta.region_name
     question = {
         "region": region,

@@ -17,13 +17,19 @@ if TYPE_CHECKING:
 __all__ = ["TOOLS", "TOOLSET"]
 
 _NAME = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?"
-_ARN = r"arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:"
+
+
+def _ref(kind: str) -> str:
+    """A name, or an ARN of ``kind`` whose other parts AWS checks (in full, 60 tokens in every tools/list)."""
+    return rf"^({_NAME}|arn:aws[a-z-]*:elasticloadbalancing:\S+:{kind}/\S+)$"
+
+
 LoadBalancerName = Annotated[str, Field(max_length=32, pattern=rf"^{_NAME}$")]
 LoadBalancerRef = Annotated[
     str,
     Field(
         max_length=200,
-        pattern=rf"^({_NAME}|{_ARN}loadbalancer/(app|net|gwy)/{_NAME}/[0-9a-f]+)$",
+        pattern=_ref("loadbalancer"),
         description="A load balancer's name or ARN.",
     ),
 ]
@@ -32,7 +38,7 @@ TargetGroupRef = Annotated[
     str,
     Field(
         max_length=200,
-        pattern=rf"^({_NAME}|{_ARN}targetgroup/{_NAME}/[0-9a-f]+)$",
+        pattern=_ref("targetgroup"),
         description="A target group's name or ARN.",
     ),
 ]
@@ -193,8 +199,7 @@ def list_load_balancers(
 ) -> ListLoadBalancersOutput:
     """List application, network and gateway load balancers (not Classic): type, scheme, state, DNS
     name, VPC, zones, and each listener on one line with its default action. Filter by names; choose
-    fields for a compact answer (without listeners, a faster one). Results come in pages: follow
-    next_cursor, with the same filters, for more."""
+    fields for a compact answer (without listeners, a faster one)."""
     region = elbv2.meta.region_name
     pages = TokenPages.resume(args.cursor, {"region": region, "names": args.names or []}, args.max_results)
     request: dict[str, Any] = {"PageSize": pages.size}
@@ -248,8 +253,7 @@ def list_target_groups(
     elbv2: ElasticLoadBalancingv2Client, args: ListTargetGroupsInput
 ) -> ListTargetGroupsOutput:
     """List load balancer target groups: protocol, port, target type, health check and the load
-    balancers sending them traffic. Filter by a load balancer or by names; choose fields for a compact
-    answer. Results come in pages: follow next_cursor, with the same filters, for more. Target health:
+    balancers sending them traffic. Filter by a load balancer or by names. Target health:
     elb_get_target_health."""
     region = elbv2.meta.region_name
     question = {"region": region, "load_balancer": args.load_balancer, "names": args.names or []}
@@ -292,7 +296,7 @@ def get_target_health(
 ) -> GetTargetHealthOutput:
     """Show the health of every target in one target group: each target's port, state and, when not
     healthy, the reason and AWS's description, with a count by state. Set states to see only the
-    unhealthy ones. Results come in pages: follow next_cursor, with the same filters, for more."""
+    unhealthy ones."""
     region = elbv2.meta.region_name
     question = {"region": region, "target_group": args.target_group, "states": args.states or []}
     # AWS answers every target at once: the page is a slice, its place an offset in the cursor.

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from aws_mcp.jsontext import dumps_text
 from aws_mcp.tools.contract import Example, MutatingInput, MutatingOutput, RegionalInput, tool
 from aws_mcp.tools.paging import Cursor, Fields, Item, Paged, TokenPages, page_size
+from aws_mcp.tools.tags import Tags, tags_to_set
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -53,8 +54,6 @@ Runtime = Literal[
 ]
 EnvName = Annotated[str, Field(max_length=128, pattern=r"^[a-zA-Z][a-zA-Z0-9_]+$")]
 EnvValue = Annotated[str, Field(max_length=4096)]
-TagKey = Annotated[str, Field(min_length=1, max_length=128)]
-TagValue = Annotated[str, Field(max_length=256)]
 # Lambda's limit on all of a function's variables together, as it measures them (their JSON).
 ENVIRONMENT_MAX_BYTES: Final = 4096
 # Inline code is for small functions: larger packages go through S3.
@@ -180,9 +179,7 @@ class CreateFunctionInput(MutatingInput):
         default="x86_64", description="arm64 (Graviton) costs less per second; the code must support it."
     )
     secret_environment: dict[EnvName, EnvValue] | None = _ENVIRONMENT_FIELD
-    tags: dict[TagKey, TagValue] | None = Field(
-        default=None, max_length=50, description='Tags, for example {"team": "payments"}.'
-    )
+    tags: Tags = tags_to_set()
 
     @field_validator("code_zip_base64")
     @classmethod
@@ -302,8 +299,7 @@ _DEMO_ROLE: Final = "arn:aws:iam::123456789012:role/demo-lambda-exec"
 )
 def list_functions(lambda_: LambdaClient, args: ListFunctionsInput) -> ListFunctionsOutput:
     """List the Lambda functions of one region with runtime, memory, timeout, architecture, package
-    type, code size and when each last changed. Choose fields for a compact answer. Results come in
-    pages: follow next_cursor for more."""
+    type, code size and when each last changed."""
     region = lambda_.meta.region_name
     pages = TokenPages.resume(args.cursor, {"region": region}, args.max_results)
     response = pages.fetch(lambda_.list_functions, paged_by="Marker", MaxItems=pages.size)

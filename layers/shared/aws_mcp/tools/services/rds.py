@@ -102,7 +102,7 @@ class ListInstancesOutput(Paged):
 def list_instances(rds: RDSClient, args: ListInstancesInput) -> ListInstancesOutput:
     """List RDS database instances in one region: engine and version, class, status, endpoint
     (host:port), storage, encryption, Multi-AZ, public accessibility, backup retention and Aurora
-    cluster. Filter by engine; choose fields for a compact answer. Results come in pages."""
+    cluster. Filter by engine."""
     region = rds.meta.region_name
     pages = TokenPages.resume(args.cursor, {"region": region, "engine": args.engine}, args.max_results)
     request: dict[str, Any] = {"MaxRecords": pages.size}
@@ -164,7 +164,7 @@ class ListClustersOutput(Paged):
 def list_clusters(rds: RDSClient, args: ListClustersInput) -> ListClustersOutput:
     """List DB clusters (Aurora and Multi-AZ clusters) in one region: engine, status, writer and
     reader endpoints (host:port), member instances with which one is the writer, encryption and
-    backup retention. Results come in pages."""
+    backup retention."""
     region = rds.meta.region_name
     pages = TokenPages.resume(args.cursor, {"region": region}, args.max_results)
     response = pages.fetch(rds.describe_db_clusters, paged_by="Marker", MaxRecords=pages.size)
@@ -249,7 +249,7 @@ class ListSnapshotsOutput(Paged):
 def list_snapshots(rds: RDSClient, args: ListSnapshotsInput) -> ListSnapshotsOutput:
     """List RDS snapshots of DB instances, or of clusters with of=cluster: status, when taken, size
     and whether manual or automated. Filter by the instance or cluster and by type. Use it to check
-    a backup exists before a risky change. Results come in pages."""
+    a backup exists before a risky change."""
     region = rds.meta.region_name
     question = {"region": region, "of": args.of, "source_id": args.source_id, "type": args.snapshot_type}
     pages = TokenPages.resume(args.cursor, question, args.max_results)

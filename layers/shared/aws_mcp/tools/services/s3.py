@@ -256,8 +256,7 @@ class DeleteBucketOutput(MutatingOutput):
 def list_buckets(s3: S3Client, args: ListBucketsInput) -> ListBucketsOutput:
     """List S3 buckets (of every region) with creation date and region. Set posture to audit them:
     versioning, default encryption, public access block, whether the policy is public, and a verdict
-    such as "public: policy allows anyone". Filter by name prefix or region. Results come in pages:
-    follow next_cursor."""
+    such as "public: policy allows anyone". Filter by name prefix or region."""
     # Buckets are global: the region a call is sent to does not change the answer.
     question = {"prefix": args.prefix, "bucket_region": args.bucket_region, "posture": args.posture}
     pages = TokenPages.resume(args.cursor, question, args.max_results)
@@ -302,8 +301,7 @@ def list_buckets(s3: S3Client, args: ListBucketsInput) -> ListBucketsOutput:
 )
 def list_objects(s3: S3Client, args: ListObjectsInput) -> ListObjectsOutput:
     """List the objects in an S3 bucket with size, last change and storage class, in key order. Narrow
-    by prefix; set folders to see one level at a time, deeper keys grouped into folders. Results come
-    in pages: follow next_cursor, with the same bucket and filters."""
+    by prefix; set folders to see one level at a time, deeper keys grouped into folders."""
     question = {"bucket": args.bucket, "prefix": args.prefix, "folders": args.folders}
     pages = TokenPages.resume(args.cursor, question, args.max_results)
     request: dict[str, Any] = {"Bucket": args.bucket, "MaxKeys": pages.size}

@@ -82,8 +82,7 @@ class ListSecurityGroupsOutput(Paged):
 )
 def list_security_groups(ec2: EC2Client, args: ListSecurityGroupsInput) -> ListSecurityGroupsOutput:
     """List security groups with their inbound and outbound rules, one line a rule. Set open_to_world
-    to find what lets anything in from the internet; filter by VPC or group ids. Results come in
-    pages: follow next_cursor, with the same filters, for more."""
+    to find what lets anything in from the internet; filter by VPC or group ids."""
     region = ec2.meta.region_name
     question = {
         "region": region,
@@ -175,7 +174,7 @@ class ListVpcsOutput(Paged):
 def list_vpcs(ec2: EC2Client, args: ListVpcsInput) -> ListVpcsOutput:
     """List the VPCs of one region: id, name, address ranges, whether it is the default VPC, how many
     subnets it has and its internet gateway. Use vpc_describe_network for one VPC's subnets and
-    routes. Results come in pages: follow next_cursor, with the same filters, for more."""
+    routes."""
     region = ec2.meta.region_name
     question = {"region": region, "vpc_ids": args.vpc_ids or [], "name": args.name}
     # Paged here rather than by EC2's NextToken: a region holds few VPCs (5 by default), and a
