@@ -15,6 +15,7 @@ from typing import Any, Final
 import boto3
 from botocore.config import Config
 
+from aws_mcp.aws.loader import fast_session
 from aws_mcp.aws.request_ids import record_request_id
 from aws_mcp.config import Settings
 
@@ -32,7 +33,7 @@ class ClientFactory:
         endpoint_url: str | None = None,
         max_clients: int = MAX_CLIENTS,
     ) -> None:
-        self._session = session or boto3.Session()
+        self._session = session or fast_session()
         self._endpoint_url = endpoint_url
         self._config = Config(
             retries={"mode": "adaptive", "total_max_attempts": settings.aws_max_attempts},
