@@ -51,6 +51,7 @@ CURSOR_MAX_CHARS: Final = 4096
 MAX_OFFSET: Final = 100_000
 T = TypeVar("T")
 _FILTERS: Final = "f"
+_MAX_PHASE: Final = 16
 
 
 Cursor = Annotated[
@@ -165,12 +166,17 @@ def malformed_cursor() -> ToolInputError:
 class TokenPages:
     """Where a list over an AWS API paged by ``NextToken`` stands, as its cursor holds it: the token
     its page starts at, how many of that page's items were already returned (a page cut to the
-    budget), and the page size, fixed by the first call."""
+    budget), and the page size, fixed by the first call.
+
+    A list read as several AWS lists one after another (alarms in ALARM, then the rest) also
+    holds which of them it is in, its ``phase``.
+    """
 
     question: Mapping[str, Any]
     token: str | None
     offset: int
     size: int
+    phase: int = 0
 
     @classmethod
     def resume(cls, cursor: str | None, question: Mapping[str, Any], page_size: int) -> TokenPages:
@@ -178,15 +184,18 @@ class TokenPages:
         if position is None:
             return cls(question, None, 0, page_size)
         token, offset, size = position.get("t"), position.get("o", 0), position.get("n")
+        phase = position.get("s", 0)
         if not (
             (token is None or (isinstance(token, str) and token))
             and isinstance(offset, int)
             and 0 <= offset <= MAX_OFFSET
             and isinstance(size, int)
             and 5 <= size <= 1000
+            and isinstance(phase, int)
+            and 0 <= phase <= _MAX_PHASE
         ):
             raise malformed_cursor()
-        return cls(question, token, offset, size)
+        return cls(question, token, offset, size, phase)
 
     def fetch(self, call: Callable[..., Any], *, paged_by: str = "NextToken", **request: Any) -> Any:
         """``call(**request)`` for this page, its token passed as the parameter the API is
@@ -217,11 +226,18 @@ class TokenPages:
 
     def next_cursor(self, next_token: str | None) -> str | None:
         """The cursor of the page after this one (None: this is the last)."""
-        return bind({"t": next_token, "n": self.size}, self.question) if next_token else None
+        return self._bind({"t": next_token}) if next_token else None
+
+    def next_phase(self) -> str:
+        """The cursor of the next phase's first page."""
+        return bind({"n": self.size, "s": self.phase + 1}, self.question)
 
     def cursor_at(self, kept: int) -> str:
         """The cursor resuming this page after its first ``kept`` items (for :meth:`Paged.resume_with`)."""
-        return bind({"t": self.token, "o": self.offset + kept, "n": self.size}, self.question)
+        return self._bind({"t": self.token, "o": self.offset + kept})
+
+    def _bind(self, position: dict[str, Any]) -> str:
+        return bind({**position, "n": self.size, **({"s": self.phase} if self.phase else {})}, self.question)
 
 
 class Paged(BaseModel):
@@ -261,6 +277,8 @@ class Paged(BaseModel):
 def fit(output: BaseModel, budget: int, fields: Collection[str] | None = None) -> tuple[dict[str, Any], str]:
     """``output`` as JSON-ready data whose compact JSON has at most ``budget`` characters, and that JSON.
 
+    A result too large for the budget is cut at an item boundary (a page) or shrunk (a result
+    with ``shrunk()``); else it is an error saying how to ask for less.
     Fields a tool left unset or that are unknown (None) are left out: a compact form costs
     nothing to ask for, and output schemas say no ``null`` (see ``schema``). A page's items
     keep only their key and ``fields``, when the call chose some.
@@ -276,6 +294,12 @@ def fit(output: BaseModel, budget: int, fields: Collection[str] | None = None) -
     if size <= budget:
         return data, text
     if not isinstance(output, Paged) or output._resume is None:
+        # A result that can say less (a metric's datapoints) offers shrunk(): the same answer
+        # with its detail dropped and a note saying so, or None when nothing is left to drop.
+        shrink = getattr(output, "shrunk", None)
+        smaller = shrink() if callable(shrink) else None
+        if isinstance(smaller, BaseModel):
+            return fit(smaller, budget, fields)
         raise ResultTooLargeError(_too_large(size, budget))
     field = output.items_field
     items = data[field]

@@ -68,6 +68,10 @@ def _drop_optional_nulls(schema: dict[str, Any]) -> None:
     """
     required = set(schema.get("required", ()))
     for name, prop in schema.get("properties", {}).items():
+        # A nested model's optional fields read the same way (a list of them: its items').
+        for nested in (prop, prop.get("items"), *prop.get("anyOf", ())):
+            if isinstance(nested, dict) and "properties" in nested:
+                _drop_optional_nulls(nested)
         options = prop.get("anyOf")
         if name in required or prop.get("default", ...) is not None or not isinstance(options, list):
             continue
