@@ -1,7 +1,9 @@
 """Metrics in CloudWatch Embedded Metric Format, through Powertools' EMF provider.
 
-Each call builds its own provider (Powertools' ``Metrics`` shares one buffer across
-instances and threads) and writes one EMF line per dimension set. The names here are
+One provider serializes every line from metrics and dimensions passed to it, never
+buffered in it (Powertools' ``Metrics`` shares one buffer across instances and threads, and
+building a provider and adding metrics one by one, validated each time, was a fifth of a
+call's overhead). Each emission is one EMF line per dimension set. The names here are
 what template.yaml's alarms and dashboard read:
 
 * ``{service}``: ToolCalls, ToolErrors, Throttles, BreakerOpened, BreakerStoreErrors, AuditWriteErrors
@@ -32,6 +34,7 @@ class Telemetry:
         self._service = service
         self.enabled = enabled
         self._stream = stream
+        self._provider = AmazonCloudWatchEMFProvider(namespace=namespace, service=service)
 
     def tool_call(self, tool: str, *, error: bool, latency_ms: float, throttled: bool) -> None:
         counts = {"ToolCalls": 1, "ToolErrors": int(error)}
@@ -59,14 +62,12 @@ class Telemetry:
         if not self.enabled:
             return
         try:
-            provider = AmazonCloudWatchEMFProvider(namespace=self._namespace, service=self._service)
-            for name, dimension in dimensions.items():
-                provider.add_dimension(name=name, value=dimension)
-            for name, count in counts.items():
-                provider.add_metric(name=name, unit="Count", value=count)
+            metrics = {name: _metric("Count", count) for name, count in counts.items()}
             if latency_ms is not None:
-                provider.add_metric(name="ToolLatency", unit="Milliseconds", value=latency_ms)
-            blob: Any = provider.serialize_metric_set()
+                metrics["ToolLatency"] = _metric("Milliseconds", latency_ms)
+            blob: Any = self._provider.serialize_metric_set(
+                metrics=metrics, dimensions={**dimensions, "service": self._service}, metadata={}
+            )
             if per_service_too:
                 blob["_aws"]["CloudWatchMetrics"][0]["Dimensions"].append(["service"])
             # One write per line: calls on other threads (the deadline's workers) must not split it.
@@ -76,3 +77,8 @@ class Telemetry:
         except Exception:
             # Metrics must never break a tool call.
             logger.warning("metrics not emitted", exc_info=True)
+
+
+def _metric(unit: str, value: float) -> dict[str, Any]:
+    """A metric as Powertools' provider holds one (standard resolution)."""
+    return {"Unit": unit, "StorageResolution": 60, "Value": [float(value)]}
