@@ -436,11 +436,9 @@ class RolePolicyInput(MutatingInput):
     idempotent=True,
     examples=(
         Example(
-            {
-                "role_name": "orders-api-exec",
-                "policy_arn": f"arn:aws:iam::{_DEMO_ACCOUNT}:policy/read-everything",
-            },
-            {"role_name": "orders-api-exec", "message": "Policy attached."},
+            # Not to orders-api-exec: iam_get_role's example reads its policies.
+            {"role_name": "demo-admin", "policy_arn": f"arn:aws:iam::{_DEMO_ACCOUNT}:policy/lambda-logs"},
+            {"role_name": "demo-admin", "message": "Policy attached."},
         ),
     ),
 )
@@ -542,20 +540,19 @@ def _policies_now(iam: IAMClient, role_name: str, message: str) -> RolePoliciesO
 
 def _credential_report(iam: IAMClient) -> Any:
     """The credential report, asked for afresh (IAM answers the last one if under 4 hours old)."""
-    state = iam.generate_credential_report().get("State")
-    waits = list(REPORT_WAITS_S) if state != "COMPLETE" else []
-    while True:
+    ready = iam.generate_credential_report().get("State") == "COMPLETE"
+    for wait in (*(() if ready else REPORT_WAITS_S), None):
         try:
             return iam.get_credential_report()
         except ClientError as err:
-            code = err.response.get("Error", {}).get("Code", "")
-            if not waits or code not in ("ReportInProgress", "ReportNotPresent"):
-                if code in ("ReportInProgress", "ReportNotPresent"):
-                    raise ToolError(
-                        "IAM is still generating the credential report; call again in a few seconds."
-                    ) from None
+            if err.response.get("Error", {}).get("Code") not in ("ReportInProgress", "ReportNotPresent"):
                 raise
-            time.sleep(waits.pop(0))
+            if wait is None:
+                raise ToolError(
+                    "IAM is still generating the credential report; call again in a few seconds."
+                ) from None
+            time.sleep(wait)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _when(value: str | None) -> datetime | None:
