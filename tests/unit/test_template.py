@@ -216,6 +216,17 @@ def test_function_runs_as_the_role_and_declares_no_other_policies(template: dict
 # -- function and layer ----------------------------------------------------------------------------
 
 
+def test_the_server_may_never_change_its_own_roles(template: dict[str, Any]) -> None:
+    guard = resources(template)["McpFunctionGuardPolicy"]["Properties"]
+    assert guard["Roles"] == [{"Ref": "McpFunctionRole"}]
+    (deny,) = guard["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny"
+    # Every write tool's IAM action that changes an existing role is denied on the server's own.
+    changing = {"iam:AttachRolePolicy", "iam:DetachRolePolicy"}
+    assert changing <= mutating_tool_actions() and changing <= set(deny["Action"])
+    assert {r["Fn::GetAtt"][0] for r in deny["Resource"]} == {"McpFunctionRole", "AuditIngestFunctionRole"}
+
+
 def test_function_times_out_before_api_gateway_gives_up(template: dict[str, Any]) -> None:
     assert function(template)["Timeout"] < API_GATEWAY_INTEGRATION_TIMEOUT
 
