@@ -214,7 +214,6 @@ class ChangeOutput(MutatingOutput):
                 "values": ["10.0.1.20"],
             },
             {
-                "status": "PENDING",
                 "record": {"name": "api.shop.example.com.", "ttl": 300, "values": ["10.0.1.20"]},
             },
         ),
