@@ -23,7 +23,7 @@ __all__ = ["TOOLS", "TOOLSET"]
 
 # Route 53 validates names and types itself: patterns here would cost tokens in every listing.
 ZoneRef = Annotated[str, Field(max_length=255, description="Zone id or domain name.")]
-RecordName = Annotated[str, Field(max_length=255)]
+RecordName = Annotated[str, Field(max_length=255, description="Record name.")]
 RecordType = Annotated[str, Field(max_length=5, description="A, CNAME, TXT, ...")]
 Values = Annotated[list[Annotated[str, Field(max_length=4000)]], Field(max_length=100)]
 _NO_SUCH_ZONE = "NoSuchHostedZone"
@@ -173,11 +173,11 @@ def list_records(route53: Route53Client, args: ListRecordsInput) -> ListRecordsO
 
 class ChangeRecordInput(MutatingInput):
     zone: ZoneRef
-    action: Literal["UPSERT", "DELETE"]
+    action: Literal["UPSERT", "DELETE"] = Field(description="UPSERT creates or replaces.")
     name: RecordName
     type: RecordType
     values: Values | None = Field(default=None, description="UPSERT: the new values; DELETE: must match.")
-    ttl: int = Field(default=300, ge=0, le=604800)
+    ttl: int = Field(default=300, ge=0, le=604800, description="Seconds.")
 
     @model_validator(mode="after")
     def _upsert_has_values(self) -> Self:
@@ -243,9 +243,9 @@ def change_record(route53: Route53Client, args: ChangeRecordInput) -> ChangeOutp
         }
         return _change(route53, zone, "UPSERT", record)
     # Route 53 deletes only the record exactly as it stands: read it first.
-    found = route53.list_resource_record_sets(
-        HostedZoneId=zone, StartRecordName=name, StartRecordType=args.type, MaxItems="2"
-    )["ResourceRecordSets"]
+    # The type is Route 53's to check (a Literal here would list every type in the schema).
+    start: dict[str, Any] = {"StartRecordName": name, "StartRecordType": args.type}
+    found = route53.list_resource_record_sets(HostedZoneId=zone, **start, MaxItems="2")["ResourceRecordSets"]
     matching = [r for r in found if _same(r["Name"], name) and r["Type"] == args.type]
     if not matching:
         raise ToolError(f"Zone {zone} has no {args.type} record named {name}: nothing deleted.")
@@ -265,7 +265,9 @@ TOOLS = (list_zones, list_records, change_record)
 # -- shaping ----------------------------------------------------------------------------------
 
 
-def _change(route53: Route53Client, zone: str, action: str, record: Any) -> ChangeOutput:
+def _change(
+    route53: Route53Client, zone: str, action: Literal["UPSERT", "DELETE"], record: Any
+) -> ChangeOutput:
     info = route53.change_resource_record_sets(
         HostedZoneId=zone, ChangeBatch={"Changes": [{"Action": action, "ResourceRecordSet": record}]}
     )["ChangeInfo"]
