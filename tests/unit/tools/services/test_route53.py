@@ -162,6 +162,18 @@ class TestListRecords:
         seen = [(r["name"], r["type"]) for r in walk(registry, "route53_list_records", "records", zone=zone)]
         assert len(seen) == len(set(seen)) == 42
 
+    def test_records_can_be_listed_with_only_some_fields(self, registry: ToolRegistry) -> None:
+        result = call(
+            registry,
+            "route53_list_records",
+            zone="shop.example.com",
+            name="www.shop.example.com",
+            fields=["type"],
+        )
+        assert result["records"] == [{"name": "www.shop.example.com.", "type": "A"}]
+        zones = call(registry, "route53_list_zones", fields=["private"])["zones"]
+        assert all(set(z) == {"id", "private"} for z in zones)
+
     def test_a_malformed_cursor_says_to_start_again(self, registry: ToolRegistry) -> None:
         assert "Invalid cursor" in refused(
             registry, "route53_list_records", zone="shop.example.com", cursor="x"

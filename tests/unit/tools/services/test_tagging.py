@@ -85,6 +85,10 @@ class TestFindResources:
         queues = call(registry, "tagging_find_resources", tags={"env": []}, resource_types=["sqs"])
         assert [r["arn"] for r in queues["resources"]] == [QUEUE]
 
+    def test_resources_can_be_found_with_only_some_fields(self, registry: ToolRegistry) -> None:
+        result = call(registry, "tagging_find_resources", tags={"team": ["payments"]}, fields=["type"])
+        assert result["resources"] == [{"arn": QUEUE, "type": "sqs"}] and result["by_type"] == {"sqs": 1}
+
     def test_nothing_matching_is_an_empty_page(self, registry: ToolRegistry) -> None:
         result = call(registry, "tagging_find_resources", tags={"team": ["nobody"]})
         assert result["count"] == 0 and result["by_type"] == {} and result.get("next_cursor") is None

@@ -14,7 +14,17 @@ from pydantic import Field, model_validator
 
 from aws_mcp.errors import ToolError
 from aws_mcp.tools.contract import Example, MutatingInput, MutatingOutput, RegionalInput, tool
-from aws_mcp.tools.paging import Cursor, Item, Paged, TokenPages, bind, malformed_cursor, page_size, resume
+from aws_mcp.tools.paging import (
+    Cursor,
+    Fields,
+    Item,
+    Paged,
+    TokenPages,
+    bind,
+    malformed_cursor,
+    page_size,
+    resume,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_route53 import Route53Client
@@ -42,6 +52,7 @@ class Zone(Item):
 
 
 class ListZonesInput(RegionalInput):
+    fields: Fields[Zone] = None
     max_results: int = page_size(most=100)
     cursor: Cursor = None
 
@@ -61,7 +72,7 @@ class ListZonesOutput(Paged):
     examples=(Example({}, {"count": 2, "next_cursor": None}),),
 )
 def list_zones(route53: Route53Client, args: ListZonesInput) -> ListZonesOutput:
-    """List Route 53 hosted zones with their ids and record counts. Route 53 is global."""
+    """List hosted zones: ids, record counts. Route 53 is global."""
     pages = TokenPages.resume(args.cursor, {}, args.max_results)
     response = pages.fetch(route53.list_hosted_zones, paged_by="Marker", MaxItems=str(pages.size))
     found, next_cursor = pages.window(response.get("HostedZones", []), response.get("NextMarker"))
@@ -96,6 +107,7 @@ class Record(Item):
 class ListRecordsInput(RegionalInput):
     zone: ZoneRef
     name: RecordName | None = Field(default=None, description="Only records of this name.")
+    fields: Fields[Record] = None
     max_results: int = page_size(default=100, most=300)
     cursor: Cursor = None
 
@@ -173,10 +185,10 @@ def list_records(route53: Route53Client, args: ListRecordsInput) -> ListRecordsO
 
 class ChangeRecordInput(MutatingInput):
     zone: ZoneRef
-    action: Literal["UPSERT", "DELETE"] = Field(description="UPSERT creates or replaces.")
+    action: Literal["UPSERT", "DELETE"] = Field(description="DELETE removes the record as it stands.")
     name: RecordName
     type: RecordType
-    values: Values | None = Field(default=None, description="UPSERT: the new values; DELETE: must match.")
+    values: Values | None = Field(default=None, description="UPSERT: new values; DELETE: must match.")
     ttl: int = Field(default=300, ge=0, le=604800, description="Seconds.")
 
     @model_validator(mode="after")
@@ -231,7 +243,7 @@ class ChangeOutput(MutatingOutput):
     ),
 )
 def change_record(route53: Route53Client, args: ChangeRecordInput) -> ChangeOutput:
-    """Create or replace (UPSERT) a simple record set, or DELETE one as it now stands. No alias records."""
+    """UPSERT (create or replace) or DELETE a simple record set; not alias records."""
     zone = _find_zone(route53, args.zone)
     name = _fqdn(args.name)
     if args.action == "UPSERT":

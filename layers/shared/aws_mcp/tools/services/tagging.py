@@ -15,7 +15,7 @@ from pydantic import Field
 
 from aws_mcp.errors import ToolError
 from aws_mcp.tools.contract import Example, MutatingInput, MutatingOutput, RegionalInput, tool
-from aws_mcp.tools.paging import Cursor, Item, Paged, TokenPages, page_size
+from aws_mcp.tools.paging import Cursor, Fields, Item, Paged, TokenPages, page_size
 
 if TYPE_CHECKING:
     from mypy_boto3_resourcegroupstaggingapi import ResourceGroupsTaggingAPIClient
@@ -45,6 +45,7 @@ class FindResourcesInput(RegionalInput):
     resource_types: list[Annotated[str, Field(max_length=64)]] | None = Field(
         default=None, max_length=20, description="e.g. ec2:instance, s3."
     )
+    fields: Fields[Resource] = None
     max_results: int = page_size(most=100)
     cursor: Cursor = None
 
@@ -73,7 +74,7 @@ class FindResourcesOutput(Paged):
 def find_resources(
     resourcegroupstaggingapi: ResourceGroupsTaggingAPIClient, args: FindResourcesInput
 ) -> FindResourcesOutput:
-    """Find tagged resources of any service in one region, with counts by type over the page."""
+    """Find resources of any service in one region by tag, with counts by type."""
     client = resourcegroupstaggingapi
     region = client.meta.region_name
     tags = {k: sorted(v) for k, v in (args.tags or {}).items()}
@@ -142,7 +143,7 @@ class TagChangeOutput(MutatingOutput):
 def tag_resources(
     resourcegroupstaggingapi: ResourceGroupsTaggingAPIClient, args: TagResourcesInput
 ) -> TagChangeOutput:
-    """Add tags to resources of any service, replacing the values of keys they already have."""
+    """Tag resources of any service; an existing key gets the new value."""
     client = resourcegroupstaggingapi
     response = client.tag_resources(ResourceARNList=args.resource_arns, Tags=args.tags)
     return _outcome(client.meta.region_name, args.resource_arns, response)
@@ -169,7 +170,7 @@ def tag_resources(
 def untag_resources(
     resourcegroupstaggingapi: ResourceGroupsTaggingAPIClient, args: UntagResourcesInput
 ) -> TagChangeOutput:
-    """Remove tag keys from resources of any service; keys a resource lacks are ignored."""
+    """Remove tag keys from resources of any service; missing keys are ignored."""
     client = resourcegroupstaggingapi
     response = client.untag_resources(ResourceARNList=args.resource_arns, TagKeys=args.tag_keys)
     return _outcome(client.meta.region_name, args.resource_arns, response)
