@@ -131,7 +131,7 @@ class ListRecordsOutput(Paged):
     ),
 )
 def list_records(route53: Route53Client, args: ListRecordsInput) -> ListRecordsOutput:
-    """List a hosted zone's record sets: name, type, TTL, values or alias target."""
+    """List a hosted zone's record sets with their values or alias targets."""
     zone = _find_zone(route53, args.zone)
     only = _fqdn(args.name) if args.name else None
     question = {"zone": zone, "name": only}

@@ -170,7 +170,7 @@ def tag_resources(
 def untag_resources(
     resourcegroupstaggingapi: ResourceGroupsTaggingAPIClient, args: UntagResourcesInput
 ) -> TagChangeOutput:
-    """Remove tag keys from resources of any service; missing keys are ignored."""
+    """Remove tag keys from resources of any service."""
     client = resourcegroupstaggingapi
     response = client.untag_resources(ResourceARNList=args.resource_arns, TagKeys=args.tag_keys)
     return _outcome(client.meta.region_name, args.resource_arns, response)
