@@ -165,8 +165,8 @@ def _costs(ce: CostExplorerClient, request: dict[str, Any]) -> dict[str, Any]:
             break
     else:
         raise ToolError(
-            f"Cost Explorer needs more than {_MAX_REQUESTS} requests (each billed) for this: ask for a shorter "
-            "period, MONTHLY, or a grouping with fewer values."
+            f"Cost Explorer needs more than {_MAX_REQUESTS} requests (each billed) for this: ask for a "
+            "shorter period, MONTHLY, or a grouping with fewer values."
         )
     for period in periods.values():
         period["amount"] = round(period["amount"], 2)
