@@ -462,8 +462,8 @@ def test_outputs_name_the_endpoint_function_and_tables(template: dict[str, Any])
     assert endpoint.startswith("https://${Api}.execute-api.${AWS::Region}.")
     assert endpoint.endswith("/${Stage}/mcp")
     assert outputs["McpFunctionName"]["Value"] == {"Ref": "McpFunction"}
-    for role, logical_id in TABLES.items():
-        assert outputs[f"{role.capitalize()}TableName"]["Value"] == {"Ref": logical_id}
+    for logical_id in TABLES.values():
+        assert outputs[f"{logical_id}Name"]["Value"] == {"Ref": logical_id}
     assert outputs["ApiKeyId"]["Value"] == {"Ref": "ApiKey"}
     assert outputs["McpInvokeResource"]["Condition"] == "UseIamAuth"
     assert outputs["McpInvokeResource"]["Value"]["Fn::Sub"].endswith(":${Api}/${Stage}/*/mcp")
