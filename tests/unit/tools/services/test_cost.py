@@ -144,6 +144,21 @@ class TestGetCosts:
         assert call(registry, "cost_get_costs", start="2026-06-01", end="2026-11-01").get("cached") is False
         assert len(sent) == 2
 
+    def test_a_cache_that_fails_is_a_miss_not_a_failed_call(
+        self, registry: ToolRegistry, clients: ClientFactory
+    ) -> None:
+        answer_next(bill_result())
+        with Stubber(clients.client("dynamodb", "us-east-1")) as stubber:
+            stubber.add_client_error(
+                "get_item", "ProvisionedThroughputExceededException", http_status_code=400
+            )
+            stubber.add_client_error(
+                "put_item", "ProvisionedThroughputExceededException", http_status_code=400
+            )
+            result = call(registry, "cost_get_costs", start="2026-04-01", end="2026-05-01")
+            stubber.assert_no_pending_responses()
+        assert result.get("cached") is False and result["total"] == 1234.5
+
     def test_groups_beyond_top_are_summed_as_others(self, registry: ToolRegistry) -> None:
         answer_next(by_tag(web="50", api="30", batch="15", **{"": "5"}))
         result = call(

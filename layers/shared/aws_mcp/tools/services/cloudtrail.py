@@ -135,7 +135,7 @@ def _find_request(
     for _ in range(_SCAN_PAGES):
         response = (
             pages.fetch(cloudtrail.lookup_events, MaxResults=_MOST, **request)
-            if token == pages.token
+            if token is None or token == pages.token
             else cloudtrail.lookup_events(MaxResults=_MOST, NextToken=token, **request)
         )
         matched = [e for e in map(_event, response.get("Events", [])) if e.request_id == args.request_id]

@@ -147,7 +147,8 @@ def _costs(ce: CostExplorerClient, request: dict[str, Any]) -> dict[str, Any]:
     unit = None
     token = None
     for _ in range(_MAX_REQUESTS):
-        response = ce.get_cost_and_usage(**request, **({"NextPageToken": token} if token else {}))
+        paged: dict[str, Any] = {**request, **({"NextPageToken": token} if token else {})}
+        response = ce.get_cost_and_usage(**paged)
         for result in response.get("ResultsByTime", []):
             begins = result.get("TimePeriod", {}).get("Start", "")
             period = periods.setdefault(begins, {"start": begins, "amount": 0.0})
@@ -237,14 +238,15 @@ def _forecast(ce: CostExplorerClient, request: dict[str, Any]) -> dict[str, Any]
     response = ce.get_cost_forecast(**request)
     total = response.get("Total", {})
     periods = response.get("ForecastResultsByTime", [])
-    lows = [p.get("PredictionIntervalLowerBound") for p in periods]
-    highs = [p.get("PredictionIntervalUpperBound") for p in periods]
+    lows = [float(p["PredictionIntervalLowerBound"]) for p in periods if "PredictionIntervalLowerBound" in p]
+    highs = [float(p["PredictionIntervalUpperBound"]) for p in periods if "PredictionIntervalUpperBound" in p]
+    complete = len(lows) == len(highs) == len(periods) > 0
     return {
         "unit": total.get("Unit"),
         "total": round(float(total.get("Amount", 0)), 2),
         # The interval of the whole is not given: the sum of the periods' bounds, when all have one.
-        "low": round(sum(float(x) for x in lows), 2) if lows and None not in lows else None,
-        "high": round(sum(float(x) for x in highs), 2) if highs and None not in highs else None,
+        "low": round(sum(lows), 2) if complete else None,
+        "high": round(sum(highs), 2) if complete else None,
         "periods": [
             {
                 "start": p.get("TimePeriod", {}).get("Start", ""),
