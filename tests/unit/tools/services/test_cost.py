@@ -18,6 +18,7 @@ from moto.ce.models import ce_backends
 
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import Settings
+from aws_mcp.context import CallContext
 from aws_mcp.server import build_server
 from aws_mcp.tools.answer_cache import key_of
 from aws_mcp.tools.registry import ToolRegistry
@@ -250,6 +251,33 @@ class TestGetCosts:
 
 
 _ANY_REQUEST = {"TimePeriod": ANY, "Granularity": ANY, "Metrics": ANY, "GroupBy": ANY}
+
+
+class TestResultSize:
+    def test_a_result_over_the_budget_drops_its_periods_then_folds_groups_into_others(
+        self, settings: Settings, clients: ClientFactory, estate: None
+    ) -> None:
+        registry = build_server(settings.with_changes(max_result_chars=1000), clients).registry
+        groups = {f"service-{n:02}-" + "x" * 60: str(100 - n) for n in range(40)}
+        days = [costs_response(groups, start=f"2025-01-{d:02}") for d in range(1, 31)]
+        merged = {
+            "ResultsByTime": [r for d in days for r in d["ResultsByTime"]],
+            "DimensionValueAttributes": [],
+        }
+        with Stubber(clients.client("ce", "us-east-1")) as stubber:
+            stubber.add_response("get_cost_and_usage", merged)
+            outcome = registry.call(
+                "cost_get_costs",
+                {"granularity": "DAILY", "start": "2025-01-01", "end": "2025-01-31", "top": 50},
+                CallContext(),
+            )
+        assert not outcome.is_error, outcome.text
+        result = outcome.structured
+        assert result is not None and len(outcome.text) <= 1000
+        assert "periods" not in result and "AWS_MCP_MAX_RESULT_CHARS" in result["note"]
+        *named, others = result["groups"]
+        assert others["key"] == f"others ({40 - len(named)})"
+        assert sum(g["amount"] for g in result["groups"]) == pytest.approx(result["total"]) == 30 * 3220
 
 
 class TestCacheLifetime:

@@ -59,7 +59,7 @@ class LookupEventsInput(RegionalInput):
     user: str | None = Field(default=None, max_length=128, description="IAM user or role session name.")
     event_name: str | None = Field(default=None, max_length=128, description="e.g. StopInstances.")
     request_id: str | None = Field(
-        default=None, max_length=128, description="From an audit record's aws_request_ids; needs since."
+        default=None, max_length=128, description="One of an audit record's aws_request_ids."
     )
     since: datetime | None = Field(default=None, description="For request_id: the record's started_at.")
     fields: Fields[Event] = None
@@ -92,7 +92,7 @@ class LookupEventsOutput(Paged):
 
 @tool(
     name="cloudtrail_lookup_events",
-    title="Who changed what (CloudTrail)",
+    title="CloudTrail events",
     iam_actions=("cloudtrail:LookupEvents",),
     read_only=True,
     idempotent=True,
@@ -101,7 +101,7 @@ class LookupEventsOutput(Paged):
 )
 def lookup_events(cloudtrail: CloudTrailClient, args: LookupEventsInput) -> LookupEventsOutput:
     """Management events of the last 90 days in one region, newest first: who called what, when, on
-    which resources. To find an audit record's AWS call, pass request_id and since."""
+    which resources. For an audit record's AWS call, pass request_id and since."""
     region = cloudtrail.meta.region_name
     question = args.model_dump(mode="json", include={"resource", "user", "event_name", "request_id", "since"})
     request: dict[str, Any] = {}

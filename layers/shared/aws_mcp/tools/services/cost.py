@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, Self
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, PrivateAttr, field_validator
 
 from aws_mcp.errors import ToolError, ToolInputError
 from aws_mcp.tools.answer_cache import AnswerCache, Cached
@@ -39,6 +39,7 @@ _MAX_DAYS: Final = {"DAILY": 93, "MONTHLY": 427}
 _SETTLING: Final = timedelta(days=3)
 _OPEN_TTL: Final = {"DAILY": 4 * 3600, "MONTHLY": 8 * 3600}
 _SETTLED_TTL: Final = 24 * 3600
+_LEFT_OUT: Final = "Shortened to fit the result size limit (AWS_MCP_MAX_RESULT_CHARS): ask for less."
 
 Granularity = Literal["DAILY", "MONTHLY"]
 _DIMENSIONS: Final = ("SERVICE", "LINKED_ACCOUNT", "REGION")
@@ -83,9 +84,31 @@ class GetCostsOutput(BaseModel):
     unit: str | None = None
     total: float
     groups: list[CostGroup] = Field(description="Largest first; then others.")
-    periods: list[PeriodAmount]
+    periods: list[PeriodAmount] | None = None
     fetched_at: str
     cached: bool
+    note: str | None = None
+    _others: int = PrivateAttr(default=0)
+
+    def shrunk(self) -> Self | None:
+        """Smaller, to fit the result size limit: without the periods, then with half the groups
+        summed into others (None: nothing is left to fold)."""
+        if self.periods:
+            return self.model_copy(update={"periods": None, "note": _LEFT_OUT})
+        named = [g for g in self.groups if not g.key.startswith("others (")]
+        if len(named) < 2:
+            return None
+        kept, folded = named[: len(named) // 2], named[len(named) // 2 :]
+        others = self._others + len(folded)
+        amount = sum(g.amount for g in self.groups) - sum(g.amount for g in kept)
+        smaller = self.model_copy(
+            update={
+                "groups": [*kept, CostGroup(key=f"others ({others})", amount=round(amount, 2))],
+                "note": _LEFT_OUT,
+            }
+        )
+        smaller._others = others
+        return smaller
 
 
 @tool(
@@ -102,8 +125,8 @@ class GetCostsOutput(BaseModel):
     ),
 )
 def get_costs(ce: CostExplorerClient, cost_cache: AnswerCache | None, args: GetCostsInput) -> GetCostsOutput:
-    """Unblended cost over a period: largest groups first, and per day or month. Cost Explorer bills
-    each request, so answers are cached for hours (fetched_at)."""
+    """Unblended cost over a period: largest groups first, and per day or month. Each Cost Explorer
+    request is billed: answers are cached for hours."""
     today = _today()
     end = args.end or today + timedelta(days=1)
     start = args.start or _default_start(args.granularity, today)
@@ -122,7 +145,7 @@ def get_costs(ce: CostExplorerClient, cost_cache: AnswerCache | None, args: GetC
     if rest:
         others = sum(amount for _, amount in rest)
         shown.append(CostGroup(key=f"others ({len(rest)})", amount=round(others, 2)))
-    return GetCostsOutput(
+    output = GetCostsOutput(
         start=start.isoformat(),
         end=end.isoformat(),
         unit=found.answer.get("unit"),
@@ -132,6 +155,8 @@ def get_costs(ce: CostExplorerClient, cost_cache: AnswerCache | None, args: GetC
         fetched_at=found.fetched_at,
         cached=found.answer.get("_cached", False),
     )
+    output._others = len(rest)
+    return output
 
 
 def _group(group_by: str) -> dict[str, str]:
@@ -194,9 +219,14 @@ class ForecastOutput(BaseModel):
     total: float
     low: float | None = Field(default=None, description="80% prediction interval.")
     high: float | None = None
-    periods: list[PeriodAmount]
+    periods: list[PeriodAmount] | None = None
     fetched_at: str
     cached: bool
+    note: str | None = None
+
+    def shrunk(self) -> Self | None:
+        """Without the periods, when they do not fit the result size limit."""
+        return self.model_copy(update={"periods": None, "note": _LEFT_OUT}) if self.periods else None
 
 
 @tool(
