@@ -31,6 +31,7 @@ def test_every_variable_is_read() -> None:
             ENV.BREAKER_TABLE: "b",
             ENV.IDEMPOTENCY_TABLE: "i",
             ENV.AUDIT_TABLE: "a",
+            ENV.COST_CACHE_TABLE: "c",
             ENV.STAGE: "prod",
             ENV.TOOLSETS: "compute, Storage",
         }
@@ -48,6 +49,7 @@ def test_every_variable_is_read() -> None:
         breaker_table="b",
         idempotency_table="i",
         audit_table="a",
+        cost_cache_table="c",
         stage="prod",
         toolsets=frozenset({"compute", "storage"}),
     )

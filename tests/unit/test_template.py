@@ -33,8 +33,18 @@ TOOL_SID_PREFIX = "Tool"
 INFRA_SID_PREFIX = "Infra"
 # What infrastructure statements may touch: logs, tracing and the function's own tables.
 INFRA_SERVICES = {"logs", "xray", "dynamodb"}
-TABLES = {"breaker": "BreakerTable", "idempotency": "IdempotencyTable", "audit": "AuditTable"}
-TTL_ATTRIBUTES = {"breaker": "expiration", "idempotency": "expiration", "audit": "expires_at"}
+TABLES = {
+    "breaker": "BreakerTable",
+    "idempotency": "IdempotencyTable",
+    "audit": "AuditTable",
+    "cost_cache": "CostCacheTable",
+}
+TTL_ATTRIBUTES = {
+    "breaker": "expiration",
+    "idempotency": "expiration",
+    "audit": "expires_at",
+    "cost_cache": "expires_at",
+}
 
 
 SETTINGS_VARIABLES = {value for name, value in vars(ENV).items() if name.isupper()}
@@ -262,6 +272,7 @@ def test_function_environment_uses_the_settings_variable_names(template: dict[st
     assert variables[ENV.BREAKER_TABLE] == {"Ref": TABLES["breaker"]}
     assert variables[ENV.IDEMPOTENCY_TABLE] == {"Ref": TABLES["idempotency"]}
     assert variables[ENV.AUDIT_TABLE] == {"Ref": TABLES["audit"]}
+    assert variables[ENV.COST_CACHE_TABLE] == {"Ref": TABLES["cost_cache"]}
 
 
 def test_read_only_calls_leave_the_audit_table_to_the_log_subscription(template: dict[str, Any]) -> None:
@@ -462,8 +473,8 @@ def test_outputs_name_the_endpoint_function_and_tables(template: dict[str, Any])
     assert endpoint.startswith("https://${Api}.execute-api.${AWS::Region}.")
     assert endpoint.endswith("/${Stage}/mcp")
     assert outputs["McpFunctionName"]["Value"] == {"Ref": "McpFunction"}
-    for role, logical_id in TABLES.items():
-        assert outputs[f"{role.capitalize()}TableName"]["Value"] == {"Ref": logical_id}
+    for logical_id in TABLES.values():
+        assert outputs[f"{logical_id}Name"]["Value"] == {"Ref": logical_id}
     assert outputs["ApiKeyId"]["Value"] == {"Ref": "ApiKey"}
     assert outputs["McpInvokeResource"]["Condition"] == "UseIamAuth"
     assert outputs["McpInvokeResource"]["Value"]["Fn::Sub"].endswith(":${Api}/${Stage}/*/mcp")

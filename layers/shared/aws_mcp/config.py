@@ -40,6 +40,7 @@ class ENV:
     BREAKER_TABLE: Final = "AWS_MCP_BREAKER_TABLE"
     IDEMPOTENCY_TABLE: Final = "AWS_MCP_IDEMPOTENCY_TABLE"
     AUDIT_TABLE: Final = "AWS_MCP_AUDIT_TABLE"
+    COST_CACHE_TABLE: Final = "AWS_MCP_COST_CACHE_TABLE"
     AUDIT_RETENTION_DAYS: Final = "AWS_MCP_AUDIT_RETENTION_DAYS"
     AUDIT_TABLE_WRITES: Final = "AWS_MCP_AUDIT_TABLE_WRITES"
     STAGE: Final = "AWS_MCP_STAGE"
@@ -88,6 +89,8 @@ class Settings:
     breaker_table: str | None = None
     idempotency_table: str | None = None
     audit_table: str | None = None
+    # Cost Explorer answers, kept because each request is billed (None: every call asks again).
+    cost_cache_table: str | None = None
     audit_retention_days: int = 90
     # "all": every record is written to the table by the call itself (local serving).
     # "mutations": only mutating calls write synchronously; a log subscription copies the rest.
@@ -153,6 +156,7 @@ class Settings:
             breaker_table=env.get(ENV.BREAKER_TABLE) or None,
             idempotency_table=env.get(ENV.IDEMPOTENCY_TABLE) or None,
             audit_table=env.get(ENV.AUDIT_TABLE) or None,
+            cost_cache_table=env.get(ENV.COST_CACHE_TABLE) or None,
             audit_retention_days=_int(
                 env, ENV.AUDIT_RETENTION_DAYS, defaults.audit_retention_days, minimum=1
             ),

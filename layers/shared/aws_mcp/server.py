@@ -18,6 +18,7 @@ from aws_mcp.config import Settings
 from aws_mcp.protocol import Dispatcher
 from aws_mcp.resilience import Breakers, Deadlines, Idempotency, Resilience
 from aws_mcp.telemetry import Telemetry
+from aws_mcp.tools.answer_cache import COST_CACHE, AnswerCache
 from aws_mcp.tools.catalog import Entry, read_manifest
 from aws_mcp.tools.contract import ToolSpec
 from aws_mcp.tools.registry import ToolRegistry
@@ -84,6 +85,7 @@ def build_server(
         deadlines=Deadlines(settings.deadline_margin_ms),
     )
     store = AuditStore(query_client, table) if table else None
+    cost_cache = AnswerCache(query_client, settings.cost_cache_table) if settings.cost_cache_table else None
     registry = ToolRegistry(
         read_manifest() if tools is None else tools,
         settings,
@@ -92,7 +94,7 @@ def build_server(
         resilience=resilience,
         telemetry=telemetry,
         tracing=tracing,
-        services={AUDIT_STORE: store},
+        services={AUDIT_STORE: store, COST_CACHE: cost_cache},
     )
     return Server(settings, registry, Dispatcher(settings, registry))
 

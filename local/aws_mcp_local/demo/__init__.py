@@ -38,7 +38,7 @@ __all__ = [
 
 # Key attributes of the server's tables, as template.yaml declares them: Powertools'
 # breaker and idempotency persistence default to an "id" partition key.
-TABLE_KEYS = {"breaker": ("id",), "idempotency": ("id",), "audit": ("pk", "sk")}
+TABLE_KEYS = {"breaker": ("id",), "idempotency": ("id",), "audit": ("pk", "sk"), "cost_cache": ("id",)}
 # The audit table's by-caller index: calls of one principal in time order.
 AUDIT_BY_CALLER = ("caller_pk", "sk")
 DEMO_KEY = "demo"
@@ -57,6 +57,7 @@ def table_names(prefix: str = "aws-mcp-demo") -> dict[str, str]:
         "breaker": f"{prefix}-breaker",
         "idempotency": f"{prefix}-idempotency",
         "audit": f"{prefix}-audit",
+        "cost_cache": f"{prefix}-cost-cache",
     }
 
 
@@ -135,6 +136,7 @@ class DemoAws:
             breaker_table=tables["breaker"],
             idempotency_table=tables["idempotency"],
             audit_table=tables["audit"],
+            cost_cache_table=tables["cost_cache"],
             stage="demo",
         )
 
