@@ -33,6 +33,7 @@ def test_every_variable_is_read() -> None:
             ENV.AUDIT_TABLE: "a",
             ENV.STAGE: "prod",
             ENV.TOOLSETS: "compute, Storage",
+            ENV.QUERY_WAIT_SECONDS: "8",
         }
     )
     assert settings == Settings(
@@ -50,6 +51,7 @@ def test_every_variable_is_read() -> None:
         audit_table="a",
         stage="prod",
         toolsets=frozenset({"compute", "storage"}),
+        query_wait_seconds=8.0,
     )
 
 
@@ -75,6 +77,7 @@ def test_the_tables_stay_in_the_lambda_region_whatever_default_region_the_tools_
         (ENV.MAX_BODY_BYTES, "10", "at least 1024"),
         (ENV.AWS_READ_TIMEOUT, "-1", "positive"),
         (ENV.AWS_CONNECT_TIMEOUT, "soon", "seconds"),
+        (ENV.QUERY_WAIT_SECONDS, "0", "positive"),
         (ENV.TOOLSETS, "all,compute", "cannot be combined"),
     ],
 )
