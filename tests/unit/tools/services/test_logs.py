@@ -153,14 +153,21 @@ class TestFilterEvents:
         )
         assert [e["message"] for e in seen] == [f"e{n}" for n in reversed(range(len(stamps)))]
 
-    def test_a_busy_slice_is_halved_until_it_can_be_read_whole(
-        self, registry: ToolRegistry, monkeypatch: pytest.MonkeyPatch
+    @pytest.mark.parametrize("calls", [30, 3])
+    def test_a_busy_slice_is_halved_until_it_can_be_read_whole_over_as_many_pages_as_it_takes(
+        self, registry: ToolRegistry, monkeypatch: pytest.MonkeyPatch, calls: int
     ) -> None:
         monkeypatch.setattr(logs_tools, "_SLICE_EVENTS", 4)
+        monkeypatch.setattr(logs_tools, "_CALLS", calls)
         stamps = [ms_ago(4) + n * 1500 for n in range(12)]  # 12 events within 18 s
-        put_events("/paged/busy", PAGING_REGION, stamps)
+        put_events(f"/paged/busy{calls}", PAGING_REGION, stamps)
         seen = walk(
-            registry, "logs_filter_events", "events", region=PAGING_REGION, group="/paged/busy", max_results=5
+            registry,
+            "logs_filter_events",
+            "events",
+            region=PAGING_REGION,
+            group=f"/paged/busy{calls}",
+            max_results=5,
         )
         assert [e["message"] for e in seen] == [f"e{n}" for n in reversed(range(12))]
 

@@ -2,7 +2,8 @@
 
 Events come newest first. FilterLogEvents answers oldest first, so a page walks back in time
 slices from the window's end: each slice is read whole (oldest first) and turned around, and
-the cursor holds the instant the page stopped at and how many events of that instant it showed.
+the cursor holds the instant the page stopped at, how many events of that instant it showed, and
+the slice length it had come to.
 The first slice is the whole window; one too busy to read whole in a few calls is halved, and
 after a quiet one the next doubles.
 
@@ -43,8 +44,9 @@ TOOLSET: Final = "monitoring"
 
 LogGroupName = Annotated[str, Field(max_length=512)]
 _MINUTE_MS: Final = 60_000
-# A page reads at most this many FilterLogEvents answers; a slice at most this many events.
-_CALLS: Final = 12
+# A page makes at most this many FilterLogEvents calls (halving a busy hour to a second takes 12);
+# a slice holds at most this many events.
+_CALLS: Final = 30
 _SLICE_EVENTS: Final = 2_000
 _RUNNING: Final = ("Scheduled", "Running")
 # Polling a query: first after 0.5 s, then every 2 s at most.
@@ -174,27 +176,28 @@ def filter_events(logs: CloudWatchLogsClient, args: FilterEventsInput) -> Filter
     position = resume(args.cursor, question)
     if position is None:
         low, high = _window(args.minutes, args.end)
-        shown_at_high = 0
+        shown_at_high, span = 0, high - low + 1
     else:
-        low, high, shown_at_high = (position.get(name, 0) for name in ("lo", "hi", "k"))
-        if not all(isinstance(v, int) and v >= 0 for v in (low, high, shown_at_high)):
+        low, high, shown_at_high, span = (position.get(name, 0) for name in ("lo", "hi", "k", "s"))
+        if not all(isinstance(v, int) and v >= 0 for v in (low, high, shown_at_high, span)):
             raise malformed_cursor()
     # Newest first, each with its epoch milliseconds.
     found: list[tuple[int, Event]] = []
-    span, calls, top = high - low + 1, 0, high
+    calls, top = 0, high
     while top >= low and len(found) < args.max_results and calls < _CALLS:
         start = max(low, top - span + 1)
         events, used, whole = _read_slice(logs, args, start, top, _CALLS - calls)
+        calls += used
         if not whole:
-            # Not counted: halving ends at a second, whatever the calls so far.
-            if span <= 1000:
+            if span > 1000:
+                span //= 2
+                continue
+            if len(events) >= _SLICE_EVENTS:
                 raise ToolError(
                     f"More than {_SLICE_EVENTS} events of {args.group} match in one second: "
                     "narrow the pattern to read them newest first."
                 )
-            span //= 2
-            continue
-        calls += used
+            break  # AWS needs more calls for this second than the page has left: resume here
         if top == high:
             # Those of the newest instant already shown by the page before.
             events = events[: len(events) - shown_at_high] if shown_at_high else events
@@ -205,13 +208,15 @@ def filter_events(logs: CloudWatchLogsClient, args: FilterEventsInput) -> Filter
     def cursor_at(kept: int) -> str:
         at = found[kept - 1][0]
         shown = sum(1 for ms, _ in found[:kept] if ms == at) + (shown_at_high if at == high else 0)
-        return bind({"lo": low, "hi": at, "k": shown}, question)
+        return bind({"lo": low, "hi": at, "k": shown, "s": span}, question)
 
     page_events = [e for _, e in found[: args.max_results]]
     if len(found) > args.max_results:
         next_cursor: str | None = cursor_at(args.max_results)
     elif top >= low:
-        next_cursor = bind({"lo": low, "hi": top, "k": 0}, question)
+        # Where the page stopped, and the slice it had come to (a busy one stays halved).
+        position = {"lo": low, "hi": top, "k": shown_at_high if top == high else 0, "s": span}
+        next_cursor = bind(position, question)
     else:
         next_cursor = None
     page = FilterEventsOutput(
