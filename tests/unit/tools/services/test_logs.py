@@ -280,7 +280,7 @@ class TestQuery:
         registry = build_server(settings.with_changes(max_result_chars=1000), clients).registry
         result = call(registry, "logs_query", groups=[CHECKOUT], query="fields @timestamp, @message")
         assert result["status"] == "Complete" and 0 < len(result["rows"]) < 55
-        assert "rows fit" in result["note"]
+        assert "Rows cut to the first" in result["note"]
 
     def test_an_unknown_query_id_is_a_clear_error(
         self, settings: Settings, clients: ClientFactory, estate: None

@@ -3,9 +3,8 @@
 Events come newest first. FilterLogEvents answers oldest first, so a page walks back in time
 slices from the window's end: each slice is read whole (oldest first) and turned around, and
 the cursor holds the instant the page stopped at, how many events of that instant it showed, and
-the slice length it had come to.
-The first slice is the whole window; one too busy to read whole in a few calls is halved, and
-after a quiet one the next doubles.
+the slice length it had come to. The first slice is the whole window; one too busy to read whole
+in a few calls is halved, and after a quiet one the next doubles.
 
 An Insights query runs in AWS, not in the call: logs_query starts it and polls while the call's
 wait budget lasts (``resilience/waiting.py``), then answers with its rows, or with its id for
@@ -43,7 +42,6 @@ __all__ = ["TOOLS", "TOOLSET"]
 TOOLSET: Final = "monitoring"
 
 LogGroupName = Annotated[str, Field(max_length=512)]
-_MINUTE_MS: Final = 60_000
 # A page makes at most this many FilterLogEvents calls (halving a busy hour to a second takes 12);
 # a slice holds at most this many events.
 _CALLS: Final = 30
@@ -277,8 +275,8 @@ class QueryOutput(BaseModel):
             return None
         kept = self.rows[: len(self.rows) // 2]
         note = (
-            f"Only the first {len(kept)} rows fit the result size limit: add | limit or fewer fields "
-            "to the query, or aggregate with stats."
+            f"Rows cut to the first {len(kept)} to fit the result size limit: add | limit or fewer "
+            "fields to the query, or aggregate with stats."
         )
         return self.model_copy(update={"rows": kept, "note": note})
 
