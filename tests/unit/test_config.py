@@ -34,6 +34,7 @@ def test_every_variable_is_read() -> None:
             ENV.COST_CACHE_TABLE: "c",
             ENV.STAGE: "prod",
             ENV.TOOLSETS: "compute, Storage",
+            ENV.QUERY_WAIT_SECONDS: "8",
         }
     )
     assert settings == Settings(
@@ -52,6 +53,7 @@ def test_every_variable_is_read() -> None:
         cost_cache_table="c",
         stage="prod",
         toolsets=frozenset({"compute", "storage"}),
+        query_wait_seconds=8.0,
     )
 
 
@@ -77,6 +79,7 @@ def test_the_tables_stay_in_the_lambda_region_whatever_default_region_the_tools_
         (ENV.MAX_BODY_BYTES, "10", "at least 1024"),
         (ENV.AWS_READ_TIMEOUT, "-1", "positive"),
         (ENV.AWS_CONNECT_TIMEOUT, "soon", "seconds"),
+        (ENV.QUERY_WAIT_SECONDS, "0", "positive"),
         (ENV.TOOLSETS, "all,compute", "cannot be combined"),
     ],
 )

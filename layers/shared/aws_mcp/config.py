@@ -50,6 +50,7 @@ class ENV:
     IDEMPOTENCY_EXPIRY_SECONDS: Final = "AWS_MCP_IDEMPOTENCY_EXPIRY_SECONDS"
     RETRY_WINDOW_SECONDS: Final = "AWS_MCP_RETRY_WINDOW_SECONDS"
     DEADLINE_MARGIN_MS: Final = "AWS_MCP_DEADLINE_MARGIN_MS"
+    QUERY_WAIT_SECONDS: Final = "AWS_MCP_QUERY_WAIT_SECONDS"
     METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
     # Set by the Lambda runtime itself.
     LAMBDA_FUNCTION_NAME: Final = "AWS_LAMBDA_FUNCTION_NAME"
@@ -107,6 +108,9 @@ class Settings:
     retry_window_seconds: int = 10
     # Time kept back from the Lambda deadline for the response and the audit write.
     deadline_margin_ms: int = 1500
+    # The longest a call waits for a Logs Insights query before answering with its id (on
+    # Lambda also bounded by the invocation's deadline; see resilience/waiting.py).
+    query_wait_seconds: float = 20.0
     metrics_namespace: str = "AwsMcp"
     # On Lambda: settings are the stack's parameters (said so in errors), not the shell's.
     on_lambda: bool = False
@@ -180,6 +184,7 @@ class Settings:
                 env, ENV.RETRY_WINDOW_SECONDS, defaults.retry_window_seconds, minimum=1
             ),
             deadline_margin_ms=_int(env, ENV.DEADLINE_MARGIN_MS, defaults.deadline_margin_ms, minimum=0),
+            query_wait_seconds=_float(env, ENV.QUERY_WAIT_SECONDS, defaults.query_wait_seconds),
             metrics_namespace=env.get(ENV.METRICS_NAMESPACE) or defaults.metrics_namespace,
             on_lambda=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             metrics_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),

@@ -17,6 +17,7 @@ from aws_mcp.audit.trail import AuditTrail
 from aws_mcp.config import Settings
 from aws_mcp.protocol import Dispatcher
 from aws_mcp.resilience import Breakers, Deadlines, Idempotency, Resilience
+from aws_mcp.resilience.waiting import WAIT_BUDGET, WaitBudget
 from aws_mcp.telemetry import Telemetry
 from aws_mcp.tools.answer_cache import COST_CACHE, AnswerCache
 from aws_mcp.tools.catalog import Entry, read_manifest
@@ -45,10 +46,13 @@ def build_server(
     telemetry: Telemetry | None = None,
     tracing: Tracing | None = None,
     tools: Iterable[Entry | ToolSpec] | None = None,
+    wait: WaitBudget | None = None,
 ) -> Server:
     """The server for ``settings``: the catalogue's tools (``catalog.json``, unless ``tools`` are
     given) of the chosen toolsets, mutating ones only when writes are allowed, behind the guards,
     audited, and the dispatcher that answers MCP with them.
+
+    ``wait`` is how long tools may wait for AWS to finish (tests pass one with a fake clock).
 
     ``logger`` receives the audit lines (a Powertools Logger on stdout by default; stdio
     serving passes one on stderr, since stdout is its protocol channel).
@@ -94,7 +98,15 @@ def build_server(
         resilience=resilience,
         telemetry=telemetry,
         tracing=tracing,
-        services={AUDIT_STORE: store, COST_CACHE: cost_cache},
+        services={
+            AUDIT_STORE: store,
+            COST_CACHE: cost_cache,
+            # Room for one last AWS call's attempt after the wait, before the Deadline guard's timeout.
+            WAIT_BUDGET: wait
+            or WaitBudget(
+                settings.query_wait_seconds, slack_s=settings.aws_connect_timeout + settings.aws_read_timeout
+            ),
+        },
     )
     return Server(settings, registry, Dispatcher(settings, registry))
 

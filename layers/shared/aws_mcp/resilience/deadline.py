@@ -4,11 +4,16 @@ The deadline is the invocation's remaining time minus a margin for the response 
 audit write. The call runs on a worker thread so we can stop waiting for it; Python
 cannot stop the thread, but botocore's own timeouts end it soon after, and its outcome
 still reaches the breaker. Off Lambda there is no deadline and no thread hop.
+
+The instant the call times out is kept in a context variable the worker sees
+(:func:`call_deadline`), so a tool that waits for AWS (``waiting.WaitBudget``) stops in time
+to answer with what it has.
 """
 
 from __future__ import annotations
 
 import contextvars
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -16,9 +21,16 @@ from typing import Any, TypeVar
 
 from aws_mcp.errors import DeadlineError
 
-__all__ = ["Deadlines"]
+__all__ = ["Deadlines", "call_deadline"]
 
 T = TypeVar("T")
+# time.monotonic() at which the running call's Deadline guard stops waiting (None: no deadline).
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("tool_deadline", default=None)
+
+
+def call_deadline() -> float | None:
+    """When (``time.monotonic()``) the tool call running in this context times out; None off Lambda."""
+    return _DEADLINE.get()
 
 
 class Deadlines:
@@ -35,8 +47,10 @@ class Deadlines:
             raise DeadlineError("Too little time was left in this request to call AWS safely. Call again.")
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="tool")
-        # The worker sees this call's context variables (AWS request-id collection, ...).
-        future = self._pool.submit(contextvars.copy_context().run, call)
+        # The worker sees this call's context variables (AWS request-id collection, ...) and its deadline.
+        context = contextvars.copy_context()
+        context.run(_DEADLINE.set, time.monotonic() + budget_ms / 1000)
+        future = self._pool.submit(context.run, call)
         try:
             return future.result(timeout=budget_ms / 1000)
         except FutureTimeout:
