@@ -73,6 +73,20 @@ def _toolsets(*, open_world_only: bool = True) -> dict[str, list[ToolSpec]]:
     return {CORE: found.pop(CORE), **dict(sorted(found.items()))}
 
 
+def _any_of(conditions: list[str]) -> str:
+    """``!Or`` of ``conditions``, nested where there are more than the 10 a Fn::Or takes."""
+    if len(conditions) == 1:
+        return conditions[0]
+    if len(conditions) > _MAX_OR:
+        size = -(-len(conditions) // _MAX_OR)
+        conditions = [_any_of(conditions[i : i + size]) for i in range(0, len(conditions), size)]
+    return f"!Or [{', '.join(conditions)}]"
+
+
+# CloudFormation's limit on the conditions of one Fn::Or (or Fn::And).
+_MAX_OR: Final = 10
+
+
 def _condition(toolset: str) -> str:
     return "Serve" + "".join(word.capitalize() for word in re.split(r"[^a-z0-9]+", toolset))
 
@@ -108,7 +122,7 @@ def _blocks() -> dict[str, list[str]]:
     if not writers:
         raise SystemExit("scripts/derive.py: no toolset has a mutating tool; GrantWrites would be empty")
     served = [f"!Condition {_condition(t)}" for t in writers]
-    either = served[0] if len(served) == 1 else f"!Or [{', '.join(served)}]"
+    either = _any_of(served)
     conditions.append(f"GrantWrites: !And [!Condition AllowWrites, {either}]")
     reads = []
     for toolset, (actions, _) in grants.items():
