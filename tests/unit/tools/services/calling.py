@@ -7,7 +7,7 @@ from typing import Any
 from aws_mcp.context import CallContext
 from aws_mcp.tools.registry import ToolRegistry
 
-__all__ = ["call", "refused"]
+__all__ = ["answers_as_declared", "assert_within", "call", "refused", "walk"]
 
 
 def call(registry: ToolRegistry, tool: str, /, **arguments: Any) -> dict[str, Any]:
@@ -23,3 +23,52 @@ def refused(registry: ToolRegistry, tool: str, /, **arguments: Any) -> str:
     outcome = registry.call(tool, arguments, CallContext())
     assert outcome.is_error, outcome.structured
     return outcome.text
+
+
+def walk(registry: ToolRegistry, tool: str, items: str, /, **arguments: Any) -> list[dict[str, Any]]:
+    """Every item of every page of ``tool``'s list ``items``, following next_cursor."""
+    seen: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(50):
+        page = call(registry, tool, **arguments, cursor=cursor)
+        seen += page[items]
+        cursor = page.get("next_cursor")
+        if cursor is None:
+            return seen
+    raise AssertionError("the pages never ended")
+
+
+def assert_within(expected: Any, actual: Any, where: str) -> None:
+    """Every key of an expected object matches in ``actual`` (None: absent); lists and scalars are equal."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), where
+        for key, value in expected.items():
+            if value is None:
+                assert actual.get(key) is None, f"{where}.{key}"
+                continue
+            assert key in actual, f"{where}.{key}"
+            assert_within(value, actual[key], f"{where}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), where
+        for n, (want, got) in enumerate(zip(expected, actual, strict=True)):
+            assert_within(want, got, f"{where}[{n}]")
+    else:
+        assert expected == actual, f"{where}: {expected!r} != {actual!r}"
+
+
+def answers_as_declared(registry: ToolRegistry, prefix: str, /, *, skip: tuple[str, ...] = ()) -> None:
+    """Every example of the tools named ``prefix...`` (but ``skip``) answers as it declares."""
+    from aws_mcp.tools import CATALOG
+
+    specs = [s for s in CATALOG if s.name.startswith(prefix) and s.name not in skip]
+    assert specs, prefix
+    for spec in specs:
+        for example in spec.examples:
+            outcome = registry.call(spec.name, example.arguments, CallContext())
+            if example.answer is None:
+                assert outcome.is_error and all(f in outcome.text for f in example.error_contains), (
+                    outcome.text
+                )
+            else:
+                assert not outcome.is_error, outcome.text
+                assert_within(example.answer, outcome.structured, spec.name)

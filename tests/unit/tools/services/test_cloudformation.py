@@ -21,8 +21,7 @@ from aws_mcp.server import build_server
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import seed
 from aws_mcp_local.demo.estate.cloudformation import FAILED_REASON
-from tests.unit.tools.services.calling import call, refused
-from tests.unit.tools.services.test_lambda import assert_within
+from tests.unit.tools.services.calling import answers_as_declared, call, refused
 from tests.unit.tools.test_paging import valid_output
 
 SCRATCH = "eu-central-1"
@@ -317,17 +316,4 @@ class TestDeleteStack:
 
 class TestExamples:
     def test_every_example_answers_as_declared(self, registry: ToolRegistry) -> None:
-        from aws_mcp.tools import CATALOG
-
-        for spec in (
-            s for s in CATALOG if s.name.startswith("cloudformation_") and s.name != "cloudformation_drift"
-        ):
-            for example in spec.examples:
-                outcome = registry.call(spec.name, example.arguments, CallContext())
-                if example.answer is None:
-                    assert outcome.is_error and all(f in outcome.text for f in example.error_contains), (
-                        outcome.text
-                    )
-                else:
-                    assert not outcome.is_error, outcome.text
-                    assert_within(example.answer, outcome.structured, spec.name)
+        answers_as_declared(registry, "cloudformation_", skip=("cloudformation_drift",))

@@ -22,8 +22,7 @@ from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp.tools.services.cloudwatch import _retention_step, _round_up
 from aws_mcp_local.demo import seed
 from aws_mcp_local.demo.estate.cloudwatch import WEB
-from tests.unit.tools.services.calling import call, refused
-from tests.unit.tools.services.test_lambda import assert_within
+from tests.unit.tools.services.calling import answers_as_declared, call, refused, walk
 from tests.unit.tools.test_paging import valid_output
 
 PAGING_REGION = "ap-northeast-1"
@@ -34,18 +33,6 @@ WEB_CPU = {"namespace": "AWS/EC2", "name": "CPUUtilization", "dimensions": WEB}
 @pytest.fixture(scope="module")
 def estate(aws: None) -> None:
     seed(endpoint_url=None, parts=("cloudwatch",))
-
-
-def walk(registry: ToolRegistry, tool: str, items: str, **arguments: Any) -> list[dict[str, Any]]:
-    seen: list[dict[str, Any]] = []
-    cursor = None
-    for _ in range(50):
-        page = call(registry, tool, **arguments, cursor=cursor)
-        seen += page[items]
-        cursor = page.get("next_cursor")
-        if cursor is None:
-            return seen
-    raise AssertionError("the pages never ended")
 
 
 class TestListMetrics:
@@ -333,13 +320,4 @@ class TestPutAlarm:
 
 class TestExamples:
     def test_every_example_answers_as_declared(self, registry: ToolRegistry) -> None:
-        from aws_mcp.tools import CATALOG
-
-        for spec in (
-            s for s in CATALOG if s.name.startswith("cloudwatch_") and s.name != "cloudwatch_alarm_history"
-        ):
-            for example in spec.examples:
-                assert example.answer is not None
-                outcome = registry.call(spec.name, example.arguments, CallContext())
-                assert not outcome.is_error, outcome.text
-                assert_within(example.answer, outcome.structured, spec.name)
+        answers_as_declared(registry, "cloudwatch_", skip=("cloudwatch_alarm_history",))

@@ -20,7 +20,7 @@ from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import seed, table_names
 from aws_mcp_local.demo.estate.ecs import STOPPED_REASONS
 from tests.conftest import SCRATCH_REGION
-from tests.unit.tools.services.calling import call, refused
+from tests.unit.tools.services.calling import call, refused, walk
 from tests.unit.tools.test_paging import valid_output
 
 ACCOUNT = "123456789012"
@@ -50,19 +50,6 @@ def make_service(region: str, cluster: str, service: str, *, tasks: int = 0) -> 
     ecs.create_service(cluster=cluster, serviceName=service, taskDefinition=service, desiredCount=1)
     if tasks:
         ecs.run_task(cluster=cluster, taskDefinition=service, launchType="FARGATE", count=tasks)
-
-
-def walk(registry: ToolRegistry, tool: str, items: str, **arguments: Any) -> list[dict[str, Any]]:
-    """Every item of every page, following next_cursor; each page within the server's budget."""
-    seen: list[dict[str, Any]] = []
-    cursor = None
-    for _ in range(50):
-        page = call(registry, tool, **arguments, cursor=cursor)
-        seen += page[items]
-        cursor = page.get("next_cursor")
-        if cursor is None:
-            return seen
-    raise AssertionError("the pages never ended")
 
 
 class TestListClusters:

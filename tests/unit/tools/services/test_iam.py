@@ -25,7 +25,7 @@ from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp.tools.services import iam as iam_tools
 from aws_mcp_local.demo import seed, table_names
 from aws_mcp_local.demo.estate.iam import ACCOUNT, OLD_KEY_DAYS, policy_arn
-from tests.unit.tools.services.calling import call, refused
+from tests.unit.tools.services.calling import call, refused, walk
 from tests.unit.tools.test_paging import valid_output
 
 TRUST = json.dumps(
@@ -51,19 +51,6 @@ def estate(aws: None) -> None:
 
 def iam() -> Any:
     return boto3.client("iam", region_name="us-east-1")
-
-
-def walk(registry: ToolRegistry, tool: str, items: str, **arguments: Any) -> list[dict[str, Any]]:
-    """Every item of every page, following next_cursor."""
-    seen: list[dict[str, Any]] = []
-    cursor = None
-    for _ in range(50):
-        page = call(registry, tool, **arguments, cursor=cursor)
-        seen += page[items]
-        cursor = page.get("next_cursor")
-        if cursor is None:
-            return seen
-    raise AssertionError("the pages never ended")
 
 
 def budgeted(settings: Settings, clients: ClientFactory, chars: int) -> ToolRegistry:

@@ -25,13 +25,12 @@ from aws_mcp.config import AccessMode, Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import ProtocolError
 from aws_mcp.server import build_server
-from aws_mcp.tools import CATALOG
 from aws_mcp.tools.contract import ToolOutcome
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import seed, table_names
 from aws_mcp_local.demo.estate.lambda_ import FUNCTIONS, ROLE_NAME
 from tests.conftest import SCRATCH_REGION
-from tests.unit.tools.services.calling import call, refused
+from tests.unit.tools.services.calling import answers_as_declared, call, refused
 
 ROLE = f"arn:aws:iam::123456789012:role/{ROLE_NAME}"
 SECRETS = [value for f in FUNCTIONS for value in f.environment.values()]
@@ -535,31 +534,4 @@ class TestExamples:
     """Every example answers as declared (run last: the examples change the demo as an agent would)."""
 
     def test_every_example_answers_as_declared(self, registry: ToolRegistry) -> None:
-        for spec in (s for s in CATALOG if s.name.startswith("lambda_")):
-            for example in spec.examples:
-                outcome = registry.call(spec.name, example.arguments, CallContext())
-                if example.answer is None:
-                    assert outcome.is_error and all(f in outcome.text for f in example.error_contains), (
-                        outcome.text
-                    )
-                else:
-                    assert not outcome.is_error, outcome.text
-                    assert_within(example.answer, outcome.structured, spec.name)
-
-
-def assert_within(expected: Any, actual: Any, where: str) -> None:
-    """Every key of an expected object matches in ``actual`` (None: absent); lists and scalars are equal."""
-    if isinstance(expected, dict):
-        assert isinstance(actual, dict), where
-        for key, value in expected.items():
-            if value is None:
-                assert actual.get(key) is None, f"{where}.{key}"
-                continue
-            assert key in actual, f"{where}.{key}"
-            assert_within(value, actual[key], f"{where}.{key}")
-    elif isinstance(expected, list):
-        assert isinstance(actual, list) and len(actual) == len(expected), where
-        for n, (want, got) in enumerate(zip(expected, actual, strict=True)):
-            assert_within(want, got, f"{where}[{n}]")
-    else:
-        assert expected == actual, f"{where}: {expected!r} != {actual!r}"
+        answers_as_declared(registry, "lambda_")

@@ -24,7 +24,7 @@ from aws_mcp.tools.services import logs as logs_tools
 from aws_mcp_local.demo import seed
 from aws_mcp_local.demo.estate.logs import CHECKOUT, ERRORS
 from tests.unit.resilience.test_deadline import FakeLambdaContext
-from tests.unit.tools.services.calling import call, refused
+from tests.unit.tools.services.calling import call, refused, walk
 from tests.unit.tools.test_paging import valid_output
 
 PAGING_REGION = "ap-northeast-1"
@@ -50,18 +50,6 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
-
-
-def walk(registry: ToolRegistry, tool: str, items: str, **arguments: Any) -> list[dict[str, Any]]:
-    seen: list[dict[str, Any]] = []
-    cursor = None
-    for _ in range(100):
-        page = call(registry, tool, **arguments, cursor=cursor)
-        seen += page[items]
-        cursor = page.get("next_cursor")
-        if cursor is None:
-            return seen
-    raise AssertionError("the pages never ended")
 
 
 def put_events(group: str, region: str, stamps: list[int], *, stream: str = "s") -> None:

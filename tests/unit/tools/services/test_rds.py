@@ -19,7 +19,7 @@ from aws_mcp.server import build_server
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import seed, table_names
 from tests.conftest import SCRATCH_REGION
-from tests.unit.tools.services.calling import call, refused
+from tests.unit.tools.services.calling import call, refused, walk
 from tests.unit.tools.test_paging import valid_output
 
 # Where tests build databases of their own, apart from the demo's and from each other's.
@@ -59,19 +59,6 @@ def status_of(name: str, region: str = SCRATCH_REGION) -> str:
     return str(
         rds_in(region).describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]["DBInstanceStatus"]
     )
-
-
-def walk(registry: ToolRegistry, tool: str, items: str, **arguments: Any) -> list[dict[str, Any]]:
-    """Every item of every page, following next_cursor."""
-    seen: list[dict[str, Any]] = []
-    cursor = None
-    for _ in range(50):
-        page = call(registry, tool, **arguments, cursor=cursor)
-        seen += page[items]
-        cursor = page.get("next_cursor")
-        if cursor is None:
-            return seen
-    raise AssertionError("the pages never ended")
 
 
 class TestListInstances:

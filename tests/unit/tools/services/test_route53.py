@@ -13,12 +13,10 @@ from aws_mcp.config import AccessMode, Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import ProtocolError
 from aws_mcp.server import build_server
-from aws_mcp.tools import CATALOG
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import seed, table_names
 from aws_mcp_local.demo.estate.route53 import RECORDS
-from tests.unit.tools.services.calling import call, refused
-from tests.unit.tools.services.test_lambda import assert_within
+from tests.unit.tools.services.calling import answers_as_declared, call, refused, walk
 
 
 @pytest.fixture(scope="module")
@@ -50,32 +48,11 @@ def make_zone(name: str, records: int = 0) -> str:
     return zone.rsplit("/", 1)[-1]
 
 
-def walk(registry: ToolRegistry, tool: str, items: str, **arguments: Any) -> list[dict[str, Any]]:
-    seen: list[dict[str, Any]] = []
-    cursor = None
-    for _ in range(50):
-        page = call(registry, tool, **arguments, cursor=cursor)
-        seen += page[items]
-        cursor = page.get("next_cursor")
-        if cursor is None:
-            return seen
-    raise AssertionError("the pages never ended")
-
-
 class TestExamples:
     """Every example answers as declared (first: the other tests add zones and records)."""
 
     def test_every_example_answers_as_declared(self, registry: ToolRegistry) -> None:
-        for spec in (s for s in CATALOG if s.name.startswith("route53_")):
-            for example in spec.examples:
-                outcome = registry.call(spec.name, example.arguments, CallContext())
-                if example.answer is None:
-                    assert outcome.is_error and all(f in outcome.text for f in example.error_contains), (
-                        outcome.text
-                    )
-                else:
-                    assert not outcome.is_error, outcome.text
-                    assert_within(example.answer, outcome.structured, spec.name)
+        answers_as_declared(registry, "route53_")
 
 
 class TestListZones:

@@ -19,11 +19,9 @@ from aws_mcp.config import AccessMode, Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import ProtocolError
 from aws_mcp.server import build_server
-from aws_mcp.tools import CATALOG
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import seed
-from tests.unit.tools.services.calling import call, refused
-from tests.unit.tools.services.test_lambda import assert_within
+from tests.unit.tools.services.calling import answers_as_declared, call, refused
 from tests.unit.tools.test_paging import valid_output
 
 PRIVATE, PUBLIC, EU_LOGS = "acme-web-assets", "acme-public-downloads", "acme-eu-logs"
@@ -469,13 +467,4 @@ class TestExamples:
     """Every example answers as declared (run last: the examples change the demo as an agent would)."""
 
     def test_every_example_answers_as_declared(self, registry: ToolRegistry) -> None:
-        for spec in (s for s in CATALOG if s.name.startswith("s3_")):
-            for example in spec.examples:
-                outcome = registry.call(spec.name, example.arguments, CallContext())
-                if example.answer is None:
-                    assert outcome.is_error and all(f in outcome.text for f in example.error_contains), (
-                        outcome.text
-                    )
-                else:
-                    assert not outcome.is_error, outcome.text
-                    assert_within(example.answer, outcome.structured, spec.name)
+        answers_as_declared(registry, "s3_")

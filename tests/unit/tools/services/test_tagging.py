@@ -15,11 +15,9 @@ from aws_mcp.config import AccessMode, Settings
 from aws_mcp.context import CallContext
 from aws_mcp.errors import ProtocolError
 from aws_mcp.server import build_server
-from aws_mcp.tools import CATALOG
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import seed, table_names
-from tests.unit.tools.services.calling import call, refused
-from tests.unit.tools.services.test_lambda import assert_within
+from tests.unit.tools.services.calling import answers_as_declared, call, refused
 
 ACCOUNT = "123456789012"
 TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:storefront-alerts"
@@ -63,11 +61,7 @@ class TestExamples:
     """Every example answers as declared (first: the other tests change tags)."""
 
     def test_every_example_answers_as_declared(self, registry: ToolRegistry) -> None:
-        for spec in (s for s in CATALOG if s.name.startswith("tagging_")):
-            for example in spec.examples:
-                outcome = registry.call(spec.name, example.arguments, CallContext())
-                assert not outcome.is_error, outcome.text
-                assert_within(example.answer, outcome.structured, spec.name)
+        answers_as_declared(registry, "tagging_")
 
 
 class TestFindResources:
