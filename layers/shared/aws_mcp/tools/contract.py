@@ -7,7 +7,9 @@ audit records: the registry (:mod:`aws_mcp.tools.registry`) does all that around
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,6 +58,25 @@ class MutatingInput(RegionalInput):
 
     # No description: the name is the term of art, and docs/ARCHITECTURE.md says how a repeat replays.
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
+
+    def client_token(self, region: str, *also: str) -> str:
+        """The client token of an AWS API that acts once per token (EC2's RunInstances, Cloud
+        Control) and answers a repeat with the first request.
+
+        botocore would send a fresh token per call, which guards only its own retries of that call.
+        A token derived from the call also lets AWS recognise the same intended change reaching it
+        again (a client retrying after the registry's idempotency record expired, or where the
+        server keeps none): from the caller's idempotency_key when given (with the arguments named
+        in ``also``), else from a digest of all the arguments, so identical calls act once.
+        """
+        basis = (
+            {"idempotency_key": self.idempotency_key, **{name: getattr(self, name) for name in also}}
+            if self.idempotency_key
+            else self.model_dump(mode="json")
+        )
+        text = json.dumps({**basis, "region": region}, sort_keys=True, separators=(",", ":"), default=str)
+        # 56 characters of [a-z0-9-]: within every such API's limit (EC2 takes at most 64).
+        return "aws-mcp-" + hashlib.sha256(text.encode()).hexdigest()[:48]
 
 
 class Replayed(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any
 from aws_mcp.context import CallContext
 from aws_mcp.tools.registry import ToolRegistry
 
-__all__ = ["answers_as_declared", "assert_within", "call", "refused", "walk"]
+__all__ = ["FakeClock", "answers_as_declared", "assert_within", "call", "refused", "walk"]
 
 
 def call(registry: ToolRegistry, tool: str, /, **arguments: Any) -> dict[str, Any]:
@@ -72,3 +72,18 @@ def answers_as_declared(registry: ToolRegistry, prefix: str, /, *, skip: tuple[s
             else:
                 assert not outcome.is_error, outcome.text
                 assert_within(example.answer, outcome.structured, spec.name)
+
+
+class FakeClock:
+    """A clock that moves only when slept on: waits cost no real time."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds

@@ -24,7 +24,7 @@ from aws_mcp.tools.services import logs as logs_tools
 from aws_mcp_local.demo import seed
 from aws_mcp_local.demo.estate.logs import CHECKOUT, ERRORS
 from tests.unit.resilience.test_deadline import FakeLambdaContext
-from tests.unit.tools.services.calling import call, refused, walk
+from tests.unit.tools.services.calling import FakeClock, call, refused, walk
 from tests.unit.tools.test_paging import valid_output
 
 PAGING_REGION = "ap-northeast-1"
@@ -35,21 +35,6 @@ QUERY_ID = "7f3c2a10-1111-4222-8333-444455556666"
 @pytest.fixture(scope="module")
 def estate(aws: None) -> None:
     seed(endpoint_url=None, parts=("logs",))
-
-
-class FakeClock:
-    """A clock that moves only when slept on: waits cost no real time."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def put_events(group: str, region: str, stamps: list[int], *, stream: str = "s") -> None:

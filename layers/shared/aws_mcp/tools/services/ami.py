@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
@@ -165,7 +163,7 @@ def run_instances(ec2: EC2Client, args: RunInstancesInput) -> RunInstancesOutput
         "InstanceType": args.instance_type,
         "MinCount": args.count,
         "MaxCount": args.count,
-        "ClientToken": _client_token(args, region),
+        "ClientToken": args.client_token(region, "dry_run"),
         "DryRun": args.dry_run,
     }
     if args.subnet_id:
@@ -224,21 +222,3 @@ def run_instances(ec2: EC2Client, args: RunInstancesInput) -> RunInstancesOutput
 
 TOOLSET = "compute"
 TOOLS = (list_images, run_instances)
-
-
-def _client_token(args: RunInstancesInput, region: str) -> str:
-    """RunInstances' ClientToken: EC2 launches once per token and answers a repeat with that launch.
-
-    botocore would send a fresh token per call, which guards only its own retries of that call. A
-    token derived from the call also lets EC2 recognise the same intended launch reaching it again
-    (a client retrying after the registry's idempotency record expired, or where the server keeps
-    none): from the caller's idempotency_key when given (the tool sees the key, not the registry's
-    record of it), else from a digest of the arguments, so identical calls launch once.
-    """
-    basis: dict[str, Any] = (
-        {"idempotency_key": args.idempotency_key, "dry_run": args.dry_run}
-        if args.idempotency_key
-        else args.model_dump(mode="json")
-    )
-    text = json.dumps({**basis, "region": region}, sort_keys=True, separators=(",", ":"))
-    return "aws-mcp-" + hashlib.sha256(text.encode()).hexdigest()[:48]  # EC2 takes at most 64 characters
