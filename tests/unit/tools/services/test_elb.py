@@ -15,7 +15,7 @@ from aws_mcp.tools.paging import bind
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import seed
 from aws_mcp_local.demo.estate.elb import default_network
-from tests.unit.tools.services.calling import call, refused
+from tests.unit.tools.services.calling import call, refused, walk
 from tests.unit.tools.test_paging import valid_output
 
 CROWDED = "ca-central-1"
@@ -25,19 +25,6 @@ CROWDED = "ca-central-1"
 def estate(aws: None) -> None:
     # This order attaches the group when it comes; test_autoscaling seeds the other order.
     seed(endpoint_url=None, parts=("elb", "autoscaling"))
-
-
-def every_page(registry: ToolRegistry, name: str, items: str, **arguments: Any) -> list[dict[str, Any]]:
-    """Every item of a list, following next_cursor; each page within the registry's budget."""
-    seen: list[dict[str, Any]] = []
-    cursor = None
-    for _ in range(50):
-        page = call(registry, name, **arguments, cursor=cursor)
-        seen += page[items]
-        cursor = page.get("next_cursor")
-        if cursor is None:
-            return seen
-    raise AssertionError("the pages never ended")
 
 
 @pytest.fixture(scope="module")
@@ -136,9 +123,7 @@ class TestListLoadBalancers:
     ) -> None:
         first = call(registry, "elb_list_load_balancers", region=CROWDED, max_results=5)
         assert first["count"] == 5 and first.get("next_cursor")
-        seen = every_page(
-            registry, "elb_list_load_balancers", "load_balancers", region=CROWDED, max_results=5
-        )
+        seen = walk(registry, "elb_list_load_balancers", "load_balancers", region=CROWDED, max_results=5)
         assert [lb["name"] for lb in seen] == [f"crowd-lb-{n:02}" for n in range(12)]
 
     def test_a_cursor_refuses_filters_other_than_those_it_was_made_for(
@@ -156,9 +141,7 @@ class TestListLoadBalancers:
         registry = build_server(settings.with_changes(max_result_chars=2500), clients).registry
         first = call(registry, "elb_list_load_balancers", region=CROWDED, max_results=12)
         assert 0 < first["count"] < 12 and "Cut to" in first["truncated"]
-        seen = every_page(
-            registry, "elb_list_load_balancers", "load_balancers", region=CROWDED, max_results=12
-        )
+        seen = walk(registry, "elb_list_load_balancers", "load_balancers", region=CROWDED, max_results=12)
         assert [lb["name"] for lb in seen] == [f"crowd-lb-{n:02}" for n in range(12)]
 
     def test_an_unknown_name_is_a_tool_error(self, registry: ToolRegistry) -> None:
@@ -245,9 +228,7 @@ class TestListTargetGroups:
         assert "other filters" in refused(
             registry, "elb_list_target_groups", names=["a"], cursor=first.get("next_cursor")
         )
-        seen = every_page(
-            registry, "elb_list_target_groups", "target_groups", region=CROWDED, max_results=400
-        )
+        seen = walk(registry, "elb_list_target_groups", "target_groups", region=CROWDED, max_results=400)
         assert sorted(g["name"] for g in seen) == sorted(crowded) and len(seen) == 31
 
     @pytest.mark.parametrize(
@@ -324,7 +305,7 @@ class TestGetTargetHealth:
             states=["healthy"],
             cursor=first.get("next_cursor"),
         )
-        seen = every_page(registry, "elb_get_target_health", "targets", **arguments)
+        seen = walk(registry, "elb_get_target_health", "targets", **arguments)
         assert sorted(t["target_id"] for t in seen) == sorted(f"172.31.0.{n}" for n in range(10, 70))
 
     def test_a_page_over_the_budget_is_cut_at_a_target_and_continues(
@@ -334,7 +315,7 @@ class TestGetTargetHealth:
         arguments = {"target_group": "addresses", "region": CROWDED, "max_results": 60}
         first = call(registry, "elb_get_target_health", **arguments)
         assert 0 < first["count"] < 60 and "Cut to" in first["truncated"]
-        seen = every_page(registry, "elb_get_target_health", "targets", **arguments)
+        seen = walk(registry, "elb_get_target_health", "targets", **arguments)
         assert len(seen) == len({t["target_id"] for t in seen}) == 60
 
     @pytest.mark.parametrize(
