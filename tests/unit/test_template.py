@@ -203,9 +203,12 @@ def test_infrastructure_statements_grant_no_tool_actions(template: dict[str, Any
     assert not granted & (read_only_tool_actions() | mutating_tool_actions())
 
 
-def test_table_statements_are_scoped_to_the_stack_tables(template: dict[str, Any]) -> None:
+def test_the_servers_table_statements_are_scoped_to_the_stack_tables(template: dict[str, Any]) -> None:
+    # (Tool statements may name DynamoDB actions for the account's tables: Cloud Control's.)
     scoped = set()
     for _, statement in policy_statements(template):
+        if not statement["Sid"].startswith(INFRA_SID_PREFIX):
+            continue
         if not any(a.startswith("dynamodb:") for a in actions(statement)):
             continue
         targets = (
@@ -215,6 +218,18 @@ def test_table_statements_are_scoped_to_the_stack_tables(template: dict[str, Any
             # !GetAtt Table.Arn, or !Sub "${Table.Arn}/index/<name>" (filled in: "<Table.Arn>/index/...")
             scoped.add(target["Fn::GetAtt"][0] if "Fn::GetAtt" in target else target[1:].split(".")[0])
     assert scoped == set(TABLES.values())
+
+
+def test_a_policy_for_more_resource_types_is_attached_only_when_given_with_the_resources_toolset(
+    template: dict[str, Any],
+) -> None:
+    role = resources(template)["McpFunctionRole"]["Properties"]
+    assert role["ManagedPolicyArns"] == {
+        "Fn::If": ["GrantMoreResourceTypes", [{"Ref": "ResourceTypesPolicyArn"}], {"Ref": "AWS::NoValue"}]
+    }
+    when = template["Conditions"]["GrantMoreResourceTypes"]["Fn::And"]
+    assert {"Condition": "ServeResources"} in when
+    assert {"Fn::Not": [{"Fn::Equals": [{"Ref": "ResourceTypesPolicyArn"}, ""]}]} in when
 
 
 def test_function_runs_as_the_role_and_declares_no_other_policies(template: dict[str, Any]) -> None:

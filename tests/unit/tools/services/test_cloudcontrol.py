@@ -491,6 +491,34 @@ class TestListResources:
         assert [r["identifier"] for r in page["resources"]] == [f"{QUEUE_URL}0", f"{QUEUE_URL}2"]
         assert page.get("next_cursor") is None
 
+    def test_a_page_that_must_read_many_resources_whole_stops_within_its_calls_and_goes_on(
+        self, registry: ToolRegistry, cloudcontrol: Stubber
+    ) -> None:
+        listed = [resource(f"{QUEUE_URL}{n}", {"QueueUrl": f"{QUEUE_URL}{n}"}) for n in range(40)]
+        whole = [
+            {"QueueUrl": f"{QUEUE_URL}{n}", "Tags": [{"Key": "team", "Value": "web"}]} for n in range(40)
+        ]
+        first, second = whole[:29], whole[29:]  # 30 calls a page: the list, then 29 reads
+        for part in (first, second):
+            cloudcontrol.add_response(
+                "list_resources", {"TypeName": QUEUE, "ResourceDescriptions": listed}, None
+            )
+            for properties in part:
+                description = resource(str(properties["QueueUrl"]), properties)
+                cloudcontrol.add_response(
+                    "get_resource", {"TypeName": QUEUE, "ResourceDescription": description}, None
+                )
+        found = walk(
+            registry,
+            "cloudcontrol_list_resources",
+            "resources",
+            region=REGION,
+            type_name=QUEUE,
+            tags={"team": "web"},
+            max_results=100,
+        )
+        assert [r["identifier"] for r in found] == [f"{QUEUE_URL}{n}" for n in range(40)]
+
     def test_secret_looking_values_are_redacted(self, registry: ToolRegistry, cloudcontrol: Stubber) -> None:
         secret = {"FunctionName": "f", "Environment": {"Variables": {"DB_PASSWORD": "hunter2"}}}
         cloudcontrol.add_response(

@@ -23,7 +23,7 @@ import json
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 from weakref import WeakKeyDictionary
 
@@ -65,9 +65,9 @@ _MAX_DOCUMENT: Final = 16_384
 _RUNNING: Final = frozenset({"PENDING", "IN_PROGRESS", "CANCEL_IN_PROGRESS"})
 _FIRST_POLL_S: Final = 0.5
 _POLL_S: Final = 2.0
-# AWS calls one page of a filtered list may make (ListTypes or ListResources, and GetResource
-# for resources whose listing lacks their tags).
-_CALLS: Final = 20
+# AWS calls one page of a list filtered here may make (ListTypes or ListResources, and
+# GetResource for each resource listed without its tags).
+_CALLS: Final = 30
 _SCHEMAS_KEPT: Final = 64
 
 
@@ -342,6 +342,82 @@ _READS: Final = tuple(sorted({a for p in TYPE_PERMISSIONS.values() for a in p.re
 _WRITES: Final = tuple(sorted({a for p in TYPE_PERMISSIONS.values() for a in (*p.read, *p.write)}))
 
 
+# -- lists filtered here -----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Scan:
+    """A list filtered here, over AWS pages (of one or more consecutive AWS lists, its phases):
+    reads pages until a page of matches is full or its AWS calls are spent, and resumes at the
+    item after the last one kept. The cursor holds the AWS token of the page it stopped in, the
+    position in that page, and the phase."""
+
+    question: Mapping[str, Any]
+    size: int
+    token: str | None = None
+    offset: int = 0
+    phase: int = 0
+    calls_left: int = _CALLS
+    _stops: list[tuple[str | None, int, int]] = field(default_factory=list)
+
+    @classmethod
+    def resume(cls, cursor: str | None, question: Mapping[str, Any], size: int) -> _Scan:
+        position = resume(cursor, question)
+        if position is None:
+            return cls(question, size)
+        token, offset, phase = position.get("t"), position.get("o", 0), position.get("s", 0)
+        if not (
+            (token is None or (isinstance(token, str) and token))
+            and isinstance(offset, int)
+            and 0 <= offset <= 10_000
+            and phase in (0, 1)
+        ):
+            raise malformed_cursor()
+        return cls(question, size, token, offset, phase)
+
+    def spend(self) -> bool:
+        """Whether one more AWS call may be made for this page (counting it)."""
+        self.calls_left -= 1
+        return self.calls_left >= 0
+
+    def run(
+        self,
+        page: Callable[[str | None, int], tuple[list[Any], str | None]],
+        keep: Callable[[Any, int], bool | None],
+        *,
+        phases: int,
+    ) -> str | None:
+        """Read on; the cursor after the page (None: nothing more). ``keep`` says whether an
+        item is kept, or None when it cannot tell without more calls than are left."""
+        token, offset, phase = self.token, self.offset, self.phase
+        while self.spend():
+            items, next_token = page(token, phase)
+            for index in range(offset, len(items)):
+                kept = keep(items[index], phase)
+                if kept is None:
+                    return self._cursor(token, index, phase)
+                if kept:
+                    self._stops.append((token, index + 1, phase))
+                    if len(self._stops) == self.size:
+                        more = index + 1 < len(items) or next_token or phase + 1 < phases
+                        return self._cursor(token, index + 1, phase) if more else None
+            offset = 0
+            if next_token:
+                token = next_token
+            elif phase + 1 < phases:
+                token, phase = None, phase + 1
+            else:
+                return None
+        return self._cursor(token, offset, phase)
+
+    def cursor_at(self, kept: int) -> str:
+        token, offset, phase = self._stops[kept - 1]
+        return self._cursor(token, offset, phase)
+
+    def _cursor(self, token: str | None, offset: int, phase: int) -> str:
+        return bind({"t": token, "o": offset, "s": phase}, self.question)
+
+
 # -- types ------------------------------------------------------------------------------------
 
 
@@ -422,79 +498,6 @@ def list_types(cloudformation: CloudFormationClient, args: ListTypesInput) -> Li
     next_cursor = scan.run(page, keep, phases=len(_PROVISIONING))
     out = ListTypesOutput(region=region, count=len(found), types=found, next_cursor=next_cursor)
     return out.resume_with(scan.cursor_at)
-
-
-@dataclass(slots=True)
-class _Scan:
-    """A list filtered here, over AWS pages (of one or more consecutive AWS lists, its phases):
-    reads pages until a page of matches is full or the calls run out, and resumes at the item
-    after the last one kept. The cursor holds the AWS token of the page it stopped in, the
-    position in that page, and the phase."""
-
-    question: Mapping[str, Any]
-    size: int
-    token: str | None = None
-    offset: int = 0
-    phase: int = 0
-    _stops: list[tuple[str | None, int, int]] | None = None
-
-    @classmethod
-    def resume(cls, cursor: str | None, question: Mapping[str, Any], size: int) -> _Scan:
-        position = resume(cursor, question)
-        if position is None:
-            return cls(question, size)
-        token, offset, phase = position.get("t"), position.get("o", 0), position.get("s", 0)
-        if not (
-            (token is None or (isinstance(token, str) and token))
-            and isinstance(offset, int)
-            and 0 <= offset <= 10_000
-            and phase in (0, 1)
-        ):
-            raise malformed_cursor()
-        return cls(question, size, token, offset, phase)
-
-    def run(
-        self,
-        page: Callable[[str | None, int], tuple[list[Any], str | None]],
-        keep: Callable[[Any, int], bool],
-        *,
-        phases: int,
-        calls: int = _CALLS,
-    ) -> str | None:
-        """Read on; the cursor after the page (None: nothing more)."""
-        self._stops = []
-        token, offset, phase = self.token, self.offset, self.phase
-        for _ in range(calls):
-            items, next_token = page(token, phase)
-            for index in range(offset, len(items)):
-                if keep(items[index], phase):
-                    self._stops.append((token, index + 1, phase))
-                    if len(self._stops) == self.size:
-                        return (
-                            self._cursor(token, index + 1, phase)
-                            if self._more(index + 1, items, next_token, phase, phases)
-                            else None
-                        )
-            offset = 0
-            if next_token:
-                token = next_token
-            elif phase + 1 < phases:
-                token, phase = None, phase + 1
-            else:
-                return None
-        return self._cursor(token, 0, phase)
-
-    @staticmethod
-    def _more(at: int, items: list[Any], next_token: str | None, phase: int, phases: int) -> bool:
-        return at < len(items) or bool(next_token) or phase + 1 < phases
-
-    def cursor_at(self, kept: int) -> str:
-        assert self._stops is not None
-        token, offset, phase = self._stops[kept - 1]
-        return self._cursor(token, offset, phase)
-
-    def _cursor(self, token: str | None, offset: int, phase: int) -> str:
-        return bind({"t": token, "o": offset, "s": phase}, self.question)
 
 
 class DescribeTypeInput(RegionalInput):
@@ -618,11 +621,13 @@ def list_resources(cloudcontrol: CloudControlApiClient, args: ListResourcesInput
         response = cloudcontrol.list_resources(**request)
         return response.get("ResourceDescriptions", []), response.get("NextToken")
 
-    def keep(description: Any, _: int) -> bool:
+    def keep(description: Any, _: int) -> bool | None:
         identifier = description.get("Identifier", "")
         properties = _properties(description)
         if args.tags:
             if "Tags" not in properties:  # listed without them: read the resource whole
+                if not scan.spend():
+                    return None
                 properties = _properties(
                     cloudcontrol.get_resource(TypeName=args.type_name, Identifier=identifier)[
                         "ResourceDescription"
@@ -633,8 +638,7 @@ def list_resources(cloudcontrol: CloudControlApiClient, args: ListResourcesInput
         found.append(Resource(identifier=identifier, properties=redact(properties)))
         return True
 
-    # With a tag filter, each match may cost a GetResource: fewer pages a call.
-    next_cursor = scan.run(page, keep, phases=1, calls=_CALLS if not args.tags else 3)
+    next_cursor = scan.run(page, keep, phases=1)
     out = ListResourcesOutput(
         region=region, type_name=args.type_name, count=len(found), resources=found, next_cursor=next_cursor
     )
