@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -73,6 +74,8 @@ class ServerParts:
     fleet: dict[str, list[str]]
     # Why the server cannot work as it should (no credentials, ...): /health says "degraded".
     problems: tuple[str, ...] = ()
+    # Set once the demo's estate is seeded (None: no demo, or seeded before serving).
+    seeded: threading.Event | None = None
 
 
 def local_session() -> tuple[boto3.Session, str | None]:
@@ -102,8 +105,9 @@ def local_session() -> tuple[boto3.Session, str | None]:
 
 
 @contextmanager
-def server_parts(demo: bool) -> Iterator[ServerParts]:
-    """Settings and a client factory: the caller's AWS credentials, or the embedded demo AWS."""
+def server_parts(demo: bool, *, seed_in_background: bool = False) -> Iterator[ServerParts]:
+    """Settings and a client factory: the caller's AWS credentials, or the embedded demo AWS
+    (its estate seeded before serving, or meanwhile: see ``ServerParts.seeded``)."""
     settings = local_settings()
     with ExitStack() as stack:
         if not demo:
@@ -114,12 +118,13 @@ def server_parts(demo: bool) -> Iterator[ServerParts]:
             return
         from aws_mcp_local.demo import running_demo
 
-        aws = stack.enter_context(running_demo())
+        aws = stack.enter_context(running_demo(seed_in_background=seed_in_background))
         settings = aws.settings(settings)
         yield ServerParts(
             settings,
             ClientFactory(settings, session=aws.session(), endpoint_url=aws.endpoint_url),
             aws.instance_ids,
+            seeded=aws.seeded if seed_in_background else None,
         )
 
 
@@ -221,8 +226,12 @@ def serve_stdio(
     Every request line gets one reply, whatever it holds: a line the server fails on (a bug,
     a value it cannot encode) is answered with a JSON-RPC internal error and logged on stderr,
     and the loop goes on with the next line.
+
+    With the demo, the handshake and ``tools/list`` are answered while its estate is still being
+    seeded (seconds: a client's connect timeout must not run out on it); any other message
+    waits for the seed.
     """
-    with server_parts(demo) as parts:
+    with server_parts(demo, seed_in_background=True) as parts:
         settings, clients = parts.settings, parts.clients
         for problem in parts.problems:
             print(f"aws-mcp stdio: {problem}", file=stderr, flush=True)
@@ -239,6 +248,8 @@ def serve_stdio(
             if not line.strip():
                 continue
             parsed = parse(line)
+            if parts.seeded is not None and _needs_the_estate(parsed):
+                parts.seeded.wait()
             try:
                 reply = session.answer(parsed)
                 if reply.body is None:
@@ -251,6 +262,15 @@ def serve_stdio(
             stdout.flush()
         if previous is not None and isinstance(handler, logging.StreamHandler):
             handler.setStream(previous)
+
+
+# What a client sends before it uses any tool: answered without the demo's estate.
+_WITHOUT_ESTATE = frozenset({"initialize", "server/discover", "ping", "tools/list"})
+
+
+def _needs_the_estate(parsed: object) -> bool:
+    method = parsed.method if isinstance(parsed, Message) else None
+    return method is not None and method not in _WITHOUT_ESTATE and not method.startswith("notifications/")
 
 
 def _lines(stdin: IO[str]) -> Iterator[str | bytes]:

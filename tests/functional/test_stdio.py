@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +144,51 @@ def test_each_session_in_one_process_writes_its_audit_lines_to_its_own_stderr() 
     _, second = run_with_stderr(json.dumps(call))
     assert [line for line in first.splitlines() if '"audit"' in line] != []
     assert len([line for line in second.splitlines() if '"audit"' in line]) == 1
+
+
+def test_the_handshake_is_answered_while_the_demo_is_seeded_and_tool_calls_wait_for_the_seed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import aws_mcp_local.demo as demo
+
+    seeding = demo._seed_estate
+    gate = threading.Event()
+    held_in_vain: list[bool] = []
+
+    def held(*args: Any) -> dict[str, list[str]]:
+        # A server that seeds before it answers would wait here until the timeout.
+        held_in_vain.append(not gate.wait(timeout=30))
+        return seeding(*args)
+
+    monkeypatch.setattr(demo, "_seed_estate", held)
+    to_server, from_test = os.pipe()
+    to_test, from_server = os.pipe()
+    with os.fdopen(to_server, "rb") as stdin, os.fdopen(from_server, "w") as stdout:
+        server = threading.Thread(
+            target=serve_stdio,
+            kwargs={
+                "demo": True,
+                "stdin": io.TextIOWrapper(stdin),
+                "stdout": stdout,
+                "stderr": io.StringIO(),
+            },
+        )
+        server.start()
+        with os.fdopen(from_test, "wb", buffering=0) as ask, os.fdopen(to_test, "r") as replies:
+            ask.write(json.dumps(PING).encode() + b"\n")
+            # Answered while the seed is held: a client's connect timeout cannot run out on it.
+            assert json.loads(replies.readline())["id"] == "after" and not gate.is_set()
+            listing = {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "tools/call",
+                "params": {"name": "ec2_list_instances"},
+            }
+            ask.write(json.dumps(listing).encode() + b"\n")
+            gate.set()
+            answer = json.loads(replies.readline())
+            ask.close()
+            server.join(timeout=60)
+    assert held_in_vain == [False]
+    # The call waited for the estate: it sees the seeded fleet, not an empty account.
+    assert answer["result"]["structuredContent"]["count"] > 0

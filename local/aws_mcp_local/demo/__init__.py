@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import urllib.request
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -67,12 +68,21 @@ def seed(endpoint_url: str | None, parts: Iterable[str] | None = None) -> dict[s
 
     ``endpoint_url=None`` seeds whatever AWS boto3 reaches: in-process moto in tests.
     """
+    clients = _clients(endpoint_url)
+    _create_tables(clients("dynamodb"))
+    return _seed_estate(clients, parts)
+
+
+def _clients(endpoint_url: str | None) -> Callable[..., Any]:
     session = _session()
 
     def clients(service: str, region: str = DEMO_REGIONS[0]) -> Any:
         return session.client(service, region_name=region, endpoint_url=endpoint_url)  # type: ignore[call-overload]
 
-    _create_tables(clients("dynamodb"))
+    return clients
+
+
+def _seed_estate(clients: Callable[..., Any], parts: Iterable[str] | None) -> dict[str, list[str]]:
     every = estate.parts()
     for name in every if parts is None else parts:
         every[name].seed(clients)
@@ -110,10 +120,19 @@ def _create_tables(dynamodb: Any) -> None:
         dynamodb.create_table(**request)
 
 
+def _set_event() -> threading.Event:
+    done = threading.Event()
+    done.set()
+    return done
+
+
 @dataclass(frozen=True)
 class DemoAws:
     endpoint_url: str
+    # The fleet's instance ids by region: filled in once the estate is seeded.
     instance_ids: dict[str, list[str]]
+    # Set once the estate is seeded (at once, unless it is seeded in the background).
+    seeded: threading.Event = field(default_factory=_set_event)
 
     def session(self) -> boto3.Session:
         return _session()
@@ -142,8 +161,13 @@ class DemoAws:
 
 
 @contextmanager
-def running_demo() -> Iterator[DemoAws]:
-    """Start moto on 127.0.0.1 (a free port), seed it, and stop it on exit."""
+def running_demo(*, seed_in_background: bool = False) -> Iterator[DemoAws]:
+    """Start moto on 127.0.0.1 (a free port), seed it, and stop it on exit.
+
+    ``seed_in_background``: yield as soon as the server's tables exist, and seed the estate
+    (seconds of work) in a thread that sets ``DemoAws.seeded`` when done, so a stdio client's
+    handshake is answered at once.
+    """
     # moto's werkzeug server logs every request; the demo's own output is what matters.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -155,11 +179,30 @@ def running_demo() -> Iterator[DemoAws]:
         # demo in the same process (tests) does not trip over the first one's tables.
         _reset_moto(endpoint)
         try:
-            yield DemoAws(endpoint_url=endpoint, instance_ids=seed(endpoint))
+            if not seed_in_background:
+                yield DemoAws(endpoint_url=endpoint, instance_ids=seed(endpoint))
+                return
+            _create_tables(_clients(endpoint)("dynamodb"))
+            aws = DemoAws(endpoint_url=endpoint, instance_ids={}, seeded=threading.Event())
+            seeding = threading.Thread(target=_seed_in_background, args=(aws,), name="demo-seed", daemon=True)
+            seeding.start()
+            try:
+                yield aws
+            finally:
+                seeding.join()  # not reset under a seed still writing
         finally:
             _reset_moto(endpoint)
     finally:
         server.stop()
+
+
+def _seed_in_background(aws: DemoAws) -> None:
+    try:
+        aws.instance_ids.update(_seed_estate(_clients(aws.endpoint_url), None))
+    except Exception:  # the tools then say what is missing; the reason is on stderr
+        logging.getLogger(__name__).exception("seeding the demo estate failed")
+    finally:
+        aws.seeded.set()
 
 
 def _reset_moto(endpoint: str) -> None:
