@@ -96,6 +96,10 @@ def _inline(node: Any, definitions: dict[str, Any], depth: int) -> Any:
     for key, value in node.items():
         if key == "title" and isinstance(value, str):
             continue
+        if key == "const" and "enum" not in node:
+            # pydantic's one-value Literal; said as the enum its siblings of more values are.
+            out["enum"] = [value]
+            continue
         if key == "properties" and isinstance(value, dict):
             out[key] = {name: _inline(sub, definitions, depth) for name, sub in value.items()}
         else:

@@ -33,7 +33,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from aws_mcp.audit.record import redact
 from aws_mcp.errors import ToolError, ToolInputError
 from aws_mcp.tools.contract import Example, MutatingInput, MutatingOutput, RegionalInput, tool
-from aws_mcp.tools.paging import Cursor, Item, Paged, bind, malformed_cursor, page_size, resume
+from aws_mcp.tools.paging import Cursor, Fields, Item, Paged, bind, malformed_cursor, page_size, resume
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudcontrol import CloudControlApiClient
@@ -433,6 +433,7 @@ class ListTypesInput(RegionalInput):
     search: str | None = Field(
         default=None, max_length=196, description="Part of the name, e.g. bucket or AWS::EC2::."
     )
+    fields: Fields[TypeSummary] = None
     max_results: int = page_size(most=100)
     cursor: Cursor = None
 
@@ -581,6 +582,7 @@ class ListResourcesInput(RegionalInput):
     tags: dict[Annotated[str, Field(max_length=128)], Annotated[str, Field(max_length=256)]] | None = Field(
         default=None, max_length=10, description="Only resources with all these tags."
     )
+    fields: Fields[Resource] = None
     max_results: int = page_size(default=20, most=100)
     cursor: Cursor = None
 
@@ -723,7 +725,7 @@ class RequestOutcome(MutatingOutput):
 
 class CreateResourceInput(MutatingInput):
     type_name: TypeName
-    desired_state: Document = Field(description='Properties, e.g. {"InstanceType": "t3.micro"}.')
+    desired_state: Document = Field(max_length=200, description='Properties, e.g. {"InstanceType": "t3.micro"}.')
 
 
 @tool(
@@ -805,8 +807,12 @@ def _operations(patch: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class UpdateResourceInput(MutatingInput):
     type_name: TypeName
     identifier: Identifier
-    patch: Annotated[list[dict[str, Any]], AfterValidator(_operations)] = Field(
-        min_length=1, max_length=50, description='RFC 6902, e.g. [{"op":"replace","path":"/X","value":1}].'
+    patch: Annotated[list[Annotated[dict[str, Any], Field(max_length=4)]], AfterValidator(_operations)] = (
+        Field(
+            min_length=1,
+            max_length=50,
+            description='RFC 6902, e.g. [{"op":"replace","path":"/X","value":1}].',
+        )
     )
 
 
