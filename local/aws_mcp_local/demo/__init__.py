@@ -1,7 +1,8 @@
 """The embedded demo AWS: a moto server on 127.0.0.1 holding a small, realistic estate.
 
 Not shipped in the Lambda layer. ``aws-mcp serve --demo`` and the end-to-end
-tests use it, so every tool has something worth reading.
+tests use it, so every tool has something worth reading. The server answers the Cloud Control
+API too, which moto lacks (``demo.cloudcontrol``).
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 from aws_mcp.audit import BY_CALLER_INDEX
 from aws_mcp.config import ENV, AccessMode, Settings
 from aws_mcp_local.demo import estate
 from aws_mcp_local.demo.estate import DEMO_IMAGE, DEMO_REGIONS
 from aws_mcp_local.demo.estate.ec2 import FLEET, instance_ids
+
+if TYPE_CHECKING:
+    from aws_mcp_local.demo.cloudcontrol import Emulator
 
 __all__ = [
     "AUDIT_BY_CALLER",
@@ -114,6 +117,8 @@ def _create_tables(dynamodb: Any) -> None:
 class DemoAws:
     endpoint_url: str
     instance_ids: dict[str, list[str]]
+    # The demo's Cloud Control: its delay may be changed, its clock advanced (tests).
+    cloudcontrol: Emulator | None = None
 
     def session(self) -> boto3.Session:
         return _session()
@@ -142,11 +147,19 @@ class DemoAws:
 
 
 @contextmanager
-def running_demo() -> Iterator[DemoAws]:
-    """Start moto on 127.0.0.1 (a free port), seed it, and stop it on exit."""
+def running_demo(cloudcontrol_delay: float | None = None) -> Iterator[DemoAws]:
+    """Start moto on 127.0.0.1 (a free port), seed it, and stop it on exit.
+
+    Cloud Control requests stay IN_PROGRESS for ``cloudcontrol_delay`` seconds (default:
+    ``AWS_MCP_DEMO_CLOUDCONTROL_DELAY``, else ``cloudcontrol.DEFAULT_DELAY``).
+    """
+    # Imported here: its adapters import most of moto's backends.
+    from aws_mcp_local.demo.cloudcontrol import DemoMotoServer, Emulator, delay_from
+
     # moto's werkzeug server logs every request; the demo's own output is what matters.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    emulator = Emulator(delay=delay_from() if cloudcontrol_delay is None else cloudcontrol_delay)
+    server = DemoMotoServer(emulator, ip_address="127.0.0.1", port=0)
     server.start()
     try:
         host, port = server.get_host_and_port()
@@ -155,7 +168,7 @@ def running_demo() -> Iterator[DemoAws]:
         # demo in the same process (tests) does not trip over the first one's tables.
         _reset_moto(endpoint)
         try:
-            yield DemoAws(endpoint_url=endpoint, instance_ids=seed(endpoint))
+            yield DemoAws(endpoint_url=endpoint, instance_ids=seed(endpoint), cloudcontrol=emulator)
         finally:
             _reset_moto(endpoint)
     finally:
