@@ -1,7 +1,8 @@
 """The embedded demo AWS: a moto server on 127.0.0.1 holding a small, realistic estate.
 
 Not shipped in the Lambda layer. ``aws-mcp serve --demo`` and the end-to-end
-tests use it, so every tool has something worth reading.
+tests use it, so every tool has something worth reading. The server answers the Cloud Control
+API too, which moto lacks (``demo.cloudcontrol``).
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 from aws_mcp.audit import BY_CALLER_INDEX
 from aws_mcp.config import ENV, AccessMode, Settings
 from aws_mcp_local.demo import estate
 from aws_mcp_local.demo.estate import DEMO_IMAGE, DEMO_REGIONS
 from aws_mcp_local.demo.estate.ec2 import FLEET, instance_ids
+
+if TYPE_CHECKING:
+    from aws_mcp_local.demo.cloudcontrol import Emulator
 
 __all__ = [
     "AUDIT_BY_CALLER",
@@ -131,6 +134,8 @@ class DemoAws:
     endpoint_url: str
     # The fleet's instance ids by region: filled in once the estate is seeded.
     instance_ids: dict[str, list[str]]
+    # The demo's Cloud Control: its delay may be changed, its clock advanced (tests).
+    cloudcontrol: Emulator | None = None
     # Set once the estate is seeded (at once, unless it is seeded in the background).
     seeded: threading.Event = field(default_factory=_set_event)
 
@@ -161,16 +166,24 @@ class DemoAws:
 
 
 @contextmanager
-def running_demo(*, seed_in_background: bool = False) -> Iterator[DemoAws]:
+def running_demo(
+    cloudcontrol_delay: float | None = None, *, seed_in_background: bool = False
+) -> Iterator[DemoAws]:
     """Start moto on 127.0.0.1 (a free port), seed it, and stop it on exit.
 
+    Cloud Control requests stay IN_PROGRESS for ``cloudcontrol_delay`` seconds (default:
+    ``AWS_MCP_DEMO_CLOUDCONTROL_DELAY``, else ``cloudcontrol.DEFAULT_DELAY``).
     ``seed_in_background``: yield as soon as the server's tables exist, and seed the estate
     (seconds of work) in a thread that sets ``DemoAws.seeded`` when done, so a stdio client's
     handshake is answered at once.
     """
+    # Imported here: its adapters import most of moto's backends.
+    from aws_mcp_local.demo.cloudcontrol import DemoMotoServer, Emulator, delay_from
+
     # moto's werkzeug server logs every request; the demo's own output is what matters.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    emulator = Emulator(delay=delay_from() if cloudcontrol_delay is None else cloudcontrol_delay)
+    server = DemoMotoServer(emulator, ip_address="127.0.0.1", port=0)
     server.start()
     try:
         host, port = server.get_host_and_port()
@@ -180,10 +193,12 @@ def running_demo(*, seed_in_background: bool = False) -> Iterator[DemoAws]:
         _reset_moto(endpoint)
         try:
             if not seed_in_background:
-                yield DemoAws(endpoint_url=endpoint, instance_ids=seed(endpoint))
+                yield DemoAws(endpoint_url=endpoint, instance_ids=seed(endpoint), cloudcontrol=emulator)
                 return
             _create_tables(_clients(endpoint)("dynamodb"))
-            aws = DemoAws(endpoint_url=endpoint, instance_ids={}, seeded=threading.Event())
+            aws = DemoAws(
+                endpoint_url=endpoint, instance_ids={}, cloudcontrol=emulator, seeded=threading.Event()
+            )
             seeding = threading.Thread(target=_seed_in_background, args=(aws,), name="demo-seed", daemon=True)
             seeding.start()
             try:
