@@ -25,6 +25,7 @@ from aws_mcp.audit.record import REDACTED, AuditRecord, Outcome, redact
         {"note": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYhunter2"},
         {"note": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJodW50ZXIyIn0.c2lnbmF0dXJl"},
         {"items": [{"note": "-----BEGIN RSA PRIVATE KEY-----\nhunter2"}]},
+        {"Tags": [{"Key": "db-password", "Value": "hunter2"}]},
     ],
 )
 def test_secret_names_and_values_are_redacted(arguments: dict[str, object]) -> None:
@@ -41,6 +42,15 @@ def test_ordinary_arguments_are_kept() -> None:
         "n": 5,
     }
     assert redact(arguments) == arguments
+
+
+def test_numbers_flags_and_tags_are_kept_whatever_they_are_called() -> None:
+    shown = {
+        "MaxSessionDuration": 7200,
+        "has_password": True,
+        "Tags": [{"Key": "project", "Value": "web"}],
+    }
+    assert redact(shown) == shown
 
 
 def test_odd_values_and_deep_nesting_never_raise() -> None:

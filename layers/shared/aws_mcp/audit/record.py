@@ -180,12 +180,19 @@ def redact(value: Any, *, _depth: int = 0) -> Any:
     if _depth > 20:
         return REDACTED
     if isinstance(value, dict):
+        if value.keys() == {"Key", "Value"}:
+            # A tag as AWS writes them: "Key" holds its name, whose value is secret if the name says so.
+            name = redact(value["Key"], _depth=_depth + 1)
+            said = isinstance(name, str) and _SECRET_NAME.search(name)
+            return {"Key": name, "Value": REDACTED if said else redact(value["Value"], _depth=_depth + 1)}
         redacted: dict[str, Any] = {}
         for k, v in value.items():
             key = _encodable(str(k))
             if _SECRET_VALUE.search(key):
                 key = f"{REDACTED}#{len(redacted)}"  # numbered: two such keys stay two entries
-            redacted[key] = REDACTED if _SECRET_NAME.search(key) else redact(v, _depth=_depth + 1)
+            # A number or a flag is no secret, whatever it is called (MaxSessionDuration, has_password).
+            secret = _SECRET_NAME.search(key) and not isinstance(v, bool | int | float)
+            redacted[key] = REDACTED if secret else redact(v, _depth=_depth + 1)
         return redacted
     if isinstance(value, list | tuple):
         return [redact(v, _depth=_depth + 1) for v in value]

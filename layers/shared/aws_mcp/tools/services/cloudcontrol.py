@@ -725,7 +725,9 @@ class RequestOutcome(MutatingOutput):
 
 class CreateResourceInput(MutatingInput):
     type_name: TypeName
-    desired_state: Document = Field(max_length=200, description='Properties, e.g. {"InstanceType": "t3.micro"}.')
+    desired_state: Document = Field(
+        max_length=200, description='Properties, e.g. {"InstanceType": "t3.micro"}.'
+    )
 
 
 @tool(
