@@ -8,6 +8,7 @@ import sys
 import textwrap
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
@@ -130,9 +131,14 @@ class TestManifest:
 
 
 class TestSizeInAnAgentsContext:
-    """``tools/list`` is read into the agent's context on every session: its size is a budget."""
+    """``tools/list`` is read into the agent's context on every session: its size is a budget.
 
-    # Both catalogue issues together, every tool served.
+    What reaches the model is what function-calling APIs take of a tool: its name, description
+    and parameters (input) schema. Title, annotations and output schema stay with the client (for
+    its UI, its confirmations and its checks of results), so they are reported, not budgeted.
+    """
+
+    # Every toolset served.
     ALL_TOOLS_TOKENS = 25_000
     DESCRIPTION_CHARS = 400
 
@@ -146,8 +152,12 @@ class TestSizeInAnAgentsContext:
         encoding = tiktoken.get_encoding("o200k_base")
         entries = read_manifest()
 
-        def tokens(chosen: list[Entry]) -> int:
-            return len(encoding.encode(dumps_text({"tools": [e.definition for e in chosen]})))
+        def for_the_model(entry: Entry) -> dict[str, Any]:
+            return {key: entry.definition[key] for key in ("name", "description", "inputSchema")}
+
+        def tokens(chosen: list[Entry], *, whole: bool = False) -> int:
+            tools = [e.definition if whole else for_the_model(e) for e in chosen]
+            return len(encoding.encode(dumps_text({"tools": tools})))
 
         sizes = {t: [e for e in entries if e.toolset == t] for t in sorted({e.toolset for e in entries})}
         report = [
@@ -155,8 +165,10 @@ class TestSizeInAnAgentsContext:
         ]
         total = tokens(list(entries))
         report.append(f"{'all':<12} {len(entries):>3} tools {total:>7,} tokens")
+        whole = tokens(list(entries), whole=True)
+        report.append(f"(the whole tools/list, with titles, annotations and output schemas: {whole:,})")
         with capsys.disabled():
-            print("\ntools/list in o200k_base tokens, per toolset:\n  " + "\n  ".join(report))
+            print("\nTools in a model's context, o200k_base tokens, per toolset:\n  " + "\n  ".join(report))
         assert total < self.ALL_TOOLS_TOKENS
 
     def test_no_description_is_longer_than_400_characters(self) -> None:

@@ -5,8 +5,8 @@ on every property. Several MCP clients resolve ``$ref`` poorly and every
 title costs the model tokens, so we inline local references (our models are
 not recursive) and drop pydantic's generated titles. Descriptions stay.
 
-Every ``tools/list`` lands in the agent's context, and both catalogues (80-odd tools)
-must fit 25,000 tokens, so an output schema says only the result's top-level fields
+Every ``tools/list`` lands with the agent's client (its input schemas in the model's context,
+within 25,000 tokens for all tools), so an output schema says only the result's top-level fields
 and the JSON type of each: no nested properties (a list's item fields are named once,
 in its ``fields`` argument, and a result is self-describing JSON), no ``null`` (results
 leave out what is unknown rather than say null: see ``paging.fit``), no ``default``s,
