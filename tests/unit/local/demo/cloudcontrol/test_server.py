@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from aws_mcp_local.demo import DEMO_IMAGE, DEMO_REGIONS, DemoAws, running_demo
 from aws_mcp_local.demo.cloudcontrol import SUPPORTED_TYPES
 
 DELAY = 0.5
+HOUR = 3600.0
 
 
 @pytest.fixture(scope="module")
@@ -120,37 +122,52 @@ def test_the_fleet_is_cloud_control_s_instances(demo: DemoAws) -> None:
 
 
 def test_an_instance_created_through_cloud_control_runs_in_ec2(demo: DemoAws) -> None:
+    assert demo.cloudcontrol is not None
     cc = _client(demo, "cloudcontrol")
     desired = {
         "ImageId": DEMO_IMAGE,
         "InstanceType": "t3.nano",
         "Tags": [{"Key": "project", "Value": "ccdemo"}],
     }
-
-    made = cc.create_resource(TypeName="AWS::EC2::Instance", DesiredState=json.dumps(desired))[
-        "ProgressEvent"
-    ]
+    demo.cloudcontrol.delay = HOUR  # no race with a slow machine: the test moves the clock
+    try:
+        made = cc.create_resource(TypeName="AWS::EC2::Instance", DesiredState=json.dumps(desired))[
+            "ProgressEvent"
+        ]
+    finally:
+        demo.cloudcontrol.delay = DELAY
 
     assert made["OperationStatus"] == "IN_PROGRESS"
-    assert (
-        cc.get_resource_request_status(RequestToken=made["RequestToken"])["ProgressEvent"]["OperationStatus"]
-        == "IN_PROGRESS"
-    )
-    deadline = time.monotonic() + 10 * DELAY
-    while (status := cc.get_resource_request_status(RequestToken=made["RequestToken"])["ProgressEvent"])[
-        "OperationStatus"
-    ] == "IN_PROGRESS":
-        assert time.monotonic() < deadline
-        time.sleep(DELAY / 5)
+    assert _status(cc, made)["OperationStatus"] == "IN_PROGRESS"
+    demo.cloudcontrol.advance(HOUR)
+    status = _status(cc, made)
     assert status["OperationStatus"] == "SUCCESS"
     instance = _client(demo, "ec2").describe_instances(InstanceIds=[status["Identifier"]])["Reservations"][0][
         "Instances"
     ][0]
     assert (instance["InstanceType"], instance["Tags"]) == ("t3.nano", desired["Tags"])
 
-    time.sleep(DELAY)  # the status of one request, then another on the same instance
-    gone = cc.delete_resource(TypeName="AWS::EC2::Instance", Identifier=status["Identifier"])["ProgressEvent"]
-    assert gone["OperationStatus"] == "IN_PROGRESS"
+
+def test_a_request_finishes_after_the_demo_s_delay(demo: DemoAws) -> None:
+    cc = _client(demo, "cloudcontrol")
+    made = cc.create_resource(TypeName="AWS::SQS::Queue", DesiredState=json.dumps({"QueueName": "cc-wait"}))
+
+    deadline = time.monotonic() + 60
+    while (status := _status(cc, made["ProgressEvent"]))["OperationStatus"] == "IN_PROGRESS":
+        assert time.monotonic() < deadline
+        time.sleep(DELAY / 5)
+
+    assert status["OperationStatus"] == "SUCCESS"
+    assert status["EventTime"] - made["ProgressEvent"]["EventTime"] >= timedelta(
+        seconds=DELAY * 0.99
+    )  # to the millisecond
+
+
+def _status(cc: Any, event: dict[str, Any]) -> dict[str, Any]:
+    status: dict[str, Any] = cc.get_resource_request_status(RequestToken=event["RequestToken"])[
+        "ProgressEvent"
+    ]
+    return status
 
 
 def test_errors_reach_boto3_in_the_service_s_shape(demo: DemoAws) -> None:
