@@ -62,3 +62,14 @@ def test_requests_are_forgotten_with_the_rest_of_moto(no_network: None) -> None:
         with pytest.raises(ClientError) as forgotten:
             cc.get_resource_request_status(RequestToken=token)
     assert forgotten.value.response["Error"]["Code"] == "RequestTokenNotFoundException"
+
+
+def test_the_demo_s_delay_is_read_from_its_setting() -> None:
+    from aws_mcp_local.demo.cloudcontrol import DEFAULT_DELAY, DELAY_ENV, delay_from
+
+    assert delay_from({}) == DEFAULT_DELAY
+    assert delay_from({DELAY_ENV: "0"}) == 0.0
+    assert delay_from({DELAY_ENV: " 30.5 "}) == 30.5
+    for wrong in ("soon", "-1", "inf", "nan"):
+        with pytest.raises(ValueError, match=DELAY_ENV):
+            delay_from({DELAY_ENV: wrong})
