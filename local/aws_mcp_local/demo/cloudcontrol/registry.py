@@ -73,21 +73,21 @@ def _list_types(self: Any) -> Any:
 
 
 def _start(token: str | None, count: int) -> int:
-    from moto.core.exceptions import ServiceException
+    from moto.cloudformation.exceptions import CloudFormationError
 
     if not token:
         return 0
     try:
         start = int(base64.urlsafe_b64decode(token.encode()))
     except (binascii.Error, ValueError) as err:
-        raise ServiceException("CFNRegistryException", "NextToken is not valid.") from err
+        raise CloudFormationError("CFNRegistryException", "NextToken is not valid.") from err
     if not 0 <= start <= count:
-        raise ServiceException("CFNRegistryException", "NextToken is not valid.")
+        raise CloudFormationError("CFNRegistryException", "NextToken is not valid.")
     return start
 
 
 def _describe_type(self: Any) -> Any:
-    from moto.core.exceptions import ServiceException
+    from moto.cloudformation.exceptions import CloudFormationError
     from moto.core.responses import ActionResult
 
     name = self._get_param("TypeName")
@@ -96,7 +96,7 @@ def _describe_type(self: Any) -> Any:
         name = next((n for n in TYPES if type_arn(self.region, n) == arn), arn)
     resource_type: ResourceType | None = TYPES.get(name)
     if resource_type is None or (self._get_param("Type") or "RESOURCE") != "RESOURCE":
-        raise ServiceException(
+        raise CloudFormationError(
             "TypeNotFoundException",
             f"The type '{name}' cannot be found. The demo's registry holds: {', '.join(TYPES)}.",
         )

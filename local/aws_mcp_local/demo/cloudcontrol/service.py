@@ -90,6 +90,15 @@ class CloudControlResponse(BaseResponse):
         self.automated_parameter_parsing = True
         self.emulator = emulator
 
+    def call_action(self) -> TYPE_RESPONSE:
+        try:
+            return super().call_action()
+        except Exception as err:
+            fault = _Error(
+                "GeneralServiceException", f"The demo's Cloud Control failed: {type(err).__name__}: {err}"
+            )
+            return self.serialized(ActionResult(fault))
+
     # -- helpers ---------------------------------------------------------------------------------
 
     @property
@@ -116,7 +125,8 @@ class CloudControlResponse(BaseResponse):
         except (TypeError, ValueError) as err:
             raise _Error("InvalidRequestException", f"{name} is not valid JSON: {err}") from err
         if not isinstance(value, kind):
-            raise _Error("InvalidRequestException", f"{name} must be a JSON {kind.__name__}.")
+            shape = "an object" if kind is dict else "a list"
+            raise _Error("InvalidRequestException", f"{name} must be {shape} in JSON.")
         return value
 
     def _page(self, items: list[Any], kind: str) -> tuple[list[Any], str | None]:
@@ -202,7 +212,7 @@ class CloudControlResponse(BaseResponse):
 
     def create_resource(self) -> ActionResult:
         resource_type = self._type()
-        desired = self._json_param("DesiredState", object)
+        desired = self._json_param("DesiredState", dict)
         fingerprint = self._fingerprint(resource_type.type_name, desired)
         with self.store.lock:
             if replay := self._replay(fingerprint):

@@ -40,7 +40,11 @@ def problem(resource_type: ResourceType, desired: Any, *, creating: bool) -> str
         required = [p for p in schema.get("required", ()) if p not in resource_type.write_only]
         schema = {**schema, "required": required}
     validator = Draft7Validator(schema)
-    errors = sorted(validator.iter_errors(desired), key=lambda e: (list(e.absolute_path), e.validator))
+    # The first error by place, a wrong type before anything else about the same value.
+    errors = sorted(
+        validator.iter_errors(desired),
+        key=lambda e: ([str(p) for p in e.absolute_path], e.validator != "type", str(e.validator)),
+    )
     return f"Model validation failed ({_words(errors[0])})" if errors else None
 
 
