@@ -160,11 +160,13 @@ def context(estate: Emulator) -> dict[str, str]:
 
 
 def filled(state: dict[str, Any], context: dict[str, str]) -> dict[str, Any]:
-    return json.loads(
+    """``state`` with the made VPC's id and the role's ARN in place of {vpc} and {role}."""
+    done: dict[str, Any] = json.loads(
         json.dumps(state)
         .replace('"{vpc}"', json.dumps(context["vpc"]))
         .replace('"{role}"', json.dumps(context["role"]))
     )
+    return done
 
 
 def test_every_demo_type_is_a_case() -> None:
