@@ -34,9 +34,12 @@ def aws() -> Iterator[None]:
     """moto, in process, for one test module: every boto3 client built meanwhile talks to it.
 
     Module scope because seeding costs about a second; tests that change state work on
-    instances of their own (see ``launch``), so the seeded fleet stays as seeded.
+    instances of their own (see ``launch``), so the seeded fleet stays as seeded. The demo's
+    Cloud Control answers in it too, as it does on the demo's server.
     """
-    with mock_aws():
+    from aws_mcp_local.demo.cloudcontrol import installed
+
+    with mock_aws(), installed():
         yield
 
 

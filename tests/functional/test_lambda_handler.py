@@ -26,6 +26,7 @@ from aws_mcp.config import ENV, AccessMode, Settings
 from aws_mcp.errors import INVALID_PARAMS, INVALID_REQUEST
 from aws_mcp.tools import CATALOG
 from aws_mcp_local.demo import DEMO_REGIONS, FLEET, seed, table_names
+from aws_mcp_local.demo.cloudcontrol import installed
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "functions" / "mcp" / "app.py"
@@ -93,8 +94,9 @@ def import_handler(monkeypatch: pytest.MonkeyPatch, environment: dict[str, str])
 
 @pytest.fixture(scope="module")
 def demo() -> Iterator[dict[str, list[str]]]:
-    """moto in process, seeded with the demo fleet and tables: instance ids by region."""
-    with mock_aws():
+    """moto in process (with the demo's Cloud Control), seeded with the demo fleet and tables:
+    instance ids by region."""
+    with mock_aws(), installed():
         yield seed(endpoint_url=None)
 
 

@@ -71,23 +71,6 @@ async def test_a_missing_instance_is_resource_not_found_and_a_malformed_id_a_val
     assert malformed.value.code is ErrorCodes.VALIDATION_FAILED
 
 
-async def test_operations_without_a_tool_on_our_server_are_not_supported(ours: AWSMCPClient) -> None:
-    with pytest.raises(InfrastructureException) as raised:
-        await ours.create_resource(ResourceConfig(resource_type=BUCKET, properties={"BucketName": "b"}))
-    assert raised.value.code is ErrorCodes.NOT_SUPPORTED
-    assert "not supported by this server" in str(raised.value) and "cloudcontrol_create_resource" in str(
-        raised.value
-    )
-    for operation in (
-        ours.list_resources(ResourceFilter(resource_type=BUCKET)),
-        ours.delete_resource(BUCKET, "b"),
-        ours.get_resource_status(BUCKET, request_token="req-1"),
-    ):
-        with pytest.raises(InfrastructureException) as raised:
-            await operation
-        assert raised.value.code is ErrorCodes.NOT_SUPPORTED
-
-
 async def test_the_crud_methods_light_up_on_a_server_with_cloud_control_tools(crud_url: str) -> None:
     async with create_aws_mcp_client(crud_url, settings=ClientSettings(timeout=10.0)) as client:
         created = await client.create_resource(

@@ -128,7 +128,7 @@ CASES: list[tuple[str, dict[str, Any], list[dict[str, Any]], dict[str, Any]]] = 
 
 @pytest.fixture(scope="module")
 def estate(aws: None) -> Iterator[Emulator]:
-    """The demo estate, and its Cloud Control answering in this process."""
+    """The demo estate; its Cloud Control, which answers in this process, with a clock of its own."""
     with installed() as emulator:
         seed(endpoint_url=None)
         yield emulator
