@@ -48,6 +48,7 @@ from aws_mcp_client.errors import ErrorCodes, InfrastructureException
 __all__ = [
     "ABSENT_INSTANCE",
     "AUDIT_TOOL",
+    "CHECKS",
     "MODERN",
     "READ_TOOL",
     "SMOKE_CLIENT",
@@ -65,6 +66,10 @@ WRITE_TOOL = "ec2_stop_instances"
 ABSENT_INSTANCE = "i-00000000000000000"
 SMOKE_CLIENT = "aws-mcp-smoke"
 READ_ONLY, READ_WRITE = "ReadOnly", "ReadWrite"
+# The checks' names, in the order they run.
+HEALTH, MODERN_ERA, LEGACY_ERA = "health", f"protocol {MODERN}", "protocol 2025 handshake"
+LISTING, READ, AUDIT, WRITE = "tools/list", f"read {READ_TOOL}", f"audit {AUDIT_TOOL}", f"write {WRITE_TOOL}"
+CHECKS = (HEALTH, MODERN_ERA, LEGACY_ERA, LISTING, READ, AUDIT, WRITE)
 # Server and runner clocks differ a little; the audit search starts this much before the run.
 _CLOCK_SLACK = timedelta(minutes=5)
 _AUDIT_PAGES = 10
@@ -151,7 +156,7 @@ class Smoke:
         health, health_mode = await self._health()
         checks.append(health)
         async with contextlib.AsyncExitStack() as stack:
-            modern, check = await self._connect(stack, "auto", "protocol 2026-07-28")
+            modern, check = await self._connect(stack, "auto", MODERN_ERA)
             if modern is not None:
                 check = _expect(
                     check.name,
@@ -160,16 +165,14 @@ class Smoke:
                     f"negotiated {modern.protocol_version}, not {MODERN}",
                 )
             checks.append(check)
-            legacy, check = await self._connect(stack, "legacy", "protocol 2025 handshake")
+            legacy, check = await self._connect(stack, "legacy", LEGACY_ERA)
             if legacy is not None:
                 check = await self._legacy(legacy)
             checks.append(check)
             client = modern or legacy
             if client is None:
                 reason = "not run: no connection to the server"
-                checks += [
-                    Check(name, Status.FAIL, reason) for name in ("tools/list", "read", "audit", "write")
-                ]
+                checks += [Check(name, Status.FAIL, reason) for name in (LISTING, READ, AUDIT, WRITE)]
                 return checks
             listed = await self._listed(client)
             mode = self.plan.expect_access_mode or health_mode or _mode_of(listed)
@@ -182,7 +185,7 @@ class Smoke:
     # -- the checks ----------------------------------------------------------------------------------
 
     async def _health(self) -> tuple[Check, str | None]:
-        name = "health"
+        name = HEALTH
         url = _health_url(str(self.config.url))
         if url is None:
             return Check(
@@ -231,7 +234,7 @@ class Smoke:
         return client, Check(name, Status.PASS, f"negotiated {client.protocol_version}")
 
     async def _legacy(self, client: MCPClient) -> Check:
-        name = "protocol 2025 handshake"
+        name = LEGACY_ERA
         version_ = client.protocol_version or ""
         if not version_.startswith("2025-"):
             return Check(name, Status.FAIL, f"negotiated {version_ or 'nothing'}, not a 2025 revision")
@@ -248,7 +251,7 @@ class Smoke:
             return err
 
     def _tools(self, listed: list[types.Tool] | InfrastructureException, mode: str | None) -> Check:
-        name = "tools/list"
+        name = LISTING
         if isinstance(listed, InfrastructureException):
             return Check(name, Status.FAIL, _why(listed))
         names = {tool.name for tool in listed}
@@ -264,7 +267,7 @@ class Smoke:
         return Check(name, Status.PASS, f"{len(names)} tools ({len(writes)} that change things)")
 
     async def _read(self, client: MCPClient) -> Check:
-        name = f"read {READ_TOOL}"
+        name = READ
         try:
             result = await client.call_tool(READ_TOOL, {})
         except InfrastructureException as err:
@@ -275,7 +278,7 @@ class Smoke:
         return Check(name, Status.PASS, f"account {found.get('account')}, acting as {found.get('arn')}")
 
     async def _audit(self, client: MCPClient, started_at: datetime) -> Check:
-        name = f"audit {AUDIT_TOOL}"
+        name = AUDIT
         question = {
             "tool": READ_TOOL,
             "since": (started_at - _CLOCK_SLACK).isoformat(),
@@ -328,7 +331,7 @@ class Smoke:
         return None
 
     async def _write(self, client: MCPClient, mode: str | None) -> Check:
-        name = f"write {WRITE_TOOL}"
+        name = WRITE
         arguments = {
             "instance_ids": [ABSENT_INSTANCE],
             "dry_run": True,
