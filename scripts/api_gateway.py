@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import make_events  # noqa: E402
+import make_events
 
 Invoke = Callable[[Mapping[str, Any]], Mapping[str, Any]]
 
@@ -33,7 +33,8 @@ _MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 
 
 class Gateway:
-    """``invoke`` (an emulator's) behind HTTP on a free port of 127.0.0.1; as a context manager, always stopped."""
+    """``invoke`` (an emulator's) behind HTTP on a free port of 127.0.0.1; as a context manager, stopped
+    however the block ends."""
 
     def __init__(self, invoke: Invoke) -> None:
         self._invoke = invoke
@@ -94,7 +95,7 @@ class Gateway:
 
             do_GET = do_POST = do_DELETE = do_PUT = do_OPTIONS = _relay  # noqa: N815 - http.server's names
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
+            def log_message(self, format: str, *args: Any) -> None:
                 return None
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
