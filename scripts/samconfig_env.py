@@ -33,7 +33,7 @@ def main(argv: list[str]) -> int:
         print("usage: samconfig_env.py ENVIRONMENT KEY", file=sys.stderr)
         return 2
     try:
-        print(setting(*argv))
+        print(setting(argv[0], argv[1]))
     except KeyError as err:
         print(err.args[0], file=sys.stderr)
         return 2
