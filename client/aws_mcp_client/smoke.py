@@ -292,9 +292,8 @@ class Smoke:
             try:
                 record = await self._find_record(client, question)
             except InfrastructureException as err:
-                return Check(name, Status.FAIL, _why(err))
-            except _ToolSaid as said:
-                return Check(name, Status.FAIL, f"the tool reported an error: {said}")
+                said = err.message if err.code is ErrorCodes.TOOL_ERROR else _why(err)
+                return Check(name, Status.FAIL, said)
             if record is not None:
                 return Check(
                     name,
@@ -317,7 +316,8 @@ class Smoke:
             asked = {**question, "cursor": cursor} if cursor else question
             result = await client.call_tool(AUDIT_TOOL, asked)
             if result.is_error:
-                raise _ToolSaid(_text(result))
+                said = f"the tool reported an error: {_text(result)}"
+                raise InfrastructureException(ErrorCodes.TOOL_ERROR, said, server=client.name)
             page = result.structured_content or {}
             for record in page.get("records") or []:
                 if (
@@ -354,10 +354,6 @@ class Smoke:
         if mode == READ_ONLY:
             return Check(name, Status.FAIL, f"a ReadOnly server accepted {WRITE_TOOL} ({outcome})")
         return Check(name, Status.PASS, f"passed the access guard, as a ReadWrite server's must ({outcome})")
-
-
-class _ToolSaid(Exception):  # noqa: N818 - internal: a tool's error text, turned into a failed check
-    pass
 
 
 def _health_url(mcp_url: str) -> str | None:
