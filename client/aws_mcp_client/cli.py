@@ -312,6 +312,85 @@ def list_resources(
     )
 
 
+AUTH_KINDS = {"sigv4": "sigv4", "api-key": "api_key", "bearer": "bearer"}
+
+
+@app.command()
+@_reports_failures
+def smoke(
+    *,
+    server: ServerOption = None,
+    auth: Annotated[
+        str | None,
+        typer.Option(
+            "--auth",
+            help="sigv4 (AuthMode=AWS_IAM), api-key or bearer; default: none, or the configured one.",
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", envvar="AWS_MCP_AUTH_TOKEN", help="The API key or bearer token (better: the variable)."
+        ),
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="sigv4: the endpoint's region; default: AWS_REGION.")
+    ] = None,
+    expect_access_mode: Annotated[
+        str | None,
+        typer.Option("--expect-access-mode", help="ReadOnly or ReadWrite: fail unless the server runs so."),
+    ] = None,
+    audit_wait: Annotated[
+        float,
+        typer.Option("--audit-wait", min=0, help="Seconds to wait for the read call's audit record."),
+    ] = 60.0,
+    config: ConfigOption = DEFAULT_CONFIG,
+    output: OutputOption = "table",
+) -> None:
+    """Check a running server end to end: health, both protocol eras, tools/list, a read, its audit
+    record, and a write its access mode refuses or lets through (a dry run on no instance). One line
+    per check; exit 1 if any fails."""
+    from aws_mcp_client.smoke import Smoke, SmokePlan, Status
+
+    settings, server_config = _target(server, config)
+    if auth is not None:
+        server_config = _with_auth(server_config, auth, token, region)
+    try:
+        plan = SmokePlan(expect_access_mode=expect_access_mode, audit_wait_s=audit_wait)
+        run = Smoke(server_config, settings, plan)
+    except InfrastructureException as err:
+        _usage(err.message, err.code, err.server)
+    checks = asyncio.run(run.run())
+    failed = [check for check in checks if check.status is Status.FAIL]
+    passed = sum(check.status is Status.PASS for check in checks)
+    skipped = len(checks) - passed - len(failed)
+    summary = f"smoke {server_config.target}: {passed} passed, {len(failed)} failed, {skipped} skipped"
+    if _format(output).value == "table":
+        for check in checks:
+            typer.echo(check.line)
+        typer.echo(summary)
+    else:
+        _render(output, {"passed": not failed, "summary": summary, "checks": [c.as_dict() for c in checks]})
+    if failed:
+        raise typer.Exit(EXIT_TOOL_ERROR)
+
+
+def _with_auth(server_config: Any, auth: str, token: str | None, region: str | None) -> Any:
+    from dataclasses import replace
+
+    from aws_mcp_client.config import AuthConfig, AuthKind
+
+    kind = AUTH_KINDS.get(auth.lower())
+    if kind is None:
+        _usage(f"--auth {auth!r}: expected {', '.join(AUTH_KINDS)}")
+    if kind != "sigv4" and not token:
+        _usage(f"--auth {auth} needs --token or AWS_MCP_AUTH_TOKEN")
+    try:
+        return replace(server_config, auth=AuthConfig(AuthKind(kind), token=token, region=region))
+    except InfrastructureException as err:
+        _usage(err.message, err.code, err.server)
+
+
 def _arguments(pairs: list[str], json_args: str | None) -> dict[str, Any]:
     arguments: dict[str, Any] = {}
     if json_args:

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -79,8 +79,11 @@ def stdio_demo() -> StdioServerParameters:
 
 
 @contextmanager
-def serving_demo(log_path: Path) -> Iterator[str]:
-    """``aws-mcp serve --demo`` on a free port of 127.0.0.1 for as long as the block runs: its MCP URL."""
+def serving_demo(log_path: Path, env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """``aws-mcp serve --demo`` on a free port of 127.0.0.1 for as long as the block runs: its MCP URL.
+
+    ``env``: settings for the server over :func:`server_env` (``AWS_MCP_ACCESS_MODE=ReadOnly``, say).
+    """
     with log_path.open("wb") as log:
         for _attempt in range(3):
             port = _free_port()
@@ -89,7 +92,7 @@ def serving_demo(log_path: Path) -> Iterator[str]:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env=server_env(),
+                env={**server_env(), **(env or {})},
             )
             try:
                 base = f"http://127.0.0.1:{port}"
