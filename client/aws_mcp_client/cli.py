@@ -349,7 +349,10 @@ def _list_instances(
 
     async def run(client: AWSMCPClient) -> list[dict[str, Any]]:
         page = await client.call_json("ec2_list_instances", {k: v for k, v in args.items() if v})
-        return [{**item, "region": page.get("region")} for item in page.get("instances", [])]
+        return [
+            {"identifier": item.get("instance_id"), **item, "region": page.get("region")}
+            for item in page.get("instances", [])
+        ]
 
     found = _session(server, config, run)
     _render(

@@ -125,7 +125,7 @@ async def test_an_update_is_a_patch_in_the_types_spelling_keeping_the_project(
     )
     assert changed.properties["DelaySeconds"] == 5
     assert changed.tags == {"k": "v", PROJECT_TAG: "p"}
-    assert store.resources[("AWS::SQS::Queue", "q")]["DelaySeconds"] == 5
+    assert store.resources[("AWS::SQS::Queue", str(made.identifier))]["DelaySeconds"] == 5
 
 
 async def test_delete_returns_true_and_the_resource_is_gone(client: AWSMCPClient) -> None:

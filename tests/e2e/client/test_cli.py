@@ -155,7 +155,7 @@ def test_list_ec2_filters_by_state_and_region(demo_url: str) -> None:
 
 def test_list_of_a_type_the_server_cannot_list_exits_1(demo_url: str) -> None:
     code, _, err = aws_mcp("list", "AWS::S3::Bucket", url=demo_url)
-    assert code == 1 and "not supported by this server" in err
+    assert code == 1 and "cloudcontrol_list_resources" in err
 
 
 def test_a_server_name_is_looked_up_in_mcp_servers_json(demo_url: str, tmp_path: Path) -> None:
