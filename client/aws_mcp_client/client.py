@@ -146,6 +146,7 @@ class MCPClient:
 
     async def _open(self) -> None:
         await self._close()
+        self.config.check_url()
         self.breaker.check()
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[Client] = loop.create_future()

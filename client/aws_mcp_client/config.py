@@ -262,12 +262,18 @@ class MCPServerConfig:
         if transport is TransportType.STDIO:
             if not self.command:
                 raise _invalid(self.name, "command", "a stdio server needs a command")
-        elif not self.url or not _is_url(self.url):
+        elif not self.url:
             raise _invalid(
                 self.name, "url", f"an {transport.value} server needs an http(s) URL (in url, or in command)"
             )
         if self.mode not in ("auto", "legacy"):
             raise _invalid(self.name, "mode", f"expected auto or legacy, got {self.mode!r}")
+
+    def check_url(self) -> None:
+        """Refuse a URL that is not http(s). Checked on connecting, not on making the config: a
+        client may be made with a placeholder (``AWSMCPClient(server_url="...")``) and configured later."""
+        if self.transport is not TransportType.STDIO and not _is_url(self.url or ""):
+            raise _invalid(self.name, "url", f"{self.url!r} is not an http(s) URL")
 
     @property
     def target(self) -> str:

@@ -106,7 +106,7 @@ class _Entry:
         transport = self.transport()
         declared = {"transport": transport} if transport is not None else {}
         try:
-            return MCPServerConfig(
+            config = MCPServerConfig(
                 **declared,
                 name=self.name,
                 url=self.text("url"),
@@ -119,6 +119,8 @@ class _Entry:
                 enabled=self.flag("enabled", default=True),
                 mode=self.text("mode") or "auto",
             )
+            config.check_url()
+            return config
         except InfrastructureException as err:
             raise InfrastructureException(err.code, err.message, server=self.name) from None
 

@@ -35,9 +35,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """``http://127.0.0.1:PORT`` serving ``app`` until the block ends."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
+def serving(app: Any, host: str = "127.0.0.1", port: int | None = None) -> Iterator[str]:
+    """``http://HOST:PORT`` (a free port of 127.0.0.1 unless told) serving ``app`` until the block ends."""
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port or free_port(),
+            log_level="warning",
+            timeout_graceful_shutdown=1,  # an open event stream must not hold the test up
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -45,7 +53,7 @@ def serving(app: Any) -> Iterator[str]:
         assert time.monotonic() < deadline and thread.is_alive(), "test server did not start"
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{server.config.port}"
+        yield f"http://{host}:{server.config.port}"
     finally:
         server.should_exit = True
         thread.join(START_TIMEOUT_S)

@@ -112,7 +112,10 @@ def test_a_stdio_server_needs_a_command_and_an_http_one_a_url() -> None:
     with pytest.raises(InfrastructureException, match="server 'local', field 'command'"):
         MCPServerConfig(name="local", transport=TransportType.STDIO)
     with pytest.raises(InfrastructureException, match="server 'remote', field 'url'"):
-        MCPServerConfig(name="remote", url="ftp://example.com")
+        MCPServerConfig(name="remote", transport=TransportType.SSE)
+    placeholder = MCPServerConfig(name="remote", url="ftp://example.com")  # made; refused on connecting
+    with pytest.raises(InfrastructureException, match=r"server 'remote', field 'url': 'ftp://example\.com'"):
+        placeholder.check_url()
     with pytest.raises(InfrastructureException, match="server 'remote', field 'mode'"):
         MCPServerConfig(name="remote", url="http://127.0.0.1/mcp", mode="sometimes")
 
