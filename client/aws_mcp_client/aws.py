@@ -31,6 +31,7 @@ The mapping, in one place:
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -476,12 +477,23 @@ _FAILURES = {
 }
 
 
+_MISSING = re.compile(
+    r"not ?found|does not exist|^No (?!resource type)\S+::\S+::\S+ .+ in \S+|^No Cloud Control request",
+    re.IGNORECASE,
+)
+_REFUSED = re.compile(
+    r"invalid arguments|validation|missing|^No resource type|has no property| needs |read-only",
+    re.IGNORECASE,
+)
+
+
 def _classify(text: str) -> ErrorCodes:
-    """Tool errors are text; these are the words our server (and AWS) use for the two cases callers handle."""
-    lowered = text.lower()
-    if "notfound" in lowered or "not found" in lowered or "does not exist" in lowered:
+    """Tool errors are text; these are the words our server (and AWS) use for the cases callers handle:
+    ``No AWS::S3::Bucket b in us-east-1`` is not found; an unknown type or property, a missing or
+    read-only one, is refused."""
+    if _MISSING.search(text):
         return ErrorCodes.RESOURCE_NOT_FOUND
-    if "invalid arguments" in lowered or "validation" in lowered or "missing" in lowered:
+    if _REFUSED.search(text):
         return ErrorCodes.VALIDATION_FAILED
     return ErrorCodes.TOOL_ERROR
 
