@@ -14,19 +14,33 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from aws_mcp_client.aws import AWSMCPClient, create_aws_mcp_client
+    from aws_mcp_client.aws import (
+        AWSMCPClient,
+        create_aws_mcp_client,
+    )
     from aws_mcp_client.breaker import BreakerState, CircuitBreaker
-    from aws_mcp_client.client import MCPClient
+    from aws_mcp_client.client import (
+        MCPClient,
+        MCPSSEClient,
+        MCPSTDIOClient,
+    )
     from aws_mcp_client.config import (
         AuthConfig,
         AuthKind,
-        BreakerPolicy,
+        CircuitBreakerConfig,
         ClientSettings,
-        RetryPolicy,
-        ServerConfig,
-        TransportKind,
+        MCPServerConfig,
+        RetryConfig,
+        TransportType,
+        get_aws_mcp_config,
     )
-    from aws_mcp_client.errors import ErrorCodes, InfrastructureException
+    from aws_mcp_client.errors import (
+        ErrorCodes,
+        InfrastructureException,
+        MCPConnectionError,
+        MCPTimeoutError,
+        MCPTransportError,
+    )
     from aws_mcp_client.factory import MCPClientFactory
     from aws_mcp_client.manager import (
         ConnectResult,
@@ -35,24 +49,22 @@ if TYPE_CHECKING:
         ServerState,
         ServerStatus,
     )
-    from aws_mcp_client.mcp_servers import load_mcp_config
+    from aws_mcp_client.mcp_servers import MCPServersConfig, load_mcp_config
     from aws_mcp_client.models import (
         HealthStatus,
         Resource,
         ResourceConfig,
         ResourceFilter,
-        ResourcePage,
         ResourceStatus,
-        ServerInfo,
     )
 
 __all__ = [
     "AWSMCPClient",
     "AuthConfig",
     "AuthKind",
-    "BreakerPolicy",
     "BreakerState",
     "CircuitBreaker",
+    "CircuitBreakerConfig",
     "ClientSettings",
     "ConnectResult",
     "DiscoveredTool",
@@ -61,19 +73,24 @@ __all__ = [
     "InfrastructureException",
     "MCPClient",
     "MCPClientFactory",
+    "MCPConnectionError",
     "MCPConnectionManager",
+    "MCPSSEClient",
+    "MCPSTDIOClient",
+    "MCPServerConfig",
+    "MCPServersConfig",
+    "MCPTimeoutError",
+    "MCPTransportError",
     "Resource",
     "ResourceConfig",
     "ResourceFilter",
-    "ResourcePage",
     "ResourceStatus",
-    "RetryPolicy",
-    "ServerConfig",
-    "ServerInfo",
+    "RetryConfig",
     "ServerState",
     "ServerStatus",
-    "TransportKind",
+    "TransportType",
     "create_aws_mcp_client",
+    "get_aws_mcp_config",
     "load_mcp_config",
 ]
 
@@ -81,9 +98,9 @@ _WHERE = {
     "AWSMCPClient": "aws_mcp_client.aws",
     "AuthConfig": "aws_mcp_client.config",
     "AuthKind": "aws_mcp_client.config",
-    "BreakerPolicy": "aws_mcp_client.config",
     "BreakerState": "aws_mcp_client.breaker",
     "CircuitBreaker": "aws_mcp_client.breaker",
+    "CircuitBreakerConfig": "aws_mcp_client.config",
     "ClientSettings": "aws_mcp_client.config",
     "ConnectResult": "aws_mcp_client.manager",
     "DiscoveredTool": "aws_mcp_client.manager",
@@ -92,19 +109,24 @@ _WHERE = {
     "InfrastructureException": "aws_mcp_client.errors",
     "MCPClient": "aws_mcp_client.client",
     "MCPClientFactory": "aws_mcp_client.factory",
+    "MCPConnectionError": "aws_mcp_client.errors",
     "MCPConnectionManager": "aws_mcp_client.manager",
+    "MCPSSEClient": "aws_mcp_client.client",
+    "MCPSTDIOClient": "aws_mcp_client.client",
+    "MCPServerConfig": "aws_mcp_client.config",
+    "MCPServersConfig": "aws_mcp_client.mcp_servers",
+    "MCPTimeoutError": "aws_mcp_client.errors",
+    "MCPTransportError": "aws_mcp_client.errors",
     "Resource": "aws_mcp_client.models",
     "ResourceConfig": "aws_mcp_client.models",
     "ResourceFilter": "aws_mcp_client.models",
-    "ResourcePage": "aws_mcp_client.models",
     "ResourceStatus": "aws_mcp_client.models",
-    "RetryPolicy": "aws_mcp_client.config",
-    "ServerConfig": "aws_mcp_client.config",
-    "ServerInfo": "aws_mcp_client.models",
+    "RetryConfig": "aws_mcp_client.config",
     "ServerState": "aws_mcp_client.manager",
     "ServerStatus": "aws_mcp_client.manager",
-    "TransportKind": "aws_mcp_client.config",
+    "TransportType": "aws_mcp_client.config",
     "create_aws_mcp_client": "aws_mcp_client.aws",
+    "get_aws_mcp_config": "aws_mcp_client.config",
     "load_mcp_config": "aws_mcp_client.mcp_servers",
 }
 

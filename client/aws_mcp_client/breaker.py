@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from enum import StrEnum
 
-from aws_mcp_client.config import BreakerPolicy
+from aws_mcp_client.config import CircuitBreakerConfig
 from aws_mcp_client.errors import ErrorCodes, InfrastructureException
 
 __all__ = ["BreakerState", "CircuitBreaker"]
@@ -28,7 +28,7 @@ class CircuitBreaker:
     """Counts failures in a row; when open, refuses requests until ``recovery_timeout`` has passed."""
 
     def __init__(
-        self, policy: BreakerPolicy, *, name: str, clock: Callable[[], float] = time.monotonic
+        self, policy: CircuitBreakerConfig, *, name: str, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._policy = policy
         self._name = name

@@ -122,7 +122,7 @@ def check_connection(
 
     async def run(client: AWSMCPClient) -> dict[str, Any]:
         info = await client.get_server_info()
-        return {**info.model_dump(exclude={"tools"}), "tools": len(info.tools), "connected": True}
+        return {**info, "tools": len(info["tools"]), "connected": True}
 
     data = _session(server, config, run)
     _render(output, data)
@@ -137,7 +137,7 @@ def health_check(
     from aws_mcp_client.aws import AWSMCPClient
 
     settings, server_config = _target(server, config)
-    health = _run(lambda: _health(AWSMCPClient(server_config, settings)))
+    health = _run(lambda: _health(AWSMCPClient(config=server_config, settings=settings)))
     _render(output, health.model_dump())
     if not health.healthy:
         raise typer.Exit(EXIT_CONNECTION)
@@ -145,7 +145,7 @@ def health_check(
 
 async def _health(client: AWSMCPClient) -> Any:
     try:
-        return await client.health_check()
+        return await client.health_status()
     finally:
         await client.disconnect()
 
@@ -270,29 +270,89 @@ def call(
         _render(output, shown)
 
 
+ProjectOption = Annotated[
+    str | None,
+    typer.Option("--project", "-p", help="Only the project's resources (its aws-mcp:project tag)."),
+]
+RegionOption = Annotated[str | None, typer.Option("--region", help="Default: the server's region.")]
+PropertyOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--property",
+        "-P",
+        help="A property, K=V (any case: instanceType=t3.micro); V is JSON if it parses, else text.",
+    ),
+]
+TagOption = Annotated[list[str] | None, typer.Option("--tag", "-t", help="A tag, key=value.")]
+TypeArgument = Annotated[
+    str, typer.Argument(help="A Cloud Control type: AWS::S3::Bucket, S3::Bucket, or ec2 (instances).")
+]
+IdentifierArgument = Annotated[str, typer.Argument(help="The resource's identifier (its primary one).")]
+EC2_ALIASES = frozenset({"ec2", "instance", "instances"})
+DEFAULT_PROJECT = "default"
+
+
+def _type_of(resource: str) -> str:
+    """The type a CLI word names: ``ec2`` is ``EC2::Instance``; others as given."""
+    return "EC2::Instance" if resource.lower() in EC2_ALIASES else resource
+
+
 @app.command("list")
 @_reports_failures
 def list_resources(
-    resource: Annotated[
-        str, typer.Argument(help="ec2 (instances), or a CloudFormation type like AWS::S3::Bucket.")
-    ],
+    resource: TypeArgument,
     *,
-    state: Annotated[list[str] | None, typer.Option("--state", help="Only resources in this state.")] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="key=value ('*' for any value).")] = None,
-    region: Annotated[str | None, typer.Option("--region", help="Default: the server's region.")] = None,
+    project: ProjectOption = None,
+    state: Annotated[
+        list[str] | None, typer.Option("--state", help="ec2 only: instances in this state.")
+    ] = None,
+    tag: TagOption = None,
+    region: RegionOption = None,
     server: ServerOption = None,
     config: ConfigOption = DEFAULT_CONFIG,
     output: OutputOption = "table",
 ) -> None:
-    """List resources of a type, e.g. `list ec2 --state running`."""
+    """List resources of a type, e.g. `list ec2 --state running` or `list S3::Bucket --project web`."""
+    tags = dict(_pair(item, "--tag") for item in tag or [])
+    if resource.lower() in EC2_ALIASES and project is None:
+        _list_instances(state or [], tags, region, server=server, config=config, output=output)
+        return
+    if state:
+        _usage("--state is for ec2 instances; other types are listed as they are")
     from aws_mcp_client.models import ResourceFilter
 
-    tags = dict(_pair(item, "--tag") for item in tag or [])
-    where = ResourceFilter(resource_type=resource, region=region, states=tuple(state or ()), tags=tags)
+    where = ResourceFilter(resource_type=_type_of(resource), region=region, tags=tags)
 
     async def run(client: AWSMCPClient) -> list[dict[str, Any]]:
-        page = await client.list_resources(where)
-        return [r.model_dump() for r in page.resources]
+        return [r.model_dump(mode="json") for r in await client.list_resources(project, where)]
+
+    found = _session(server, config, run)
+    _render(
+        output,
+        found,
+        columns=("id", "name", "project", "status"),
+        rows=[(r["id"], r["name"], r["project_id"], r["status"]) for r in found],
+    )
+
+
+def _list_instances(
+    states: list[str],
+    tags: dict[str, str],
+    region: str | None,
+    *,
+    server: str | None,
+    config: Path,
+    output: str,
+) -> None:
+    """``list ec2``: the EC2 tool's view, with instance states and types."""
+    args: dict[str, Any] = {"states": states or None, "tags": tags or None, "region": region}
+
+    async def run(client: AWSMCPClient) -> list[dict[str, Any]]:
+        page = await client.call_json("ec2_list_instances", {k: v for k, v in args.items() if v})
+        return [
+            {"identifier": item.get("instance_id"), **item, "region": page.get("region")}
+            for item in page.get("instances", [])
+        ]
 
     found = _session(server, config, run)
     _render(
@@ -300,19 +360,40 @@ def list_resources(
         found,
         columns=("identifier", "name", "state", "type", "region"),
         rows=[
-            (
-                r["identifier"],
-                r["properties"].get("name"),
-                r["state"],
-                r["properties"].get("instance_type"),
-                r["region"],
-            )
+            (r.get("instance_id"), r.get("name"), r.get("state"), r.get("instance_type"), r.get("region"))
             for r in found
         ],
     )
 
 
 AUTH_KINDS = {"sigv4": "sigv4", "api-key": "api_key", "bearer": "bearer"}
+
+
+@app.command()
+@_reports_failures
+def get(
+    resource: TypeArgument,
+    identifier: IdentifierArgument,
+    *,
+    project: ProjectOption = None,
+    server: ServerOption = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+    output: OutputOption = "table",
+) -> None:
+    """Show one resource and its properties; exit 1 if there is none."""
+    resource_id = f"{_type_of(resource)}/{identifier}"
+
+    async def run(client: AWSMCPClient) -> dict[str, Any] | None:
+        found = await client.get_resource(project, resource_id)
+        return None if found is None else found.model_dump(mode="json")
+
+    shown = _session(server, config, run)
+    if shown is None:
+        where = f" in project {project!r}" if project else ""
+        raise CommandError(
+            ErrorCodes.RESOURCE_NOT_FOUND, f"no resource {resource_id}{where}", EXIT_TOOL_ERROR
+        )
+    _render(output, shown)
 
 
 @app.command()
@@ -391,6 +472,156 @@ def _with_auth(server_config: Any, auth: str, token: str | None, region: str | N
         _usage(err.message, err.code, err.server)
 
 
+def create(
+    resource: TypeArgument,
+    *,
+    prop: PropertyOption = None,
+    tag: TagOption = None,
+    name: Annotated[str | None, typer.Option("--name", help="Its Name tag (and <Type>Name).")] = None,
+    project: Annotated[
+        str, typer.Option("--project", "-p", help="The project it belongs to (its aws-mcp:project tag).")
+    ] = DEFAULT_PROJECT,
+    region: RegionOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be created; create nothing.")
+    ] = False,
+    server: ServerOption = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+    output: OutputOption = "table",
+) -> None:
+    """Create a resource of any Cloud Control type and wait for it.
+
+    Required properties left out are asked for when run in a terminal (else named in the error),
+    except those the server fills with a safe default (an instance's image)."""
+    from aws_mcp_client.aws import PROJECT_TAG, full_type_name
+    from aws_mcp_client.models import ResourceConfig
+
+    properties = _values(prop or [], "--property")
+    tags = dict(_pair(item, "--tag") for item in tag or [])
+    kind = _type_of(resource)
+
+    async def run(client: AWSMCPClient) -> dict[str, Any]:
+        schema = await client.describe_type(kind, region=region)
+        given = {key.lower() for key in properties}
+        defaults = schema.get("defaults") or {}
+        missing = [
+            p
+            for p in schema.get("required") or []
+            if p.lower() not in given and p not in defaults and not _named(p, kind, name)
+        ]
+        if missing and not _interactive():
+            _usage(
+                f"{full_type_name(kind)} needs {', '.join(missing)}: give them with --property K=V"
+                + (f" (filled by the server when left out: {', '.join(defaults)})" if defaults else "")
+            )
+        for required in missing:
+            properties[required] = _parsed(typer.prompt(f"{required}", err=True))
+        config_ = ResourceConfig(type=kind, name=name, properties=properties, tags=tags, region=region)
+        if dry_run:
+            return {
+                "dry_run": True,
+                "type": full_type_name(kind),
+                "properties": properties,
+                "tags": {**tags, **({"Name": name} if name else {}), PROJECT_TAG: project},
+                "filled_by_the_server_if_left_out": defaults,
+            }
+        return (await client.create_resource(project, config_)).model_dump(mode="json")
+
+    _render(output, _session(server, config, run))
+
+
+@app.command()
+@_reports_failures
+def update(
+    resource: TypeArgument,
+    identifier: IdentifierArgument,
+    *,
+    prop: PropertyOption = None,
+    patch: Annotated[
+        str | None, typer.Option("--patch", help='An RFC 6902 JSON Patch: [{"op": "add", ...}].')
+    ] = None,
+    project: ProjectOption = None,
+    server: ServerOption = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+    output: OutputOption = "table",
+) -> None:
+    """Change a resource's properties (--property K=V, as a JSON Patch of adds; or --patch) and wait."""
+    updates = _values(prop or [], "--property")
+    operations = _patch(patch) if patch is not None else None
+    if (operations is None) == (not updates):
+        _usage("give --property K=V (one or more) or --patch JSON, not both")
+    resource_id = f"{_type_of(resource)}/{identifier}"
+
+    async def run(client: AWSMCPClient) -> dict[str, Any]:
+        if operations is not None:
+            changed = await client.patch_resource(project, resource_id, operations)
+        else:
+            changed = await client.update_resource(project, resource_id, updates)
+        return changed.model_dump(mode="json")
+
+    _render(output, _session(server, config, run))
+
+
+@app.command()
+@_reports_failures
+def delete(
+    resource: TypeArgument,
+    identifier: IdentifierArgument,
+    *,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    project: ProjectOption = None,
+    server: ServerOption = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+    output: OutputOption = "table",
+) -> None:
+    """Delete a resource and wait; asks first in a terminal, needs --yes elsewhere."""
+    resource_id = f"{_type_of(resource)}/{identifier}"
+    if not yes:
+        if not _interactive():
+            _usage(f"deleting {resource_id} needs --yes when not run in a terminal")
+        typer.confirm(f"Delete {resource_id}?", abort=True, err=True)
+
+    async def run(client: AWSMCPClient) -> dict[str, Any]:
+        deleted = await client.delete_resource(project, resource_id)
+        return {"id": resource_id, "deleted": deleted, "status": "DELETED" if deleted else "DELETING"}
+
+    _render(output, _session(server, config, run))
+
+
+def _interactive() -> bool:
+    import sys
+
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def _named(prop: str, kind: str, name: str | None) -> bool:
+    """``--name`` gives the type's ``<Type>Name`` property."""
+    return bool(name) and prop.lower() == f"{kind.rsplit('::', 1)[-1]}name".lower()
+
+
+def _values(pairs: list[str], option: str) -> dict[str, Any]:
+    return {key: _parsed(raw) for key, raw in (_pair(pair, option) for pair in pairs)}
+
+
+def _parsed(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _patch(text: str) -> list[dict[str, Any]]:
+    try:
+        operations = json.loads(text)
+    except ValueError as err:
+        _usage(f"--patch is not valid JSON: {err}")
+    if not isinstance(operations, list) or not all(
+        isinstance(op, dict) and "op" in op and "path" in op for op in operations
+    ):
+        _usage('--patch must be a JSON Patch: a list of {"op": ..., "path": ...} objects')
+    return operations
+
+
 def _arguments(pairs: list[str], json_args: str | None) -> dict[str, Any]:
     arguments: dict[str, Any] = {}
     if json_args:
@@ -401,12 +632,7 @@ def _arguments(pairs: list[str], json_args: str | None) -> dict[str, Any]:
         if not isinstance(parsed, dict):
             _usage("--json must be a JSON object")
         arguments.update(parsed)
-    for pair in pairs:
-        name, raw = _pair(pair, "--arg")
-        try:
-            arguments[name] = json.loads(raw)
-        except ValueError:
-            arguments[name] = raw
+    arguments.update(_values(pairs, "--arg"))
     return arguments
 
 
@@ -430,13 +656,13 @@ def _server_name(server: str | None) -> str:
 
 def _target(server: str | None, config: Path) -> tuple[Any, Any]:
     """Settings from the environment and the server to talk to: a URL, a configured name, or the default."""
-    from aws_mcp_client.config import ClientSettings, ServerConfig
+    from aws_mcp_client.config import ClientSettings, MCPServerConfig
     from aws_mcp_client.mcp_servers import load_mcp_config
 
     try:
         settings = ClientSettings.from_env()
         if server is None or server.startswith(("http://", "https://")):
-            return settings, ServerConfig(name="aws-mcp", url=server or settings.server_url)
+            return settings, MCPServerConfig(name="aws-mcp", url=server or settings.server_url)
         servers = load_mcp_config(config)
     except InfrastructureException as err:
         _usage(err.message, err.code, err.server)
@@ -455,7 +681,7 @@ def _session(server: str | None, config: Path, work: Callable[[AWSMCPClient], Aw
     settings, server_config = _target(server, config)
 
     async def run() -> T:
-        async with AWSMCPClient(server_config, settings) as client:
+        async with AWSMCPClient(config=server_config, settings=settings) as client:
             return await work(client)
 
     return _run(run)

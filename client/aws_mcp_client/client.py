@@ -1,5 +1,8 @@
 """``MCPClient``: one MCP server, any transport, with a circuit breaker, retries and timeouts.
 
+``MCPSTDIOClient`` and ``MCPSSEClient`` are the documented per-transport names: the same client,
+holding to a config of their transport (``MCPClientFactory.create_client`` picks by the config).
+
 The SDK's ``mcp.Client`` does the protocol (both eras, the handshake, result validation). Each
 connection lives in a task of its own that holds the SDK client's context: a transport that dies
 (a crashed server, a refused socket) then ends that task instead of cancelling the caller's,
@@ -29,12 +32,12 @@ from mcp_types import CONNECTION_CLOSED, INVALID_PARAMS, REQUEST_TIMEOUT
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from aws_mcp_client.breaker import CircuitBreaker
-from aws_mcp_client.config import ClientSettings, RetryPolicy, ServerConfig
+from aws_mcp_client.config import ClientSettings, MCPServerConfig, RetryConfig, TransportType
 from aws_mcp_client.errors import ErrorCodes, InfrastructureException
 from aws_mcp_client.retry import Sleep, retry_call
 from aws_mcp_client.transports import HttpExchange, TransportOpener, current_exchange, transport_for
 
-__all__ = ["CLIENT_NAME", "MCPClient"]
+__all__ = ["CLIENT_NAME", "MCPClient", "MCPSSEClient", "MCPSTDIOClient"]
 
 CLIENT_NAME = "aws-mcp-client"
 IDEMPOTENCY_KEY = "idempotency_key"
@@ -61,16 +64,27 @@ def _client_version() -> str:
 class MCPClient:
     """A connection to one MCP server. Use ``async with``, or ``connect()`` and ``disconnect()``."""
 
+    transport_type: TransportType | None = None
+    """The one transport a subclass speaks (None: whichever the config names)."""
+
     def __init__(
         self,
-        config: ServerConfig,
+        config: MCPServerConfig,
         settings: ClientSettings | None = None,
         *,
         transport: TransportOpener | None = None,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Sleep = anyio.sleep,
+        sleep: Sleep | None = None,
         client_info: types.Implementation | None = None,
     ) -> None:
+        if self.transport_type is not None and config.transport is not self.transport_type:
+            raise InfrastructureException(
+                ErrorCodes.CONFIGURATION_INVALID,
+                f"{type(self).__name__} speaks {self.transport_type.value}, but the config says "
+                f"{config.transport.value}: use "
+                "MCPClientFactory.create_client(config) to get the client for its transport",
+                server=config.name,
+            )
         self.config = config
         # What the server's audit trail records as the client's name and version (the smoke test
         # sends one of its own, to find its calls there).
@@ -78,7 +92,7 @@ class MCPClient:
         self.settings = settings or ClientSettings()
         self.transport = transport or transport_for(config, self.settings)
         self.breaker = CircuitBreaker(self.settings.breaker, name=config.name, clock=clock)
-        self._sleep = sleep
+        self._sleep = sleep or anyio.sleep
         self._client: Client | None = None
         self._holder: asyncio.Task[None] | None = None
         self._stop: asyncio.Event | None = None
@@ -103,7 +117,7 @@ class MCPClient:
     def server_info(self) -> types.Implementation | None:
         return self._client.server_info if self.connected and self._client else None
 
-    async def connect(self, *, retry: RetryPolicy | None = None) -> None:
+    async def connect(self, *, retry: RetryConfig | None = None) -> None:
         """Connect (a no-op when connected).
 
         429 and 5xx answers are retried by the settings' policy; failures to reach the server at
@@ -136,6 +150,7 @@ class MCPClient:
 
     async def _open(self) -> None:
         await self._close()
+        self.config.check_url()
         self.breaker.check()
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[Client] = loop.create_future()
@@ -195,7 +210,13 @@ class MCPClient:
     # -- requests ----------------------------------------------------------------------------------
 
     async def send_request(self, request: Mapping[str, Any], timeout: float | None = None) -> dict[str, Any]:
-        """Send one JSON-RPC request (``{"method": ..., "params": ...}``) and return its result."""
+        """Send one JSON-RPC request (``{"jsonrpc": "2.0", "method": ..., "params": ..., "id": ...}``)
+        and return its response, ``{"jsonrpc": "2.0", "id": <the request's>, "result": {...}}``.
+
+        ``timeout`` is in seconds (default: the settings', 30). An error answer is raised, as
+        :class:`MCPTransportError` (``PROTOCOL_ERROR``, or ``VALIDATION_FAILED`` for invalid params);
+        no answer in time as :class:`MCPTimeoutError`. The session numbers requests itself.
+        """
         method = request.get("method")
         if not isinstance(method, str) or not method:
             raise InfrastructureException(ErrorCodes.VALIDATION_FAILED, "a request needs a method name")
@@ -213,7 +234,8 @@ class MCPClient:
             )
             return result.model_dump()
 
-        return await self._resilient(send, method=method, detail=params, safe=safe, timeout=timeout)
+        result = await self._resilient(send, method=method, detail=params, safe=safe, timeout=timeout)
+        return {"jsonrpc": "2.0", "id": request.get("id"), "result": result}
 
     async def call_tool(
         self,
@@ -421,3 +443,19 @@ def _describe(exc: BaseException) -> str:
 def _summary(result: object) -> str:
     text = result.model_dump_json() if isinstance(result, types.Result) else json.dumps(result, default=str)
     return text if len(text) <= 2000 else text[:2000] + "…"
+
+
+class MCPSTDIOClient(MCPClient):
+    """A local MCP server (``npx`` packages, binaries) run as a subprocess, spoken to over stdin/stdout.
+
+    The process gets the config's ``env`` over a minimal inherited environment; ``disconnect`` closes
+    its stdin, sends SIGTERM, SIGKILL after 5 s, and reaps it (no zombies).
+    """
+
+    transport_type = TransportType.STDIO
+
+
+class MCPSSEClient(MCPClient):
+    """A remote MCP server over HTTP+SSE; headers from the config (``env`` when the URL is in ``command``)."""
+
+    transport_type = TransportType.SSE

@@ -1,14 +1,18 @@
 """Client settings, read once from the environment into frozen dataclasses and passed down.
 
-Nothing below reads ``os.environ`` except :meth:`ClientSettings.from_env`; everything else takes
-its settings as an argument, so tests build them directly. A bad value is refused with the name of
-the variable that held it.
+Nothing below reads ``os.environ`` except :meth:`ClientSettings.from_env` (which
+:func:`get_aws_mcp_config` calls); everything else takes its settings as an argument, so tests build
+them directly. A bad value is refused with the name of the variable that held it.
+
+The names and defaults are the documented ones (seeds 000 and 004): :class:`CircuitBreakerConfig`,
+:class:`RetryConfig`, :class:`MCPServerConfig`, :class:`TransportType`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+import random
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Self, TypeVar
@@ -20,11 +24,12 @@ __all__ = [
     "ENV",
     "AuthConfig",
     "AuthKind",
-    "BreakerPolicy",
+    "CircuitBreakerConfig",
     "ClientSettings",
-    "RetryPolicy",
-    "ServerConfig",
-    "TransportKind",
+    "MCPServerConfig",
+    "RetryConfig",
+    "TransportType",
+    "get_aws_mcp_config",
 ]
 
 DEFAULT_SERVER_URL = "http://127.0.0.1:8000/mcp"
@@ -51,18 +56,31 @@ class ENV:
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff: ``base_delay * exponential_base**n``, capped at ``max_delay``, plus jitter.
+class RetryConfig:
+    """Exponential backoff: ``base_delay * exponential_base**n`` before retry ``n`` (from 0), plus jitter,
+    never more than ``max_delay``.
 
-    ``max_retries`` counts retries, not attempts: 3 means up to 4 attempts. Jitter adds up to one
-    ``base_delay`` at random, so many clients do not retry in step.
+    ``max_retries`` counts retries, not attempts: 3 means up to 4 attempts. Jitter adds 0-50% of the
+    delay at random, so many clients do not retry in step.
     """
 
     max_retries: int = 3
     base_delay: float = 1.0
-    max_delay: float = 30.0
+    max_delay: float = 60.0
     exponential_base: float = 2.0
     jitter: bool = True
+
+    def delay(
+        self, attempt: int, jitter: bool | None = None, rand: Callable[[], float] = random.random
+    ) -> float:
+        """Seconds to wait before retry ``attempt`` (0 for the first); ``jitter`` overrides the policy's."""
+        try:
+            exact = min(self.max_delay, self.base_delay * self.exponential_base ** max(attempt, 0))
+        except OverflowError:
+            exact = self.max_delay
+        if self.jitter if jitter is None else jitter:
+            return min(self.max_delay, exact * (1.0 + 0.5 * rand()))
+        return exact
 
     def __post_init__(self) -> None:
         _check(self.max_retries >= 0, "max_retries", self.max_retries, "a whole number >= 0")
@@ -72,13 +90,13 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True)
-class BreakerPolicy:
+class CircuitBreakerConfig:
     """Open after ``failure_threshold`` failures in a row; probe after ``recovery_timeout`` seconds;
     close after ``success_threshold`` probe successes."""
 
     failure_threshold: int = 5
-    recovery_timeout: float = 30.0
-    success_threshold: int = 2
+    recovery_timeout: float = 60.0
+    success_threshold: int = 3
 
     def __post_init__(self) -> None:
         _check(
@@ -99,8 +117,8 @@ class ClientSettings:
     """Seconds per request (and for connecting)."""
     pool_size: int = 10
     """Most HTTP connections one server's pooled client keeps open."""
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    breaker: BreakerPolicy = field(default_factory=BreakerPolicy)
+    retry: RetryConfig = field(default_factory=RetryConfig)
+    breaker: CircuitBreakerConfig = field(default_factory=CircuitBreakerConfig)
     retry_connect: bool = False
     """Retry failures to reach the server at all (refused, unreachable, connect timeout) by ``retry``.
     Off, the first one is reported at once: a server that is not there rarely appears in seconds."""
@@ -118,39 +136,49 @@ class ClientSettings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
         env = os.environ if environ is None else environ
         read = _Reader(env)
+        # Unset variables take the dataclasses' defaults: the documented ones, written once.
+        default, retry, breaker = cls(), RetryConfig(), CircuitBreakerConfig()
         return cls(
-            server_url=read(ENV.SERVER_URL, str, DEFAULT_SERVER_URL),
-            timeout=read(ENV.TIMEOUT, _positive_float, 30.0),
-            pool_size=read(ENV.POOL_SIZE, _positive_int, 10),
+            server_url=read(ENV.SERVER_URL, str, default.server_url),
+            timeout=read(ENV.TIMEOUT, _positive_float, default.timeout),
+            pool_size=read(ENV.POOL_SIZE, _positive_int, default.pool_size),
             retry=read.policy(
-                RetryPolicy,
-                max_retries=(ENV.MAX_RETRIES, _non_negative_int, 3),
-                base_delay=(ENV.BASE_DELAY, _positive_float, 1.0),
-                max_delay=(ENV.MAX_DELAY, _positive_float, 30.0),
-                exponential_base=(ENV.EXPONENTIAL_BASE, _positive_float, 2.0),
-                jitter=(ENV.ENABLE_JITTER, _bool, True),
+                RetryConfig,
+                max_retries=(ENV.MAX_RETRIES, _non_negative_int, retry.max_retries),
+                base_delay=(ENV.BASE_DELAY, _positive_float, retry.base_delay),
+                max_delay=(ENV.MAX_DELAY, _positive_float, retry.max_delay),
+                exponential_base=(ENV.EXPONENTIAL_BASE, _positive_float, retry.exponential_base),
+                jitter=(ENV.ENABLE_JITTER, _bool, retry.jitter),
             ),
-            retry_connect=read(ENV.RETRY_CONNECT, _bool, False),
+            retry_connect=read(ENV.RETRY_CONNECT, _bool, default.retry_connect),
             breaker=read.policy(
-                BreakerPolicy,
-                failure_threshold=(ENV.CB_FAILURE_THRESHOLD, _positive_int, 5),
-                recovery_timeout=(ENV.CB_RECOVERY_TIMEOUT, _positive_float, 30.0),
-                success_threshold=(ENV.CB_SUCCESS_THRESHOLD, _positive_int, 2),
+                CircuitBreakerConfig,
+                failure_threshold=(ENV.CB_FAILURE_THRESHOLD, _positive_int, breaker.failure_threshold),
+                recovery_timeout=(ENV.CB_RECOVERY_TIMEOUT, _positive_float, breaker.recovery_timeout),
+                success_threshold=(ENV.CB_SUCCESS_THRESHOLD, _positive_int, breaker.success_threshold),
             ),
-            debug_logging=read(ENV.DEBUG_LOGGING, _bool, False),
-            log_requests=read(ENV.LOG_REQUESTS, _bool, False),
-            log_responses=read(ENV.LOG_RESPONSES, _bool, False),
+            debug_logging=read(ENV.DEBUG_LOGGING, _bool, default.debug_logging),
+            log_requests=read(ENV.LOG_REQUESTS, _bool, default.log_requests),
+            log_responses=read(ENV.LOG_RESPONSES, _bool, default.log_responses),
         )
 
     def with_changes(self, **changes: Any) -> Self:
         return replace(self, **changes)
 
 
-class TransportKind(StrEnum):
-    STREAMABLE_HTTP = "streamable_http"
-    SSE = "sse"
-    """The deprecated HTTP+SSE transport (protocol 2024-11-05), for old servers."""
+def get_aws_mcp_config(environ: Mapping[str, str] | None = None) -> ClientSettings:
+    """The client's settings from the ``AWS_MCP_*`` environment variables (:class:`ENV`), defaults for
+    the unset ones: ``config.server_url``, ``config.timeout``, ``config.retry``, ``config.breaker``, ..."""
+    return ClientSettings.from_env(environ)
+
+
+class TransportType(StrEnum):
     STDIO = "stdio"
+    """A local server, launched as a subprocess that speaks JSON-RPC on stdin/stdout."""
+    SSE = "sse"
+    """The HTTP+SSE transport (protocol 2024-11-05): a GET event stream, answers POSTed back."""
+    STREAMABLE_HTTP = "streamable_http"
+    """Streamable HTTP, today's HTTP transport (our server's)."""
 
 
 class AuthKind(StrEnum):
@@ -180,19 +208,28 @@ class AuthConfig:
             )
 
 
-@dataclass(frozen=True)
-class ServerConfig:
-    """Where one MCP server is and how to reach it."""
+@dataclass(frozen=True, kw_only=True)
+class MCPServerConfig:
+    """Where one MCP server is and how to reach it.
 
-    name: str
-    transport: TransportKind = TransportKind.STREAMABLE_HTTP
+    As documented, a remote server may be given the ``command`` way: the URL in ``command`` and its
+    HTTP headers in ``env`` (``MCPServerConfig(command="http://host/mcp", env={"Authorization": ...},
+    transport=TransportType.SSE)``); it is read as ``url`` and ``headers``. For a stdio server ``env``
+    is the process's environment, over a minimal inherited set (PATH, HOME, ...).
+
+    ``transport`` may be left out: a URL in ``url`` means Streamable HTTP, a URL in ``command`` the
+    documented SSE, anything else in ``command`` stdio. ``name`` may be left out too: it is then made
+    from the URL's host or the command's package.
+    """
+
+    command: str | None = None
+    args: Sequence[str] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    transport: TransportType = None  # type: ignore[assignment]  # None: inferred in __post_init__
+    name: str = ""
     url: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     auth: AuthConfig | None = None
-    command: str | None = None
-    args: tuple[str, ...] = ()
-    env: Mapping[str, str] = field(default_factory=dict)
-    """stdio: variables for the server process, over a minimal inherited set (PATH, HOME, ...)."""
     cwd: str | None = None
     enabled: bool = True
     mode: str = "auto"
@@ -200,20 +237,65 @@ class ServerConfig:
     to the ``initialize`` handshake; ``legacy`` forces the handshake."""
 
     def __post_init__(self) -> None:
-        if self.transport is TransportKind.STDIO:
+        set_ = object.__setattr__  # frozen: the documented spellings are normalised once, here
+        set_(self, "args", tuple(self.args))
+        set_(self, "env", dict(self.env))
+        set_(self, "headers", dict(self.headers))
+        command_is_url = bool(self.command) and _is_url(self.command or "")
+        transport: TransportType | None = self.transport
+        if transport is None:
+            transport = (
+                TransportType.STREAMABLE_HTTP
+                if self.url
+                else TransportType.SSE
+                if command_is_url
+                else TransportType.STDIO
+            )
+        set_(self, "transport", TransportType(transport))
+        if transport is not TransportType.STDIO and self.url is None and command_is_url:
+            set_(self, "url", self.command)
+            set_(self, "command", None)
+            set_(self, "headers", {**self.env, **self.headers})
+            set_(self, "env", {})
+        if not self.name:
+            set_(self, "name", _name_for(self))
+        if transport is TransportType.STDIO:
             if not self.command:
                 raise _invalid(self.name, "command", "a stdio server needs a command")
-        elif not self.url or not self.url.startswith(("http://", "https://")):
-            raise _invalid(self.name, "url", f"an {self.transport.value} server needs an http(s) URL")
+        elif not self.url:
+            raise _invalid(
+                self.name, "url", f"an {transport.value} server needs an http(s) URL (in url, or in command)"
+            )
         if self.mode not in ("auto", "legacy"):
             raise _invalid(self.name, "mode", f"expected auto or legacy, got {self.mode!r}")
+
+    def check_url(self) -> None:
+        """Refuse a URL that is not http(s). Checked on connecting, not on making the config: a
+        client may be made with a placeholder (``AWSMCPClient(server_url="...")``) and configured later."""
+        if self.transport is not TransportType.STDIO and not _is_url(self.url or ""):
+            raise _invalid(self.name, "url", f"{self.url!r} is not an http(s) URL")
 
     @property
     def target(self) -> str:
         """The URL, or the command line: what a person would recognise the server by."""
-        if self.transport is TransportKind.STDIO:
+        if self.transport is TransportType.STDIO:
             return " ".join([self.command or "", *self.args])
         return self.url or ""
+
+
+def _is_url(text: str) -> bool:
+    return text.startswith(("http://", "https://"))
+
+
+def _name_for(config: MCPServerConfig) -> str:
+    """``server-filesystem`` for ``npx -y @modelcontextprotocol/server-filesystem /data``; a URL's host."""
+    if config.url:
+        from urllib.parse import urlsplit
+
+        return urlsplit(config.url).netloc or config.url
+    words = [config.command or "", *config.args]
+    package = next((w for w in words[1:] if w and not w.startswith("-")), words[0])
+    return package.rstrip("/").rsplit("/", 1)[-1] or "server"
 
 
 def _invalid(server: str, field_name: str, why: str) -> InfrastructureException:

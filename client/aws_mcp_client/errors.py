@@ -1,12 +1,18 @@
 """One exception for everything the client can go wrong with: :class:`InfrastructureException`.
 
-The tree has one root; the CLI's failures are a kind of it::
+The tree has one root; the transport failures seed 004 names, and the CLI's failures, are kinds of it::
 
     Exception
     └── InfrastructureException      every error this library raises; .code says which kind
+        ├── MCPConnectionError       not connected: unreachable, connection lost, breaker open, disabled
+        ├── MCPTimeoutError          no answer in time
+        ├── MCPTransportError        HTTP 401/403/429/5xx, or an answer that is not valid MCP
         └── cli.CommandError         a failure the aws-mcp command reports, with its exit code
 
-Callers tell failures apart by :class:`ErrorCodes`, never by message text. Whether a failure is
+The code decides the class: ``InfrastructureException(ErrorCodes.TIMEOUT, ...)`` *is* an
+:class:`MCPTimeoutError`, so ``except MCPTimeoutError`` and ``e.code == ErrorCodes.TIMEOUT`` always
+agree, whoever raised it. Callers tell failures apart by :class:`ErrorCodes` (or those three classes),
+never by message text. Whether a failure is
 worth retrying is a property of its code (``retryable``, the codes in ``RETRYABLE``): the request
 may not have been answered. An answer the server gave on purpose is never retried.
 
@@ -26,6 +32,7 @@ VALIDATION_FAILED           no       the arguments were refused, by this library
 NOT_SUPPORTED               no       the server has no tool for the operation asked for
 CONFIGURATION_INVALID       no       a setting, an ``mcp_servers.json`` entry or an argument
 UNKNOWN_SERVER              no       the connection manager has no server by that name
+SERVER_DISABLED             no       the connection manager's server is disabled
 ==========================  =======  ==========================================================
 """
 
@@ -34,7 +41,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["RETRYABLE", "ErrorCodes", "InfrastructureException"]
+__all__ = [
+    "RETRYABLE",
+    "ErrorCodes",
+    "InfrastructureException",
+    "MCPConnectionError",
+    "MCPTimeoutError",
+    "MCPTransportError",
+]
 
 
 class ErrorCodes(StrEnum):
@@ -64,6 +78,8 @@ class ErrorCodes(StrEnum):
     """A setting, an ``mcp_servers.json`` entry or an argument to this library is wrong."""
     UNKNOWN_SERVER = "UNKNOWN_SERVER"
     """The connection manager has no server by that name."""
+    SERVER_DISABLED = "SERVER_DISABLED"
+    """The connection manager's server is disabled: enable it before connecting."""
 
 
 RETRYABLE = frozenset(
@@ -78,6 +94,11 @@ RETRYABLE = frozenset(
 
 class InfrastructureException(Exception):  # noqa: N818 - the name callers were promised
     """Every error this library raises. ``code`` says what kind; ``server`` which server, if any."""
+
+    def __new__(cls, code: ErrorCodes, *args: Any, **kwargs: Any) -> InfrastructureException:
+        # Raised as the root, an error becomes the kind its code belongs to (see the module's tree).
+        kind = _KINDS.get(code, cls) if cls is InfrastructureException else cls
+        return super().__new__(kind, code, *args)
 
     def __init__(
         self,
@@ -98,4 +119,30 @@ class InfrastructureException(Exception):  # noqa: N818 - the name callers were 
         return self.code in RETRYABLE
 
     def __repr__(self) -> str:
-        return f"InfrastructureException({self.code.value}, {str(self)!r})"
+        return f"{type(self).__name__}({self.code.value}, {str(self)!r})"
+
+
+class MCPConnectionError(InfrastructureException):
+    """Not connected: the server is unreachable, the connection was lost, its breaker is open, or the
+    manager's server is disabled or not connected yet."""
+
+
+class MCPTimeoutError(InfrastructureException):
+    """No answer within the request's timeout (30 s unless the request or the settings say otherwise)."""
+
+
+class MCPTransportError(InfrastructureException):
+    """The transport answered, but not with a usable MCP answer: HTTP 401/403, 429 or 5xx, another
+    4xx, a JSON-RPC error, or a malformed message."""
+
+
+_KINDS: dict[ErrorCodes, type[InfrastructureException]] = {
+    ErrorCodes.AWS_MCP_CONNECTION_FAILED: MCPConnectionError,
+    ErrorCodes.CIRCUIT_OPEN: MCPConnectionError,
+    ErrorCodes.SERVER_DISABLED: MCPConnectionError,
+    ErrorCodes.TIMEOUT: MCPTimeoutError,
+    ErrorCodes.RATE_LIMITED: MCPTransportError,
+    ErrorCodes.SERVER_UNAVAILABLE: MCPTransportError,
+    ErrorCodes.AUTHENTICATION_FAILED: MCPTransportError,
+    ErrorCodes.PROTOCOL_ERROR: MCPTransportError,
+}

@@ -1,28 +1,36 @@
-"""``MCPClientFactory``: a configured client per server, the transport chosen by the server's config."""
+"""``MCPClientFactory``: the client for a server's transport, as its config names it."""
 
 from __future__ import annotations
 
 import logging
 
-import anyio
-
-from aws_mcp_client.client import MCPClient
-from aws_mcp_client.config import ClientSettings, ServerConfig
+from aws_mcp_client.client import MCPClient, MCPSSEClient, MCPSTDIOClient
+from aws_mcp_client.config import ClientSettings, MCPServerConfig, TransportType
 from aws_mcp_client.retry import Sleep
 from aws_mcp_client.transports import transport_for
 
 __all__ = ["MCPClientFactory", "configure_logging"]
 
+_CLIENTS: dict[TransportType, type[MCPClient]] = {
+    TransportType.STDIO: MCPSTDIOClient,
+    TransportType.SSE: MCPSSEClient,
+    TransportType.STREAMABLE_HTTP: MCPClient,
+}
+
 
 class MCPClientFactory:
-    def __init__(self, settings: ClientSettings | None = None, *, sleep: Sleep = anyio.sleep) -> None:
-        self.settings = settings or ClientSettings()
-        self._sleep = sleep  # how retries wait: injectable, so tests check backoff on a fake clock
-        configure_logging(self.settings)
+    @staticmethod
+    def create_client(
+        config: MCPServerConfig, settings: ClientSettings | None = None, *, sleep: Sleep | None = None
+    ) -> MCPClient:
+        """``MCPSTDIOClient`` for stdio, ``MCPSSEClient`` for SSE, ``MCPClient`` for Streamable HTTP.
 
-    def create_client(self, config: ServerConfig) -> MCPClient:
-        return MCPClient(
-            config, self.settings, transport=transport_for(config, self.settings), sleep=self._sleep
+        ``sleep`` is how retries wait: injectable, so tests check backoff on a fake clock.
+        """
+        settings = settings or ClientSettings()
+        configure_logging(settings)
+        return _CLIENTS[config.transport](
+            config, settings, transport=transport_for(config, settings), sleep=sleep
         )
 
 

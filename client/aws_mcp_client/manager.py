@@ -1,8 +1,11 @@
 """``MCPConnectionManager``: many MCP servers at once, ours and others', from ``mcp_servers.json``.
 
 Connects in parallel with a result per server, reconnects with backoff (1 s, 2 s, 4 s, 8 s … up to
-30 s, plus jitter), checks health, and discovers tools across servers under qualified names
-(``server/tool``), so two servers may offer a tool of the same name.
+30 s, plus 0-50% jitter: ``_calculate_backoff``), checks health, and discovers tools across servers
+under qualified names (``server/tool``), so two servers may offer a tool of the same name.
+
+As documented, ``initialize``, ``get_client`` and ``get_server_status`` are awaited; ``get_client``
+hands out a connected client only (else :class:`MCPConnectionError`, as for a disabled server).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -19,9 +22,9 @@ import anyio
 import mcp_types as types
 
 from aws_mcp_client.client import MCPClient
-from aws_mcp_client.config import ClientSettings, RetryPolicy, ServerConfig
+from aws_mcp_client.config import ClientSettings, MCPServerConfig, RetryConfig
 from aws_mcp_client.errors import ErrorCodes, InfrastructureException
-from aws_mcp_client.factory import MCPClientFactory
+from aws_mcp_client.factory import MCPClientFactory, configure_logging
 from aws_mcp_client.mcp_servers import load_mcp_config
 from aws_mcp_client.retry import Sleep
 
@@ -34,7 +37,7 @@ __all__ = [
     "ServerStatus",
 ]
 
-CONNECT_BACKOFF = RetryPolicy(
+CONNECT_BACKOFF = RetryConfig(
     max_retries=5, base_delay=1.0, max_delay=30.0, exponential_base=2.0, jitter=True
 )
 
@@ -78,24 +81,43 @@ class DiscoveredTool:
 class MCPConnectionManager:
     def __init__(self, settings: ClientSettings | None = None, *, sleep: Sleep = anyio.sleep) -> None:
         self.settings = settings or ClientSettings()
-        self._factory = MCPClientFactory(self.settings, sleep=sleep)
-        self._configs: dict[str, ServerConfig] = {}
+        self._sleep = sleep
+        configure_logging(self.settings)
+        self._configs: dict[str, MCPServerConfig] = {}
         self._clients: dict[str, MCPClient] = {}
         self._errors: dict[str, str] = {}
         self._connected_at: dict[str, float] = {}
 
-    def initialize(self, config: Mapping[str, ServerConfig] | str | Path) -> None:
-        """Take the servers to manage: a mapping, or the path of an ``mcp_servers.json``."""
-        servers = load_mcp_config(config) if isinstance(config, str | Path) else dict(config)
+    async def initialize(self, config: Mapping[str, MCPServerConfig] | str | Path) -> None:
+        """Take the servers to manage: ``load_mcp_config(...)``'s answer, a mapping, or a file's path."""
+        servers = dict(load_mcp_config(config) if isinstance(config, str | Path) else config)
         self._configs = servers
-        self._clients = {name: self._factory.create_client(cfg) for name, cfg in servers.items()}
+        self._clients = {
+            name: MCPClientFactory.create_client(cfg, self.settings, sleep=self._sleep)
+            for name, cfg in servers.items()
+        }
         self._errors.clear()
 
     @property
     def servers(self) -> list[str]:
         return list(self._configs)
 
-    def get_client(self, name: str) -> MCPClient:
+    async def get_client(self, name: str) -> MCPClient:
+        """The server's connected client; :class:`MCPConnectionError` if it is disabled or not connected."""
+        client = self.client(name)
+        if not self._configs[name].enabled:
+            raise _disabled(name)
+        if not client.connected:
+            raise InfrastructureException(
+                ErrorCodes.AWS_MCP_CONNECTION_FAILED,
+                "not connected: connect_server first"
+                + (f" (the last attempt failed: {self._errors[name]})" if name in self._errors else ""),
+                server=name,
+            )
+        return client
+
+    def client(self, name: str) -> MCPClient:
+        """The server's client, connected or not (``UNKNOWN_SERVER`` for a name not configured)."""
         if name not in self._clients:
             known = ", ".join(self._configs) or "none"
             raise InfrastructureException(
@@ -103,12 +125,14 @@ class MCPConnectionManager:
             )
         return self._clients[name]
 
+    def _calculate_backoff(self, attempt: int, jitter: bool = True) -> float:
+        """Seconds before reconnect ``attempt`` (from 0): 1, 2, 4, 8 … at most 30, plus 0-50% jitter."""
+        return CONNECT_BACKOFF.delay(attempt, jitter=jitter)
+
     async def connect_server(self, name: str, max_retries: int = CONNECT_BACKOFF.max_retries) -> MCPClient:
-        client = self.get_client(name)
+        client = self.client(name)
         if not self._configs[name].enabled:
-            raise InfrastructureException(
-                ErrorCodes.CONFIGURATION_INVALID, "the server is disabled: enable it first", server=name
-            )
+            raise _disabled(name)
         try:
             await client.connect(retry=replace(CONNECT_BACKOFF, max_retries=max_retries))
         except InfrastructureException as err:
@@ -137,11 +161,11 @@ class MCPConnectionManager:
         return results
 
     async def disconnect_server(self, name: str) -> None:
-        await self.get_client(name).disconnect()
+        await self.client(name).disconnect()
         self._connected_at.pop(name, None)
 
     def enable_server(self, name: str) -> None:
-        self.get_client(name)
+        self.client(name)
         self._configs[name] = replace(self._configs[name], enabled=True)
 
     async def disable_server(self, name: str) -> None:
@@ -155,8 +179,17 @@ class MCPConnectionManager:
         healthy = await asyncio.gather(*(self._clients[name].is_healthy() for name in names))
         return dict(zip(names, healthy, strict=True))
 
-    def get_server_status(self, name: str) -> ServerStatus:
-        client, config = self.get_client(name), self._configs[name]
+    async def get_server_status(self, name: str | None = None) -> dict[str, dict[str, Any]]:
+        """Every server's (or one's) status: ``{name: {"enabled": ..., "connected": ..., "state": ...,
+        "transport", "target", "breaker", "protocol_version", "error", "connected_at"}}``."""
+        if name is not None:
+            self.client(name)  # UNKNOWN_SERVER for a name not configured
+        names = list(self._configs) if name is None else [name]
+        return {each: _as_dict(self.status(each)) for each in names}
+
+    def status(self, name: str) -> ServerStatus:
+        """One server's status, typed."""
+        client, config = self.client(name), self._configs[name]
         if not config.enabled:
             state = ServerState.DISABLED
         elif client.connected:
@@ -199,7 +232,7 @@ class MCPConnectionManager:
             raise InfrastructureException(
                 ErrorCodes.VALIDATION_FAILED, f"{qualified_name!r}: expected server/tool"
             )
-        return await self.get_client(server).call_tool(tool, arguments)
+        return await (await self.get_client(server)).call_tool(tool, arguments)
 
     async def shutdown(self) -> dict[str, InfrastructureException | None]:
         """Disconnect every server at once; one failing does not stop the others. Never raises for one."""
@@ -217,3 +250,17 @@ class MCPConnectionManager:
                     ErrorCodes.AWS_MCP_CONNECTION_FAILED, f"disconnect failed: {outcome!r}", server=name
                 )
         return results
+
+
+def _disabled(name: str) -> InfrastructureException:
+    return InfrastructureException(
+        ErrorCodes.SERVER_DISABLED, "the server is disabled: enable it first", server=name
+    )
+
+
+def _as_dict(status: ServerStatus) -> dict[str, Any]:
+    return {
+        "enabled": status.state is not ServerState.DISABLED,
+        "connected": status.state is ServerState.CONNECTED,
+        **{k: v.value if isinstance(v, StrEnum) else v for k, v in asdict(status).items() if k != "name"},
+    }

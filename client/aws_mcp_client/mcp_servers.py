@@ -1,5 +1,9 @@
 """``mcp_servers.json``: the common ``mcpServers`` format, plus ``enabled``, ``transport`` and ``auth``.
 
+:func:`load_mcp_config` returns an :class:`MCPServersConfig`: ``config.mcpServers`` holds the
+servers by name, and the config is itself that mapping. A remote server may be written the
+documented way too, its URL in ``command`` and its headers in ``env`` (see ``MCPServerConfig``).
+
 Hand-parsed rather than a pydantic model so that every error names the server and the field, in the
 words of the file (``server 'aws', field 'url': ...``), and so ``${VAR}`` is expanded field by field
 with the variable's absence reported where it was used.
@@ -19,29 +23,48 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from aws_mcp_client.config import AuthConfig, AuthKind, ServerConfig, TransportKind
+from aws_mcp_client.config import AuthConfig, AuthKind, MCPServerConfig, TransportType
 from aws_mcp_client.errors import ErrorCodes, InfrastructureException
 
-__all__ = ["load_mcp_config", "parse_mcp_config"]
+__all__ = ["MCPServersConfig", "load_mcp_config", "parse_mcp_config"]
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _TRANSPORTS = {
-    "stdio": TransportKind.STDIO,
-    "sse": TransportKind.SSE,
-    "streamable_http": TransportKind.STREAMABLE_HTTP,
-    "streamable-http": TransportKind.STREAMABLE_HTTP,
-    "http": TransportKind.STREAMABLE_HTTP,
+    "stdio": TransportType.STDIO,
+    "sse": TransportType.SSE,
+    "streamable_http": TransportType.STREAMABLE_HTTP,
+    "streamable-http": TransportType.STREAMABLE_HTTP,
+    "http": TransportType.STREAMABLE_HTTP,
 }
 _FIELDS = {"command", "args", "env", "cwd", "url", "headers", "transport", "type", "enabled", "auth", "mode"}
 _AUTH_FIELDS = {"type", "token", "key", "header", "region", "service"}
 
 
-def load_mcp_config(path: str | Path, environ: Mapping[str, str] | None = None) -> dict[str, ServerConfig]:
+class MCPServersConfig(Mapping[str, MCPServerConfig]):
+    """The servers of an ``mcp_servers.json`` by name, in the file's order (``config.mcpServers``)."""
+
+    def __init__(self, servers: Mapping[str, MCPServerConfig]) -> None:
+        self.mcpServers: dict[str, MCPServerConfig] = dict(servers)
+
+    def __getitem__(self, name: str) -> MCPServerConfig:
+        return self.mcpServers[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.mcpServers)
+
+    def __len__(self) -> int:
+        return len(self.mcpServers)
+
+    def __repr__(self) -> str:
+        return f"MCPServersConfig({list(self.mcpServers)})"
+
+
+def load_mcp_config(path: str | Path, environ: Mapping[str, str] | None = None) -> MCPServersConfig:
     """Read and validate ``mcp_servers.json``; servers by name, in the file's order."""
     source = Path(path)
     try:
@@ -55,15 +78,15 @@ def load_mcp_config(path: str | Path, environ: Mapping[str, str] | None = None) 
 
 def parse_mcp_config(
     data: object, environ: Mapping[str, str], *, source: str = "mcp_servers.json"
-) -> dict[str, ServerConfig]:
+) -> MCPServersConfig:
     if not isinstance(data, dict) or not isinstance(data.get("mcpServers"), dict):
         raise _error(f'{source}: expected an object with an "mcpServers" object')
-    servers: dict[str, ServerConfig] = {}
+    servers: dict[str, MCPServerConfig] = {}
     for name, entry in data["mcpServers"].items():
         if not _NAME.match(name):
             raise _error(f"{source}: server name {name!r} must be 1-64 letters, digits, '.', '-' or '_'")
         servers[name] = _Entry(name, entry, environ).server()
-    return servers
+    return MCPServersConfig(servers)
 
 
 class _Entry:
@@ -79,12 +102,13 @@ class _Entry:
             raise self.error(unknown[0], f"unknown field (known: {', '.join(sorted(_FIELDS))})")
         self.entry: dict[str, Any] = entry
 
-    def server(self) -> ServerConfig:
+    def server(self) -> MCPServerConfig:
         transport = self.transport()
+        declared = {"transport": transport} if transport is not None else {}
         try:
-            return ServerConfig(
+            config = MCPServerConfig(
+                **declared,
                 name=self.name,
-                transport=transport,
                 url=self.text("url"),
                 headers=self.mapping("headers"),
                 auth=self.auth(),
@@ -95,14 +119,17 @@ class _Entry:
                 enabled=self.flag("enabled", default=True),
                 mode=self.text("mode") or "auto",
             )
+            config.check_url()
+            return config
         except InfrastructureException as err:
             raise InfrastructureException(err.code, err.message, server=self.name) from None
 
-    def transport(self) -> TransportKind:
+    def transport(self) -> TransportType | None:
+        """As declared; else MCPServerConfig infers it (a URL in command is the documented SSE)."""
         field = "transport" if "transport" in self.entry else "type"
         declared = self.text(field)
         if declared is None:
-            return TransportKind.STDIO if "command" in self.entry else TransportKind.STREAMABLE_HTTP
+            return None
         if declared not in _TRANSPORTS:
             raise self.error(field, f"{declared!r} is not one of {', '.join(sorted(_TRANSPORTS))}")
         return _TRANSPORTS[declared]

@@ -1,4 +1,8 @@
-"""Retries with exponential backoff and jitter, on tenacity; sleep is injectable for tests."""
+"""Retries with exponential backoff and jitter, on tenacity; sleep is injectable for tests.
+
+The delays are :meth:`RetryConfig.delay`'s (0-50% jitter, never above ``max_delay``), one rule for
+requests and the connection manager's reconnects alike; tenacity's own waits add jitter in seconds.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,9 @@ from typing import TypeVar
 
 import anyio
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
-from tenacity.wait import wait_base, wait_exponential, wait_exponential_jitter
+from tenacity.wait import wait_base
 
-from aws_mcp_client.config import RetryPolicy
+from aws_mcp_client.config import RetryConfig
 from aws_mcp_client.errors import InfrastructureException
 
 __all__ = ["Sleep", "backoff", "retry_call"]
@@ -18,18 +22,14 @@ T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 
 
-def backoff(policy: RetryPolicy) -> wait_base:
-    """``base_delay * exponential_base**(n-1)``, at most ``max_delay``, plus up to one ``base_delay``."""
-    if policy.jitter:
-        return wait_exponential_jitter(
-            initial=policy.base_delay,
-            max=policy.max_delay,
-            exp_base=policy.exponential_base,
-            jitter=policy.base_delay,
-        )
-    return wait_exponential(
-        multiplier=policy.base_delay, max=policy.max_delay, exp_base=policy.exponential_base
-    )
+class backoff(wait_base):  # noqa: N801 - a tenacity wait, named as tenacity names its own
+    """Waits ``policy.delay(n)`` before retry ``n`` (from 0)."""
+
+    def __init__(self, policy: RetryConfig) -> None:
+        self.policy = policy
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        return self.policy.delay(retry_state.attempt_number - 1)
 
 
 def _is_retryable(exc: BaseException) -> bool:
@@ -38,7 +38,7 @@ def _is_retryable(exc: BaseException) -> bool:
 
 async def retry_call(
     call: Callable[[], Awaitable[T]],
-    policy: RetryPolicy,
+    policy: RetryConfig,
     *,
     retry_if: Callable[[BaseException], bool] = _is_retryable,
     sleep: Sleep = anyio.sleep,

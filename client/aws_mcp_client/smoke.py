@@ -42,7 +42,7 @@ import mcp_types as types
 
 from aws_mcp_client.auth import auth_headers, httpx_auth
 from aws_mcp_client.client import MCPClient
-from aws_mcp_client.config import ClientSettings, ServerConfig, TransportKind
+from aws_mcp_client.config import ClientSettings, MCPServerConfig, TransportType
 from aws_mcp_client.errors import ErrorCodes, InfrastructureException
 
 __all__ = [
@@ -125,7 +125,7 @@ class Smoke:
 
     def __init__(
         self,
-        config: ServerConfig,
+        config: MCPServerConfig,
         settings: ClientSettings,
         plan: SmokePlan | None = None,
         *,
@@ -134,7 +134,7 @@ class Smoke:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         run_id: str | None = None,
     ) -> None:
-        if config.transport is not TransportKind.STREAMABLE_HTTP or not config.url:
+        if config.transport is not TransportType.STREAMABLE_HTTP or not config.url:
             raise InfrastructureException(
                 ErrorCodes.CONFIGURATION_INVALID,
                 f"server {config.name!r}: the smoke test needs a Streamable HTTP URL",

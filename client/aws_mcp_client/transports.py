@@ -34,7 +34,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.message import SessionMessage
 
 from aws_mcp_client.auth import auth_headers, httpx_auth
-from aws_mcp_client.config import ClientSettings, ServerConfig, TransportKind
+from aws_mcp_client.config import ClientSettings, MCPServerConfig, TransportType
 
 __all__ = [
     "STOP_TIMEOUT_S",
@@ -80,7 +80,7 @@ class TransportOpener(Protocol):
     async def aclose(self) -> None: ...
 
 
-def _http_client(config: ServerConfig, settings: ClientSettings) -> httpx2.AsyncClient:
+def _http_client(config: MCPServerConfig, settings: ClientSettings) -> httpx2.AsyncClient:
     return httpx2.AsyncClient(
         headers={**config.headers, **auth_headers(config.auth)},
         auth=httpx_auth(config.auth),
@@ -95,7 +95,7 @@ def _http_client(config: ServerConfig, settings: ClientSettings) -> httpx2.Async
 class HttpTransport:
     """Streamable HTTP over one pooled client per server, kept across reconnects."""
 
-    def __init__(self, config: ServerConfig, settings: ClientSettings) -> None:
+    def __init__(self, config: MCPServerConfig, settings: ClientSettings) -> None:
         self._config = config
         self._settings = settings
         self._client: httpx2.AsyncClient | None = None
@@ -114,7 +114,7 @@ class HttpTransport:
 class SseTransport:
     """The deprecated HTTP+SSE transport: the SDK opens one client per connection (it holds the stream)."""
 
-    def __init__(self, config: ServerConfig, settings: ClientSettings) -> None:
+    def __init__(self, config: MCPServerConfig, settings: ClientSettings) -> None:
         self._config = config
         self._settings = settings
 
@@ -138,7 +138,7 @@ class SseTransport:
 class StdioTransport:
     """Launches the server as a subprocess in its own session, with its own environment."""
 
-    def __init__(self, config: ServerConfig, *, stop_timeout: float = STOP_TIMEOUT_S) -> None:
+    def __init__(self, config: MCPServerConfig, *, stop_timeout: float = STOP_TIMEOUT_S) -> None:
         self._config = config
         self._stop_timeout = stop_timeout
         self.pid: int | None = None
@@ -235,10 +235,10 @@ async def _exited(process: Process, timeout: float) -> None:
             await anyio.sleep(_POLL_S)
 
 
-def transport_for(config: ServerConfig, settings: ClientSettings) -> TransportOpener:
+def transport_for(config: MCPServerConfig, settings: ClientSettings) -> TransportOpener:
     """The transport the config names."""
-    if config.transport is TransportKind.STDIO:
+    if config.transport is TransportType.STDIO:
         return StdioTransport(config)
-    if config.transport is TransportKind.SSE:
+    if config.transport is TransportType.SSE:
         return SseTransport(config, settings)
     return HttpTransport(config, settings)

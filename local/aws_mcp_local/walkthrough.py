@@ -347,7 +347,7 @@ def run(
     from contextlib import ExitStack
 
     from aws_mcp_client.aws import AWSMCPClient
-    from aws_mcp_client.config import ClientSettings, ServerConfig
+    from aws_mcp_client.config import ClientSettings, MCPServerConfig
 
     with ExitStack() as stack:
         if server is None:
@@ -355,10 +355,10 @@ def run(
 
             say("Starting the embedded demo (a fake AWS on 127.0.0.1)…")
             server = stack.enter_context(background_server(demo=True))
-        target = ServerConfig(name="aws-mcp", url=server)
+        target = MCPServerConfig(name="aws-mcp", url=server)
 
         async def walk() -> bool:
-            async with AWSMCPClient(target, ClientSettings.from_env()) as client:
+            async with AWSMCPClient(config=target, settings=ClientSettings.from_env()) as client:
 
                 async def call(name: str, arguments: dict[str, Any]) -> tuple[bool, dict[str, Any] | str]:
                     result = await client.call_tool(name, arguments)

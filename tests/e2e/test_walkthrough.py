@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from aws_mcp_client.aws import AWSMCPClient
-from aws_mcp_client.config import ClientSettings, ServerConfig
+from aws_mcp_client.config import ClientSettings, MCPServerConfig
 from tests.e2e.conftest import aws_mcp_executable, server_env
 
 pytestmark = [pytest.mark.slow]
@@ -20,7 +20,9 @@ def estate(url: str) -> dict[str, Any]:
     """What a run of the walkthrough could leave behind, as the server's own tools list it."""
 
     async def look() -> dict[str, Any]:
-        async with AWSMCPClient(ServerConfig(name="demo", url=url), ClientSettings()) as client:
+        async with AWSMCPClient(
+            config=MCPServerConfig(name="demo", url=url), settings=ClientSettings()
+        ) as client:
 
             async def read(name: str, **arguments: Any) -> dict[str, Any]:
                 result = await client.call_tool(name, {"max_results": 50, **arguments})

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from aws_mcp_client.config import BreakerPolicy, ClientSettings, RetryPolicy, ServerConfig
+from aws_mcp_client.config import CircuitBreakerConfig, ClientSettings, MCPServerConfig, RetryConfig
 from tests.e2e.client.servers import Flaky, echo_server, http_app, serving
 
 
@@ -36,14 +36,14 @@ def settings() -> ClientSettings:
     """Short timeouts, no jitter, a breaker that opens after three failures."""
     return ClientSettings(
         timeout=10.0,
-        retry=RetryPolicy(max_retries=2, base_delay=0.5, max_delay=4.0, jitter=False),
-        breaker=BreakerPolicy(failure_threshold=3, recovery_timeout=30.0, success_threshold=2),
+        retry=RetryConfig(max_retries=2, base_delay=0.5, max_delay=4.0, jitter=False),
+        breaker=CircuitBreakerConfig(failure_threshold=3, recovery_timeout=30.0, success_threshold=2),
     )
 
 
 @pytest.fixture
-def echo() -> Iterator[tuple[ServerConfig, Flaky]]:
+def echo() -> Iterator[tuple[MCPServerConfig, Flaky]]:
     """The echo server over HTTP, behind a switch that makes it answer 503."""
     flaky = Flaky(http_app(echo_server()))
     with serving(flaky) as base:
-        yield ServerConfig(name="echo", url=f"{base}/mcp"), flaky
+        yield MCPServerConfig(name="echo", url=f"{base}/mcp"), flaky

@@ -4,8 +4,9 @@
 - ``Flaky`` wraps an app: while ``sick`` it answers 503 (or ``status``) and counts what it refused.
 - ``LosesAnswers`` wraps an app: the app handles a tool's call, but its answer is swapped for a 502,
   as a proxy or a dropped connection would do it: the change is made, the caller never hears of it.
-- ``crud_server()`` is an MCP server (the SDK's ``MCPServer``) with the Cloud Control tools our
-  server does not have yet, over an in-memory store, so AWSMCPClient's CRUD methods meet real tools.
+- ``crud_server()`` is an MCP server (the SDK's ``MCPServer``) with tools of the ``resources``
+  toolset's contract over an in-memory store, whose requests may be made slow: what the demo cannot
+  show (a request outliving the wait), AWSMCPClient meets here.
 """
 
 from __future__ import annotations
@@ -34,9 +35,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """``http://127.0.0.1:PORT`` serving ``app`` until the block ends."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
+def serving(app: Any, host: str = "127.0.0.1", port: int | None = None) -> Iterator[str]:
+    """``http://HOST:PORT`` (a free port of 127.0.0.1 unless told) serving ``app`` until the block ends."""
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port or free_port(),
+            log_level="warning",
+            timeout_graceful_shutdown=1,  # an open event stream must not hold the test up
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -44,7 +53,7 @@ def serving(app: Any) -> Iterator[str]:
         assert time.monotonic() < deadline and thread.is_alive(), "test server did not start"
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{server.config.port}"
+        yield f"http://{host}:{server.config.port}"
     finally:
         server.should_exit = True
         thread.join(START_TIMEOUT_S)
@@ -155,34 +164,82 @@ def echo_server() -> MCPServer:
     return server
 
 
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "AWS::S3::Bucket": {
+        "primary_identifier": ["BucketName"],
+        "required": [],
+        "writable": ["BucketName", "VersioningConfiguration", "Tags"],
+        "read_only": ["Arn"],
+        "create_only": ["BucketName"],
+        "defaults": {},
+    },
+    "AWS::EC2::Instance": {
+        "primary_identifier": ["InstanceId"],
+        "required": ["ImageId"],
+        "writable": ["ImageId", "InstanceType", "SubnetId", "Tags"],
+        "read_only": ["InstanceId", "PrivateIp"],
+        "create_only": ["ImageId"],
+        "defaults": {"ImageId": "ami-0demo"},
+    },
+    "AWS::SQS::Queue": {
+        "primary_identifier": ["QueueUrl"],
+        "required": ["QueueName"],
+        "writable": ["QueueName", "DelaySeconds", "Tags"],
+        "read_only": ["QueueUrl", "Arn"],
+        "create_only": ["QueueName"],
+        "defaults": {},
+    },
+}
+
+
 @dataclass
 class Store:
     resources: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     requests: dict[str, dict[str, Any]] = field(default_factory=dict)
+    slow_polls: int = 0
+    """How many status calls a request stays IN_PROGRESS for (0: changes finish within the call)."""
+    polls: dict[str, int] = field(default_factory=dict)
 
 
 def crud_server(store: Store | None = None) -> MCPServer:
-    """Cloud Control-shaped tools (create/get/list/update/delete and request status) over ``store``."""
+    """The ``resources`` toolset's contract (cloudcontrol_*) over ``store``: a stand-in for a server
+    with Cloud Control, for the client's tests of what the demo cannot show (a slow request)."""
     store = store or Store()
     server = MCPServer("crud")
     read = ToolAnnotations(read_only_hint=True)
-    write = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False)
+    write = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True)
 
-    def progress(operation: str, type_name: str, identifier: str) -> dict[str, Any]:
-        token = f"req-{len(store.requests) + 1}"
-        event = {
-            "request_token": token,
-            "operation": operation,
-            "operation_status": "SUCCESS",
+    def outcome(operation: str, type_name: str, identifier: str, token: str | None = None) -> dict[str, Any]:
+        token = token or f"req-{len(store.requests) + 1}"
+        event: dict[str, Any] = {
             "type_name": type_name,
+            "operation": operation,
+            "status": "IN_PROGRESS" if store.slow_polls else "SUCCESS",
+            "request_token": token,
             "identifier": identifier,
-            "status_message": f"{operation} done",
         }
         store.requests[token] = event
-        return {"progress_event": event}
+        store.polls[token] = store.slow_polls
+        return finished(event)
+
+    def finished(event: dict[str, Any]) -> dict[str, Any]:
+        shown = dict(event)
+        key = (event["type_name"], event["identifier"])
+        if shown["status"] == "SUCCESS" and event["operation"] != "DELETE" and key in store.resources:
+            shown["properties"] = store.resources[key]
+        return shown
 
     def missing(type_name: str, identifier: str) -> ToolError:
-        return ToolError(f"ResourceNotFoundException: {type_name} {identifier} not found")
+        return ToolError(f"{type_name} {identifier} not found")
+
+    def schema(type_name: str) -> dict[str, Any]:
+        if type_name not in SCHEMAS:
+            raise ToolError(f"{type_name} is not supported here: {', '.join(SCHEMAS)}")
+        return SCHEMAS[type_name]
+
+    @server.tool(annotations=read)
+    def cloudcontrol_describe_type(type_name: str, region: str | None = None) -> dict[str, Any]:
+        return {"type_name": type_name, **schema(type_name)}
 
     @server.tool(annotations=write)
     def cloudcontrol_create_resource(
@@ -191,9 +248,19 @@ def crud_server(store: Store | None = None) -> MCPServer:
         region: str | None = None,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        identifier = str(desired_state.get("BucketName") or f"id-{len(store.resources) + 1}")
-        store.resources[(type_name, identifier)] = dict(desired_state)
-        return progress("CREATE", type_name, identifier)
+        known = schema(type_name)
+        state = {**known["defaults"], **desired_state}
+        unknown = sorted(set(state) - set(known["writable"]))
+        if unknown:
+            raise ToolError(f"invalid arguments: {type_name} has no property {', '.join(unknown)}")
+        lacking = [p for p in known["required"] if p not in state]
+        if lacking:
+            raise ToolError(f"invalid arguments: {type_name} is missing {', '.join(lacking)}")
+        key = known["primary_identifier"][0]
+        identifier = str(state.get(key) or f"id-{len(store.resources) + 1}")
+        state[key] = identifier
+        store.resources[(type_name, identifier)] = state
+        return outcome("CREATE", type_name, identifier)
 
     @server.tool(annotations=read)
     def cloudcontrol_get_resource(
@@ -202,36 +269,57 @@ def crud_server(store: Store | None = None) -> MCPServer:
         if (type_name, identifier) not in store.resources:
             raise missing(type_name, identifier)
         properties = store.resources[(type_name, identifier)]
-        return {"type_name": type_name, "resource": {"identifier": identifier, "properties": properties}}
+        return {
+            "region": "us-east-1",
+            "type_name": type_name,
+            "identifier": identifier,
+            "properties": properties,
+        }
 
     @server.tool(annotations=read)
     def cloudcontrol_list_resources(
-        type_name: str, region: str | None = None, cursor: str | None = None
+        type_name: str,
+        tags: dict[str, str] | None = None,
+        region: str | None = None,
+        cursor: str | None = None,
+        max_results: int = 20,
     ) -> dict[str, Any]:
+        def tagged(props: dict[str, Any]) -> bool:
+            have = {t["Key"]: t["Value"] for t in props.get("Tags") or []}
+            return all(have.get(k) == v for k, v in (tags or {}).items())
+
         found = [
             {"identifier": ident, "properties": props}
             for (kind, ident), props in sorted(store.resources.items())
-            if kind == type_name
+            if kind == type_name and tagged(props)
         ]
-        return {"type_name": type_name, "resources": found, "next_cursor": None}
+        start = int(cursor or 0)
+        page = found[start : start + max_results]
+        more = start + max_results < len(found)
+        return {
+            "region": "us-east-1",
+            "type_name": type_name,
+            "resources": page,
+            **({"next_cursor": str(start + max_results)} if more else {}),
+        }
 
     @server.tool(annotations=write)
     def cloudcontrol_update_resource(
         type_name: str,
         identifier: str,
-        patch_document: list[dict[str, Any]],
+        patch: list[dict[str, Any]],
         region: str | None = None,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         if (type_name, identifier) not in store.resources:
             raise missing(type_name, identifier)
-        for op in patch_document:
+        for op in patch:
             key = str(op["path"]).lstrip("/")
             if op["op"] == "remove":
                 store.resources[(type_name, identifier)].pop(key, None)
             else:
                 store.resources[(type_name, identifier)][key] = op["value"]
-        return progress("UPDATE", type_name, identifier)
+        return outcome("UPDATE", type_name, identifier)
 
     @server.tool(annotations=write)
     def cloudcontrol_delete_resource(
@@ -239,15 +327,17 @@ def crud_server(store: Store | None = None) -> MCPServer:
     ) -> dict[str, Any]:
         if store.resources.pop((type_name, identifier), None) is None:
             raise missing(type_name, identifier)
-        return progress("DELETE", type_name, identifier)
+        return outcome("DELETE", type_name, identifier)
 
     @server.tool(annotations=read)
-    def cloudcontrol_get_resource_request_status(
-        request_token: str, region: str | None = None
-    ) -> dict[str, Any]:
+    def cloudcontrol_request_status(request_token: str, region: str | None = None) -> dict[str, Any]:
         if request_token not in store.requests:
-            raise ToolError(f"RequestTokenNotFoundException: {request_token} not found")
-        return {"progress_event": store.requests[request_token]}
+            raise ToolError(f"request {request_token} not found")
+        event = store.requests[request_token]
+        store.polls[request_token] -= 1
+        if store.polls[request_token] <= 0:
+            event["status"] = "SUCCESS"
+        return finished(event)
 
     return server
 

@@ -15,7 +15,7 @@ from botocore.auth import SigV4Auth as BotocoreSigV4
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from aws_mcp_client import AuthConfig, AuthKind, ClientSettings, MCPClient, ServerConfig
+from aws_mcp_client import AuthConfig, AuthKind, ClientSettings, MCPClient, MCPServerConfig
 from tests.e2e.client.servers import echo_server, http_app, serving
 
 pytestmark = [pytest.mark.anyio]
@@ -59,7 +59,7 @@ def recorder() -> Iterator[tuple[Recorder, str]]:
 
 async def call_with(auth: AuthConfig, url: str) -> None:
     async with MCPClient(
-        ServerConfig(name="echo", url=url, auth=auth), ClientSettings(timeout=10.0)
+        MCPServerConfig(name="echo", url=url, auth=auth), ClientSettings(timeout=10.0)
     ) as client:
         assert (await client.call_tool("echo", {"text": "signed"})).is_error is False
 

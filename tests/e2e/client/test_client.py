@@ -9,11 +9,17 @@ import pytest
 
 from aws_mcp_client import ErrorCodes, InfrastructureException, MCPClient, MCPClientFactory
 from aws_mcp_client.breaker import BreakerState
-from aws_mcp_client.config import BreakerPolicy, ClientSettings, RetryPolicy, ServerConfig, TransportKind
+from aws_mcp_client.config import (
+    CircuitBreakerConfig,
+    ClientSettings,
+    MCPServerConfig,
+    RetryConfig,
+    TransportType,
+)
 from tests.e2e.client.conftest import FakeClock
 from tests.e2e.client.servers import Flaky, LosesAnswers, echo_server, serving
 
-Echo = tuple[ServerConfig, Flaky]
+Echo = tuple[MCPServerConfig, Flaky]
 
 pytestmark = [pytest.mark.anyio]
 
@@ -27,7 +33,7 @@ def state_of(client: MCPClient) -> BreakerState:
     return client.breaker.state
 
 
-def client_for(config: ServerConfig, settings: ClientSettings, clock: FakeClock) -> MCPClient:
+def client_for(config: MCPServerConfig, settings: ClientSettings, clock: FakeClock) -> MCPClient:
     return MCPClient(config, settings, clock=clock, sleep=clock.sleep)
 
 
@@ -41,9 +47,15 @@ async def test_a_client_lists_tools_calls_them_and_sends_raw_requests(
         result = await client.call_tool("echo", {"text": "hi"})
         assert result.is_error is False and result.structured_content == {"result": "hi"}
         raw = await client.send_request(
-            {"method": "tools/call", "params": {"name": "echo", "arguments": {"text": "x"}}}
+            {
+                "jsonrpc": "2.0",
+                "method": "tools/call",
+                "params": {"name": "echo", "arguments": {"text": "x"}},
+                "id": 7,
+            }
         )
-        assert raw["structuredContent"] == {"result": "x"}
+        assert raw["jsonrpc"] == "2.0" and raw["id"] == 7
+        assert raw["result"]["structuredContent"] == {"result": "x"}
         assert await client.is_healthy()
     assert not client.connected
 
@@ -52,7 +64,7 @@ async def test_the_legacy_handshake_is_used_when_configured(
     echo: Echo, settings: ClientSettings, clock: FakeClock
 ) -> None:
     config, _ = echo
-    legacy = ServerConfig(name="echo", url=config.url, mode="legacy")
+    legacy = MCPServerConfig(name="echo", url=config.url, mode="legacy")
     async with client_for(legacy, settings, clock) as client:
         assert client.protocol_version == "2025-11-25"
         assert (await client.call_tool("echo", {"text": "old"})).structured_content == {"result": "old"}
@@ -60,7 +72,8 @@ async def test_the_legacy_handshake_is_used_when_configured(
 
 async def test_the_factory_picks_the_transport_from_the_config(echo: Echo, settings: ClientSettings) -> None:
     config, _ = echo
-    async with MCPClientFactory(settings).create_client(config) as client:
+    async with MCPClientFactory.create_client(config, settings) as client:
+        assert type(client) is MCPClient
         assert (await client.call_tool("echo", {"text": "f"})).is_error is False
 
 
@@ -82,7 +95,7 @@ async def test_429_is_reported_as_rate_limiting(
     echo: Echo, settings: ClientSettings, clock: FakeClock
 ) -> None:
     config, flaky = echo
-    async with client_for(config, settings.with_changes(retry=RetryPolicy(max_retries=0)), clock) as c:
+    async with client_for(config, settings.with_changes(retry=RetryConfig(max_retries=0)), clock) as c:
         await c.get_tools()
         flaky.sick, flaky.status = True, 429
         with pytest.raises(InfrastructureException) as raised:
@@ -107,7 +120,7 @@ async def test_a_mutating_call_gets_an_idempotency_key_and_keeps_it_across_retri
     echo: Echo, settings: ClientSettings, clock: FakeClock
 ) -> None:
     config, flaky = echo
-    settings = settings.with_changes(breaker=BreakerPolicy(failure_threshold=10))
+    settings = settings.with_changes(breaker=CircuitBreakerConfig(failure_threshold=10))
     async with client_for(config, settings, clock) as client:
         await client.get_tools()
         flaky.sick = True
@@ -124,7 +137,7 @@ async def test_a_mutating_call_gets_an_idempotency_key_and_keeps_it_across_retri
 
 
 @pytest.fixture
-def ours_losing_answers() -> Iterator[tuple[ServerConfig, LosesAnswers]]:
+def ours_losing_answers() -> Iterator[tuple[MCPServerConfig, LosesAnswers]]:
     """Our server (what `aws-mcp serve --demo` runs) under uvicorn, behind a switch that loses answers."""
     from aws_mcp.http import create_app
     from aws_mcp.server import build_server
@@ -134,12 +147,12 @@ def ours_losing_answers() -> Iterator[tuple[ServerConfig, LosesAnswers]]:
         server = build_server(parts.settings, parts.clients)
         lossy = LosesAnswers(create_app(parts.settings, server.dispatcher))
         with serving(lossy) as base:
-            yield ServerConfig(name="aws", url=f"{base}/mcp"), lossy
+            yield MCPServerConfig(name="aws", url=f"{base}/mcp"), lossy
 
 
 @pytest.mark.slow
 async def test_a_change_whose_answer_is_lost_is_retried_with_its_key_and_replayed_not_made_twice(
-    ours_losing_answers: tuple[ServerConfig, LosesAnswers], settings: ClientSettings, clock: FakeClock
+    ours_losing_answers: tuple[MCPServerConfig, LosesAnswers], settings: ClientSettings, clock: FakeClock
 ) -> None:
     config, lossy = ours_losing_answers
     async with client_for(config, settings.with_changes(timeout=30.0), clock) as client:
@@ -167,7 +180,7 @@ async def test_the_breaker_opens_on_503_refuses_without_calling_and_closes_when_
     echo: Echo, settings: ClientSettings, clock: FakeClock
 ) -> None:
     config, flaky = echo
-    settings = settings.with_changes(retry=RetryPolicy(max_retries=0))
+    settings = settings.with_changes(retry=RetryConfig(max_retries=0))
     async with client_for(config, settings, clock) as client:
         await client.get_tools()
         flaky.sick = True
@@ -195,7 +208,7 @@ async def test_a_failed_probe_reopens_the_breaker(
     echo: Echo, settings: ClientSettings, clock: FakeClock
 ) -> None:
     config, flaky = echo
-    settings = settings.with_changes(retry=RetryPolicy(max_retries=0))
+    settings = settings.with_changes(retry=RetryConfig(max_retries=0))
     async with client_for(config, settings, clock) as client:
         await client.get_tools()
         flaky.sick = True
@@ -209,9 +222,9 @@ async def test_a_failed_probe_reopens_the_breaker(
         assert state_of(client) is BreakerState.OPEN
 
 
-def nowhere() -> ServerConfig:
+def nowhere() -> MCPServerConfig:
     """A server that is not there: port 9 (discard) on 127.0.0.1 refuses connections."""
-    return ServerConfig(name="nowhere", url="http://127.0.0.1:9/mcp")
+    return MCPServerConfig(name="nowhere", url="http://127.0.0.1:9/mcp")
 
 
 async def test_an_unreachable_server_is_reported_at_once_without_retries(
@@ -240,7 +253,7 @@ async def test_connect_failures_are_retried_when_the_settings_or_the_caller_ask(
     clock.slept.clear()
     client = client_for(nowhere(), settings, clock)
     with pytest.raises(InfrastructureException):
-        await client.connect(retry=RetryPolicy(max_retries=1, base_delay=2.0, jitter=False))
+        await client.connect(retry=RetryConfig(max_retries=1, base_delay=2.0, jitter=False))
     assert clock.slept == [2.0]
 
 
@@ -249,7 +262,7 @@ async def test_a_wrong_path_fails_at_once_naming_the_http_status(
 ) -> None:
     config, _ = echo
     assert config.url is not None
-    wrong = ServerConfig(name="echo", url=config.url.replace("/mcp", "/nope"))
+    wrong = MCPServerConfig(name="echo", url=config.url.replace("/mcp", "/nope"))
     client = client_for(wrong, settings.with_changes(retry_connect=True), clock)
     with pytest.raises(InfrastructureException) as raised:
         await client.connect()
@@ -319,7 +332,7 @@ async def test_the_deprecated_sse_transport_reaches_an_old_server(
     settings: ClientSettings, clock: FakeClock
 ) -> None:
     with serving(echo_server().sse_app()) as base:
-        config = ServerConfig(name="old", url=f"{base}/sse", transport=TransportKind.SSE)
+        config = MCPServerConfig(name="old", url=f"{base}/sse", transport=TransportType.SSE)
         async with client_for(config, settings, clock) as client:
             assert client.connected and client.protocol_version is not None
             assert (await client.call_tool("echo", {"text": "sse"})).structured_content == {"result": "sse"}

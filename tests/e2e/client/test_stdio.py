@@ -17,13 +17,13 @@ from pathlib import Path
 import anyio
 import pytest
 
-from aws_mcp_client import ClientSettings, ErrorCodes, InfrastructureException, MCPClient, RetryPolicy
-from aws_mcp_client.config import ServerConfig, TransportKind
+from aws_mcp_client import ClientSettings, ErrorCodes, InfrastructureException, MCPClient, RetryConfig
+from aws_mcp_client.config import MCPServerConfig, TransportType
 from aws_mcp_client.transports import StdioTransport
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
-SETTINGS = ClientSettings(timeout=30.0, retry=RetryPolicy(max_retries=0))
+SETTINGS = ClientSettings(timeout=30.0, retry=RetryConfig(max_retries=0))
 
 
 @pytest.fixture
@@ -31,14 +31,14 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def npm_server(package: str, *args: str, env: dict[str, str] | None = None) -> ServerConfig:
+def npm_server(package: str, *args: str, env: dict[str, str] | None = None) -> MCPServerConfig:
     modules, node = os.environ.get("AWS_MCP_TEST_NPM_SERVERS"), os.environ.get("AWS_MCP_TEST_NODE")
     if not modules or not node:
         pytest.fail("the npm test servers are not installed: run `make client-servers` (make test does)")
     script = Path(modules) / "@modelcontextprotocol" / package / "dist" / "index.js"
     assert script.exists(), f"{script} is missing: run `make client-servers`"
-    return ServerConfig(
-        name=package, transport=TransportKind.STDIO, command=node, args=(str(script), *args), env=env or {}
+    return MCPServerConfig(
+        name=package, transport=TransportType.STDIO, command=node, args=(str(script), *args), env=env or {}
     )
 
 
@@ -139,8 +139,8 @@ SERVER_THAT_IGNORES_SIGTERM = textwrap.dedent(
 async def test_a_server_that_ignores_sigterm_is_killed_after_the_stop_timeout(tmp_path: Path) -> None:
     script = tmp_path / "stubborn.py"
     script.write_text(SERVER_THAT_IGNORES_SIGTERM)
-    config = ServerConfig(
-        name="stubborn", transport=TransportKind.STDIO, command=sys.executable, args=(str(script),)
+    config = MCPServerConfig(
+        name="stubborn", transport=TransportType.STDIO, command=sys.executable, args=(str(script),)
     )
     transport = StdioTransport(config, stop_timeout=0.5)
     client = MCPClient(config, SETTINGS, transport=transport)
@@ -152,7 +152,7 @@ async def test_a_server_that_ignores_sigterm_is_killed_after_the_stop_timeout(tm
 
 
 async def test_a_command_that_does_not_exist_is_a_connection_failure() -> None:
-    config = ServerConfig(name="ghost", transport=TransportKind.STDIO, command="/nonexistent/mcp-server")
+    config = MCPServerConfig(name="ghost", transport=TransportType.STDIO, command="/nonexistent/mcp-server")
     with pytest.raises(InfrastructureException) as raised:
         await MCPClient(config, SETTINGS).connect()
     assert raised.value.code is ErrorCodes.AWS_MCP_CONNECTION_FAILED

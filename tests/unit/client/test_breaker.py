@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aws_mcp_client.breaker import BreakerState, CircuitBreaker
-from aws_mcp_client.config import BreakerPolicy
+from aws_mcp_client.config import CircuitBreakerConfig
 from aws_mcp_client.errors import ErrorCodes, InfrastructureException
 
 
@@ -29,7 +29,9 @@ def clock() -> Clock:
 @pytest.fixture
 def breaker(clock: Clock) -> CircuitBreaker:
     return CircuitBreaker(
-        BreakerPolicy(failure_threshold=3, recovery_timeout=10.0, success_threshold=2), name="s", clock=clock
+        CircuitBreakerConfig(failure_threshold=3, recovery_timeout=10.0, success_threshold=2),
+        name="s",
+        clock=clock,
     )
 
 

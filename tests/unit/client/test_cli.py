@@ -26,7 +26,18 @@ def test_starting_the_command_loads_neither_the_sdk_nor_the_client_library() -> 
     assert loaded.strip() == "[]"
 
 
-CLIENT_COMMANDS = ("test-connection", "health-check", "tools", "call", "list", "smoke")
+CLIENT_COMMANDS = (
+    "test-connection",
+    "health-check",
+    "tools",
+    "call",
+    "list",
+    "get",
+    "create",
+    "update",
+    "delete",
+    "smoke",
+)
 
 
 def test_the_client_commands_are_listed() -> None:

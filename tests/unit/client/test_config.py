@@ -9,11 +9,12 @@ import pytest
 from aws_mcp_client.config import (
     DEFAULT_SERVER_URL,
     ENV,
-    BreakerPolicy,
+    CircuitBreakerConfig,
     ClientSettings,
-    RetryPolicy,
-    ServerConfig,
-    TransportKind,
+    MCPServerConfig,
+    RetryConfig,
+    TransportType,
+    get_aws_mcp_config,
 )
 from aws_mcp_client.errors import ErrorCodes, InfrastructureException
 
@@ -22,7 +23,23 @@ def test_without_variables_the_defaults_apply() -> None:
     settings = ClientSettings.from_env({})
     assert settings == ClientSettings()
     assert settings.server_url == DEFAULT_SERVER_URL
-    assert settings.retry == RetryPolicy(max_retries=3, base_delay=1.0, max_delay=30.0, jitter=True)
+    assert settings.retry == RetryConfig(max_retries=3, base_delay=1.0, max_delay=60.0, jitter=True)
+    assert settings.breaker == CircuitBreakerConfig(
+        failure_threshold=5, recovery_timeout=60, success_threshold=3
+    )
+    assert settings.timeout == 30
+
+
+def test_get_aws_mcp_config_reads_the_documented_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_MCP_SERVER_URL", "http://localhost:8000")
+    monkeypatch.setenv("AWS_MCP_TIMEOUT", "45")
+    monkeypatch.setenv("AWS_MCP_CB_RECOVERY_TIMEOUT", "120")
+    config = get_aws_mcp_config()
+    assert (config.server_url, config.timeout, config.breaker.recovery_timeout) == (
+        "http://localhost:8000",
+        45,
+        120,
+    )
 
 
 def test_connect_failures_are_not_retried_unless_asked() -> None:
@@ -53,8 +70,8 @@ def test_every_variable_is_read() -> None:
         server_url="https://example.com/dev/mcp",
         timeout=12.5,
         pool_size=4,
-        retry=RetryPolicy(max_retries=0, base_delay=0.25, max_delay=8.0, exponential_base=3.0, jitter=False),
-        breaker=BreakerPolicy(failure_threshold=7, recovery_timeout=60.0, success_threshold=1),
+        retry=RetryConfig(max_retries=0, base_delay=0.25, max_delay=8.0, exponential_base=3.0, jitter=False),
+        breaker=CircuitBreakerConfig(failure_threshold=7, recovery_timeout=60.0, success_threshold=1),
         debug_logging=True,
         log_requests=True,
         log_responses=True,
@@ -93,11 +110,14 @@ def test_values_that_contradict_each_other_name_the_variables_that_set_them() ->
 
 def test_a_stdio_server_needs_a_command_and_an_http_one_a_url() -> None:
     with pytest.raises(InfrastructureException, match="server 'local', field 'command'"):
-        ServerConfig(name="local", transport=TransportKind.STDIO)
+        MCPServerConfig(name="local", transport=TransportType.STDIO)
     with pytest.raises(InfrastructureException, match="server 'remote', field 'url'"):
-        ServerConfig(name="remote", url="ftp://example.com")
+        MCPServerConfig(name="remote", transport=TransportType.SSE)
+    placeholder = MCPServerConfig(name="remote", url="ftp://example.com")  # made; refused on connecting
+    with pytest.raises(InfrastructureException, match=r"server 'remote', field 'url': 'ftp://example\.com'"):
+        placeholder.check_url()
     with pytest.raises(InfrastructureException, match="server 'remote', field 'mode'"):
-        ServerConfig(name="remote", url="http://127.0.0.1/mcp", mode="sometimes")
+        MCPServerConfig(name="remote", url="http://127.0.0.1/mcp", mode="sometimes")
 
 
 def test_every_client_setting_is_in_the_readme() -> None:

@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from aws_mcp_client.config import AuthConfig, AuthKind, ServerConfig, TransportKind
+from aws_mcp_client.config import AuthConfig, AuthKind, MCPServerConfig, TransportType
 from aws_mcp_client.errors import ErrorCodes, InfrastructureException
-from aws_mcp_client.mcp_servers import load_mcp_config, parse_mcp_config
+from aws_mcp_client.mcp_servers import MCPServersConfig, load_mcp_config, parse_mcp_config
 
 ENV = {"HOME": "/home/me", "TOKEN": "s3cret", "PORT": "9000"}
 
 
-def parse(servers: dict[str, Any]) -> dict[str, ServerConfig]:
+def parse(servers: dict[str, Any]) -> MCPServersConfig:
     return parse_mcp_config({"mcpServers": servers}, ENV)
 
 
@@ -59,17 +59,17 @@ def test_a_file_with_every_kind_of_server_is_read_in_order_with_variables_expand
     )
     servers = load_mcp_config(path, ENV)
     assert list(servers) == ["aws", "everything", "legacy", "keyed"]
-    assert servers["aws"] == ServerConfig(
+    assert servers["aws"] == MCPServerConfig(
         name="aws",
         url="https://api.example.com/dev/mcp",
         auth=AuthConfig(kind=AuthKind.SIGV4, region="eu-west-1"),
     )
     everything = servers["everything"]
-    assert everything.transport is TransportKind.STDIO and not everything.enabled
+    assert everything.transport is TransportType.STDIO and not everything.enabled
     assert everything.args == ("-y", "@modelcontextprotocol/server-everything")
     assert everything.env == {"LOG_DIR": "/home/me/logs"}
     legacy = servers["legacy"]
-    assert legacy.transport is TransportKind.SSE and legacy.url == "http://127.0.0.1:9000/sse"
+    assert legacy.transport is TransportType.SSE and legacy.url == "http://127.0.0.1:9000/sse"
     assert legacy.headers == {"Authorization": "Bearer s3cret"} and legacy.mode == "legacy"
     assert servers["keyed"].auth == AuthConfig(kind=AuthKind.API_KEY, token="s3cret")
 
@@ -113,3 +113,47 @@ def test_an_unreadable_or_malformed_file_names_the_file(tmp_path: Path) -> None:
     broken.write_text("{")
     with pytest.raises(InfrastructureException, match=r"broken\.json: not valid JSON"):
         load_mcp_config(broken, ENV)
+
+
+def test_the_documented_file_reads_a_remote_servers_url_from_command_and_its_headers_from_env() -> None:
+    config = parse_mcp_config(
+        {
+            "mcpServers": {
+                "filesystem": {
+                    "command": "npx",
+                    "args": ["-y", "@modelcontextprotocol/server-filesystem", "/data"],
+                    "enabled": True,
+                    "transport": "stdio",
+                    "env": {"DEBUG": "true"},
+                },
+                "api": {
+                    "command": "http://api.example.com/mcp",
+                    "enabled": True,
+                    "transport": "sse",
+                    "env": {"Authorization": "Bearer ${TOKEN}"},
+                },
+            }
+        },
+        ENV,
+    )
+    assert list(config.mcpServers) == ["filesystem", "api"] == list(config)
+    api = config["api"]
+    assert api.transport is TransportType.SSE and api.url == "http://api.example.com/mcp"
+    assert api.headers == {"Authorization": "Bearer s3cret"} and api.command is None and api.env == {}
+    filesystem = config.mcpServers["filesystem"]
+    assert filesystem.transport is TransportType.STDIO and filesystem.env == {"DEBUG": "true"}
+    assert filesystem.args == ("-y", "@modelcontextprotocol/server-filesystem", "/data")
+
+
+def test_a_url_in_command_without_a_transport_is_the_documented_sse() -> None:
+    assert parse({"api": {"command": "https://h/mcp"}})["api"].transport is TransportType.SSE
+    assert parse({"api": {"url": "https://h/mcp"}})["api"].transport is TransportType.STREAMABLE_HTTP
+    assert parse({"local": {"command": "node"}})["local"].transport is TransportType.STDIO
+
+
+def test_a_config_without_a_name_is_named_for_its_package_or_host() -> None:
+    stdio = MCPServerConfig(command="npx", args=["-y", "@modelcontextprotocol/server-filesystem", "/data"])
+    assert stdio.name == "server-filesystem"
+    assert MCPServerConfig(command="http://api.example.com/mcp", transport=TransportType.SSE).name == (
+        "api.example.com"
+    )

@@ -29,6 +29,10 @@ def test_the_command_lists_the_server_commands_then_the_client_commands() -> Non
         "call",
         "list",
         "smoke",
+        "get",
+        "create",
+        "update",
+        "delete",
     ]
     assert all(command in result.output for command in ("serve", "stdio", "test-connection", "list"))
 
