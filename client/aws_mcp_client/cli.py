@@ -472,6 +472,8 @@ def _with_auth(server_config: Any, auth: str, token: str | None, region: str | N
         _usage(err.message, err.code, err.server)
 
 
+@app.command()
+@_reports_failures
 def create(
     resource: TypeArgument,
     *,

@@ -33,10 +33,10 @@ CLIENT_COMMANDS = (
     "call",
     "list",
     "get",
+    "smoke",
     "create",
     "update",
     "delete",
-    "smoke",
 )
 
 
