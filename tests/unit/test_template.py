@@ -31,6 +31,8 @@ TEMPLATE_PATH = REPO / "template.yaml"
 API_GATEWAY_INTEGRATION_TIMEOUT = 29
 TOOL_SID_PREFIX = "Tool"
 INFRA_SID_PREFIX = "Infra"
+# Other accounts' roles and the account registry (tests/unit/test_template_fleet.py).
+FLEET_SID_PREFIX = "Fleet"
 # What infrastructure statements may touch: logs, tracing and the function's own tables.
 INFRA_SERVICES = {"logs", "xray", "dynamodb"}
 TABLES = {
@@ -153,7 +155,9 @@ def test_write_policies_depend_on_access_mode_read_write(template: dict[str, Any
         "Fn::Equals": [{"Ref": "AccessMode"}, AccessMode.READ_WRITE.value]
     }
     assert template["Conditions"]["GrantWrites"]["Fn::And"][0] == {"Condition": "AllowWrites"}
-    conditions = {under for under, _ in policy_statements(template)}
+    conditions = {
+        under for under, s in policy_statements(template) if not s["Sid"].startswith(FLEET_SID_PREFIX)
+    }
     assert conditions == {None, "GrantWrites"}
 
 
@@ -190,9 +194,12 @@ def test_the_toolsets_parameter_takes_all_or_known_toolset_names(template: dict[
 
 
 def test_every_statement_is_either_a_tool_or_an_infrastructure_statement(template: dict[str, Any]) -> None:
-    for _, statement in policy_statements(template):
+    fleet = {"FleetRoleArns": "arn:aws:iam::*:role/AwsMcpMember", "AccountsParameter": "/aws-mcp/accounts"}
+    for _, statement in policy_statements(template, fleet):
         assert statement["Effect"] == "Allow"
-        assert statement["Sid"].startswith((TOOL_SID_PREFIX, INFRA_SID_PREFIX)), statement["Sid"]
+        assert statement["Sid"].startswith((TOOL_SID_PREFIX, INFRA_SID_PREFIX, FLEET_SID_PREFIX)), statement[
+            "Sid"
+        ]
         assert not any("*" in action for action in actions(statement)), f"wildcard action in {statement}"
 
 

@@ -28,7 +28,7 @@ from aws_mcp.tracing import Tracing
 if TYPE_CHECKING:
     from aws_mcp.aws.clients import ClientFactory
 
-__all__ = ["Server", "build_server", "lambda_handler"]
+__all__ = ["Server", "build_server", "lambda_handler", "with_accounts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +111,25 @@ def build_server(
     return Server(settings, registry, Dispatcher(settings, registry))
 
 
+def with_accounts(settings: Settings, clients: ClientFactory) -> Settings:
+    """``settings`` with the account registry read from its SSM parameter, when one is named (on
+    Lambda, at init: a registry that cannot be read stops the function starting, loudly)."""
+    name = settings.accounts_parameter
+    if not name:
+        return settings
+    from aws_mcp.accounts import Accounts
+    from aws_mcp.errors import ConfigurationError
+
+    ssm = clients.client("ssm", settings.tables_region, state=True)
+    try:
+        text = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    except Exception as err:
+        raise ConfigurationError(
+            f"the account registry, SSM parameter {name!r}, cannot be read: {err}"
+        ) from err
+    return settings.with_changes(accounts=Accounts.parse(text, source=f"SSM parameter {name}"))
+
+
 def lambda_handler(settings: Settings | None = None) -> Callable[[Any, Any], dict[str, Any]]:
     """The API Gateway proxy handler, ready for its first event (what Lambda init builds).
 
@@ -132,7 +151,8 @@ def lambda_handler(settings: Settings | None = None) -> Callable[[Any, Any], dic
     from aws_mcp.http.lambda_events import answer_events
 
     settings = settings or Settings.from_env()
-    server = build_server(settings, ClientFactory(settings))
+    clients = ClientFactory(settings)
+    server = build_server(with_accounts(settings, clients), clients)
     server.registry.prime()
     try:
         from snapshot_restore_py import register_after_restore

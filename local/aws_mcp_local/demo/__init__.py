@@ -21,10 +21,12 @@ from aws_mcp.audit import BY_CALLER_INDEX
 from aws_mcp.config import ENV, AccessMode, Settings
 from aws_mcp_local.demo import estate
 from aws_mcp_local.demo.estate import DEMO_IMAGE, DEMO_REGIONS
+from aws_mcp_local.demo.estate.accounts import DEMO_ACCOUNTS, member_role
 from aws_mcp_local.demo.estate.ec2 import FLEET, instance_ids
 
 __all__ = [
     "AUDIT_BY_CALLER",
+    "DEMO_ACCOUNTS",
     "DEMO_IMAGE",
     "DEMO_READ_TIMEOUT",
     "DEMO_REGIONS",
@@ -68,9 +70,21 @@ def seed(endpoint_url: str | None, parts: Iterable[str] | None = None) -> dict[s
     ``endpoint_url=None`` seeds whatever AWS boto3 reaches: in-process moto in tests.
     """
     session = _session()
+    members: dict[str, boto3.Session] = {}
 
-    def clients(service: str, region: str = DEMO_REGIONS[0]) -> Any:
-        return session.client(service, region_name=region, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+    def clients(service: str, region: str = DEMO_REGIONS[0], account: str | None = None) -> Any:
+        """A client of the demo AWS; in a member ``account`` (its id), as that account's role."""
+        if account is None:
+            return session.client(service, region_name=region, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+        if account not in members:
+            sts = session.client("sts", endpoint_url=endpoint_url)
+            found = sts.assume_role(RoleArn=member_role(account), RoleSessionName="aws-mcp-demo-seed")
+            members[account] = boto3.Session(
+                aws_access_key_id=found["Credentials"]["AccessKeyId"],
+                aws_secret_access_key=found["Credentials"]["SecretAccessKey"],
+                aws_session_token=found["Credentials"]["SessionToken"],
+            )
+        return members[account].client(service, region_name=region, endpoint_url=endpoint_url)  # type: ignore[call-overload]
 
     _create_tables(clients("dynamodb"))
     every = estate.parts()
@@ -137,6 +151,7 @@ class DemoAws:
             idempotency_table=tables["idempotency"],
             audit_table=tables["audit"],
             cost_cache_table=tables["cost_cache"],
+            accounts=base.accounts or DEMO_ACCOUNTS,
             stage="demo",
         )
 

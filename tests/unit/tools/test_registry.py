@@ -136,7 +136,7 @@ class TestCatalog:
             assert hints["idempotentHint"] is (spec.idempotent and not spec.read_only)
             assert spec.iam_actions, spec.name
             # Every argument a tool adds is described; the shared ones' names say it all (see contract).
-            shared = {"region", "idempotency_key", "cursor", "max_results"}
+            shared = {"region", "account", "idempotency_key", "cursor", "max_results"}
             for name, prop in definition["inputSchema"]["properties"].items():
                 assert name in shared or prop.get("description"), f"{spec.name}.{name} has no description"
 

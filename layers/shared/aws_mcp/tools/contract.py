@@ -44,11 +44,14 @@ class ToolInput(BaseModel):
 
 
 class RegionalInput(ToolInput):
-    """Base of the arguments of every tool that calls AWS in a region: adds ``region``."""
+    """Base of the arguments of every tool that calls AWS in a region: adds ``region`` and ``account``."""
 
     # Neither pattern nor description: check_region knows every real region, the name says the
     # rest (default: the server's), and across 80 tools the tokens add up.
     region: Annotated[str, AfterValidator(check_region)] | None = Field(default=None, max_length=32)
+    # Undescribed like region: an alias or id of the server's account registry (aws_mcp.accounts),
+    # checked by the Account guard; default: the server's own account.
+    account: str | None = Field(default=None, max_length=32)
 
 
 class MutatingInput(RegionalInput):

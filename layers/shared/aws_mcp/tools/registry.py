@@ -2,8 +2,8 @@
 
 ::
 
-    access mode → argument validation → audit intent (mutations) → deadline
-      → idempotency (mutations) → circuit breaker (service + region) → the tool
+    access mode → argument validation → account → audit intent (mutations) → deadline
+      → idempotency (mutations) → circuit breaker (account + service + region) → the tool
       → AWS error translation → result shaping → audit record → metrics
 
 The guards (:mod:`aws_mcp.tools.guards`) are listed once, in that order, in
@@ -48,6 +48,7 @@ from aws_mcp.tools.guards import (
     Deadline,
     Guard,
     Idempotent,
+    InAccount,
     Step,
     ToolCall,
     Validate,
@@ -99,6 +100,7 @@ class ToolRegistry:
         guards: list[Guard | None] = [
             AccessMode(self.catalog, settings),
             Validate(settings.default_region),
+            InAccount(settings.accounts),
             AuditIntent(audit) if audit else None,
             Deadline(resilience.deadlines) if resilience else None,
             Idempotent(resilience.idempotency) if resilience else None,
@@ -214,7 +216,7 @@ class ToolRegistry:
     def _invoke(self, call: ToolCall) -> dict[str, Any]:
         """The end of the pipeline: the tool itself, its AWS errors translated, its result shaped."""
         spec = call.spec
-        clients = [self._dependency(service, call.region) for service in spec.clients]
+        clients = [self._dependency(service, call) for service in spec.clients]
         with translated(
             spec.name,
             spec.clients[0] if spec.clients else "aws",
@@ -241,10 +243,12 @@ class ToolRegistry:
             "Call tools/list to see the tools served.",
         )
 
-    def _dependency(self, name: str, region: str) -> Any:
+    def _dependency(self, name: str, call: ToolCall) -> Any:
         if name in self._services:
             return self._services[name]
-        return self._clients.client(name.replace("_", "-"), region)
+        return self._clients.client(
+            name.replace("_", "-"), call.region, account=call.account, caller=call.context.caller
+        )
 
 
 def _record(name: Any, arguments: Any, context: CallContext, *, mutating: bool) -> AuditRecord:
