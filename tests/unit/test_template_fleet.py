@@ -120,3 +120,28 @@ def test_the_member_role_reads_only_unless_read_write_is_chosen(member: dict[str
 
     assert policies("ReadOnly") == ["ReadOnlyAccess"]
     assert policies("ReadWrite") == ["ReadOnlyAccess", "PowerUserAccess"]
+
+
+def managed(template: dict[str, Any], parameters: dict[str, str]) -> list[str]:
+    role = template["Resources"]["McpFunctionRole"]["Properties"]
+    return [
+        arn.split(":policy/", 1)[1]
+        for arn in evaluate(template, role.get("ManagedPolicyArns", []), parameters)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("access", "toolsets", "policies"),
+    [
+        ("None", "all", []),
+        ("ViewOnly", "all", ["job-function/ViewOnlyAccess"]),
+        ("ReadOnly", "all", ["ReadOnlyAccess"]),
+        ("ReadOnly", "fleet", ["ReadOnlyAccess"]),
+        ("ReadOnly", "compute", []),
+    ],
+)
+def test_the_cli_executor_gets_only_the_access_chosen_and_only_when_served(
+    template: dict[str, Any], access: str, toolsets: str, policies: list[str]
+) -> None:
+    assert template["Parameters"]["CliExecutorAccess"]["Default"] == "None"
+    assert managed(template, {"CliExecutorAccess": access, "Toolsets": toolsets}) == policies

@@ -56,6 +56,8 @@ class ENV:
     # Fleet: the account registry (JSON text or a file; on Lambda the SSM parameter's name).
     ACCOUNTS: Final = "AWS_MCP_ACCOUNTS"
     ACCOUNTS_PARAMETER: Final = "AWS_MCP_ACCOUNTS_PARAMETER"
+    # The CLI executor's deny list: globs on service:Operation ("default" stands for the built-in list).
+    CLI_DENY: Final = "AWS_MCP_CLI_DENY"
     METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
     # Set by the Lambda runtime itself.
     LAMBDA_FUNCTION_NAME: Final = "AWS_LAMBDA_FUNCTION_NAME"
@@ -121,6 +123,9 @@ class Settings:
     # on Lambda they are read from at init (an SSM parameter's name).
     accounts: Accounts = field(default_factory=Accounts)
     accounts_parameter: str | None = None
+    # The CLI executor refuses these service:Operation globs whatever the access mode (None: its
+    # default list, aws_mcp.executor.policy.DEFAULT_DENY).
+    cli_deny: tuple[str, ...] | None = None
     # On Lambda: settings are the stack's parameters (said so in errors), not the shell's.
     on_lambda: bool = False
     # EMF metrics only where CloudWatch collects them from stdout: on Lambda.
@@ -197,6 +202,7 @@ class Settings:
             metrics_namespace=env.get(ENV.METRICS_NAMESPACE) or defaults.metrics_namespace,
             accounts=_accounts(env.get(ENV.ACCOUNTS)),
             accounts_parameter=env.get(ENV.ACCOUNTS_PARAMETER) or None,
+            cli_deny=_globs(env.get(ENV.CLI_DENY)),
             on_lambda=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             metrics_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             tracing_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
@@ -221,6 +227,12 @@ def _toolsets(raw: str | None) -> frozenset[str] | None:
     if "all" in names:
         raise ConfigurationError(f"{ENV.TOOLSETS}={raw!r}: 'all' cannot be combined with other toolsets")
     return names
+
+
+def _globs(raw: str | None) -> tuple[str, ...] | None:
+    """A comma list as it is ("default" kept for the executor to expand); none: None."""
+    found = tuple(item.strip() for item in (raw or "").split(",") if item.strip())
+    return found or None
 
 
 def _accounts(raw: str | None) -> Accounts:

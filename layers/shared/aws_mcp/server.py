@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from aws_mcp.audit.query import AUDIT_STORE, AuditStore
 from aws_mcp.audit.trail import AuditTrail
-from aws_mcp.config import Settings
+from aws_mcp.config import ENV, Settings
+from aws_mcp.executor import CLI_EXECUTOR, Executor
+from aws_mcp.executor.policy import CliPolicy
 from aws_mcp.protocol import Dispatcher
 from aws_mcp.resilience import Breakers, Deadlines, Idempotency, Resilience
 from aws_mcp.resilience.waiting import WAIT_BUDGET, WaitBudget
@@ -101,6 +103,18 @@ def build_server(
         services={
             AUDIT_STORE: store,
             COST_CACHE: cost_cache,
+            CLI_EXECUTOR: Executor(
+                CliPolicy(
+                    allows_writes=settings.allows_writes,
+                    deny=CliPolicy.deny_list(",".join(settings.cli_deny or ())),
+                    writes_how=(
+                        "deploy the stack with AccessMode=ReadWrite"
+                        if settings.on_lambda
+                        else f"set {ENV.ACCESS_MODE}=ReadWrite where the server runs"
+                    ),
+                ),
+                settings.max_result_chars,
+            ),
             # Room for one last AWS call's attempt after the wait, before the Deadline guard's timeout.
             WAIT_BUDGET: wait
             or WaitBudget(

@@ -11,7 +11,7 @@ import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Final, TypeVar
+from typing import Annotated, Any, Final, Protocol, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -19,7 +19,9 @@ from aws_mcp.aws.regions import check_region
 from aws_mcp.tools.schema import model_schema
 
 __all__ = [
+    "CALL_CLIENTS",
     "SAMPLE_INSTANCE_ID",
+    "CallClients",
     "Example",
     "MutatingInput",
     "MutatingOutput",
@@ -30,6 +32,15 @@ __all__ = [
     "ToolSpec",
     "tool",
 ]
+
+# The parameter name under which the registry gives a tool clients of any service, bound to the
+# call's account, region and caller (tools whose services are chosen at call time: the executor).
+CALL_CLIENTS: Final = "aws"
+
+
+class CallClients(Protocol):
+    def __call__(self, service: str, region: str | None = None) -> Any: ...
+
 
 _NAME: Final = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 M = TypeVar("M", bound=BaseModel)

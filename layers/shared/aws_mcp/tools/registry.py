@@ -40,7 +40,7 @@ from aws_mcp.errors import (
 )
 from aws_mcp.jsontext import dumps_text
 from aws_mcp.tools.catalog import Catalog, Entry
-from aws_mcp.tools.contract import ToolOutcome, ToolSpec
+from aws_mcp.tools.contract import CALL_CLIENTS, ToolOutcome, ToolSpec
 from aws_mcp.tools.guards import (
     AccessMode,
     AuditIntent,
@@ -94,7 +94,10 @@ class ToolRegistry:
         # Non-boto3 dependencies a tool may name in ``clients`` (the audit store, ...).
         self._services = dict(services or {})
         self.catalog = Catalog(
-            tools, allows_writes=settings.allows_writes, toolsets=settings.toolsets, services=self._services
+            tools,
+            allows_writes=settings.allows_writes,
+            toolsets=settings.toolsets,
+            services={*self._services, CALL_CLIENTS},
         )
         # The guards, outermost first: the order every call goes through.
         guards: list[Guard | None] = [
@@ -246,8 +249,15 @@ class ToolRegistry:
     def _dependency(self, name: str, call: ToolCall) -> Any:
         if name in self._services:
             return self._services[name]
+        if name == CALL_CLIENTS:
+            return functools.partial(self._call_client, call)
         return self._clients.client(
             name.replace("_", "-"), call.region, account=call.account, caller=call.context.caller
+        )
+
+    def _call_client(self, call: ToolCall, service: str, region: str | None = None) -> Any:
+        return self._clients.client(
+            service, region or call.region, account=call.account, caller=call.context.caller
         )
 
 
