@@ -17,6 +17,7 @@ from aws_mcp.audit.trail import AuditTrail
 from aws_mcp.config import ENV, Settings
 from aws_mcp.executor import CLI_EXECUTOR, Executor
 from aws_mcp.executor.policy import CliPolicy
+from aws_mcp.fleet.fanout import FLEET_SCOPE, FleetScope
 from aws_mcp.protocol import Dispatcher
 from aws_mcp.resilience import Breakers, Deadlines, Idempotency, Resilience
 from aws_mcp.resilience.waiting import WAIT_BUDGET, WaitBudget
@@ -103,6 +104,7 @@ def build_server(
         services={
             AUDIT_STORE: store,
             COST_CACHE: cost_cache,
+            FLEET_SCOPE: FleetScope(settings.accounts, settings.default_region),
             CLI_EXECUTOR: Executor(
                 CliPolicy(
                     allows_writes=settings.allows_writes,

@@ -134,8 +134,9 @@ class TestCatalog:
             assert (hints["readOnlyHint"], hints["destructiveHint"]) == (spec.read_only, spec.destructive)
             assert hints["openWorldHint"] is spec.open_world
             assert hints["idempotentHint"] is (spec.idempotent and not spec.read_only)
-            # The CLI executor's reach is the deployment's choice (CliExecutorAccess), not declared.
-            assert spec.iam_actions or spec.name in {"aws_cli_run", "aws_cli_change"}, spec.name
+            # The CLI executor's reach is the deployment's choice (CliExecutorAccess); fleet_list's is
+            # that of the tools it runs.
+            assert spec.iam_actions or spec.name in {"aws_cli_run", "aws_cli_change", "fleet_list"}, spec.name
             # Every argument a tool adds is described; the shared ones' names say it all (see contract).
             shared = {"region", "account", "idempotency_key", "cursor", "max_results"}
             for name, prop in definition["inputSchema"]["properties"].items():

@@ -20,11 +20,13 @@ from aws_mcp.tools.schema import model_schema
 
 __all__ = [
     "CALL_CLIENTS",
+    "READ_TOOL",
     "SAMPLE_INSTANCE_ID",
     "CallClients",
     "Example",
     "MutatingInput",
     "MutatingOutput",
+    "ReadTool",
     "RegionalInput",
     "Replayed",
     "ToolInput",
@@ -40,6 +42,16 @@ CALL_CLIENTS: Final = "aws"
 
 class CallClients(Protocol):
     def __call__(self, service: str, region: str | None = None) -> Any: ...
+
+
+# The parameter name under which the registry gives a tool a way to run another read-only tool
+# as part of its own call (the fan-out): argument validation, account, breaker and the tool, no
+# audit record of its own (the calling tool's record covers it).
+READ_TOOL: Final = "read_tool"
+
+
+class ReadTool(Protocol):
+    def __call__(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]: ...
 
 
 _NAME: Final = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")

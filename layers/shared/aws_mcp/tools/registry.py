@@ -37,10 +37,11 @@ from aws_mcp.errors import (
     OutcomeUnknownError,
     ProtocolError,
     ToolError,
+    ToolInputError,
 )
 from aws_mcp.jsontext import dumps_text
 from aws_mcp.tools.catalog import Catalog, Entry
-from aws_mcp.tools.contract import CALL_CLIENTS, ToolOutcome, ToolSpec
+from aws_mcp.tools.contract import CALL_CLIENTS, READ_TOOL, ToolOutcome, ToolSpec
 from aws_mcp.tools.guards import (
     AccessMode,
     AuditIntent,
@@ -97,7 +98,7 @@ class ToolRegistry:
             tools,
             allows_writes=settings.allows_writes,
             toolsets=settings.toolsets,
-            services={*self._services, CALL_CLIENTS},
+            services={*self._services, CALL_CLIENTS, READ_TOOL},
         )
         # The guards, outermost first: the order every call goes through.
         guards: list[Guard | None] = [
@@ -109,10 +110,17 @@ class ToolRegistry:
             Idempotent(resilience.idempotency) if resilience else None,
             Breaker(resilience.breakers, self.catalog) if resilience else None,
         ]
-        step: Step = self._invoke
-        for guard in reversed([g for g in guards if g is not None]):
-            step = functools.partial(guard, proceed=step)
-        self._pipeline = step
+        self._pipeline = _chained(guards, self._invoke)
+        # A read-only tool run inside another tool's call (fleet fan-out): checked and protected
+        # as a call is, audited and timed by the call it is part of.
+        self._nested_reads = _chained(
+            [
+                Validate(settings.default_region),
+                InAccount(settings.accounts),
+                Breaker(resilience.breakers, self.catalog) if resilience else None,
+            ],
+            self._invoke,
+        )
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -251,6 +259,8 @@ class ToolRegistry:
             return self._services[name]
         if name == CALL_CLIENTS:
             return functools.partial(self._call_client, call)
+        if name == READ_TOOL:
+            return functools.partial(self._read_tool, call.context)
         return self._clients.client(
             name.replace("_", "-"), call.region, account=call.account, caller=call.context.caller
         )
@@ -259,6 +269,23 @@ class ToolRegistry:
         return self._clients.client(
             service, region or call.region, account=call.account, caller=call.context.caller
         )
+
+    def _read_tool(self, context: CallContext, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        """The structured result of read-only tool ``name`` (served here) with ``arguments``."""
+        spec = self.catalog.get(name)
+        if spec is None or spec.mutating or name not in self.catalog.names:
+            raise ToolInputError(
+                f"{name!r} is not a read-only tool served here. Call tools/list to see them."
+            )
+        call = ToolCall(spec, arguments, context, _record(name, arguments, context, mutating=False))
+        return self._nested_reads(call)
+
+
+def _chained(guards: list[Guard | None], last: Step) -> Step:
+    step = last
+    for guard in reversed([g for g in guards if g is not None]):
+        step = functools.partial(guard, proceed=step)
+    return step
 
 
 def _record(name: Any, arguments: Any, context: CallContext, *, mutating: bool) -> AuditRecord:
