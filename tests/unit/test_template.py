@@ -20,10 +20,11 @@ from cfnlint.decode import decode
 from aws_mcp.audit import BY_CALLER_INDEX, AuditRecord, Outcome
 from aws_mcp.audit.ingest import DEAD_LETTER_QUEUE_VARIABLE
 from aws_mcp.config import ENV, AccessMode, Settings
+from aws_mcp.fleet.inventory import BY_TYPE
 from aws_mcp.telemetry import Telemetry
 from aws_mcp.tools import CATALOG
 from aws_mcp.tools.catalog import CORE, Catalog, Entry
-from aws_mcp_local.demo import AUDIT_BY_CALLER, TABLE_KEYS
+from aws_mcp_local.demo import AUDIT_BY_CALLER, FLEET_BY_TYPE, TABLE_KEYS
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO / "template.yaml"
@@ -40,12 +41,14 @@ TABLES = {
     "idempotency": "IdempotencyTable",
     "audit": "AuditTable",
     "cost_cache": "CostCacheTable",
+    "fleet": "FleetTable",
 }
 TTL_ATTRIBUTES = {
     "breaker": "expiration",
     "idempotency": "expiration",
     "audit": "expires_at",
     "cost_cache": "expires_at",
+    "fleet": "expires_at",
 }
 
 
@@ -414,12 +417,12 @@ def test_table_keys_and_ttl_match_what_the_code_writes(template: dict[str, Any],
     schema = {key["KeyType"]: key["AttributeName"] for key in props["KeySchema"]}
     assert tuple(schema[kind] for kind in ("HASH", "RANGE") if kind in schema) == TABLE_KEYS[role]
     types = {d["AttributeName"]: d["AttributeType"] for d in props["AttributeDefinitions"]}
-    index_keys = AUDIT_BY_CALLER if role == "audit" else ()
+    index_keys = {"audit": AUDIT_BY_CALLER, "fleet": FLEET_BY_TYPE}.get(role, ())
     assert types == dict.fromkeys((*TABLE_KEYS[role], *index_keys), "S")
     indexes = {i["IndexName"]: i for i in props.get("GlobalSecondaryIndexes", [])}
-    if role == "audit":
-        index = indexes[BY_CALLER_INDEX]
-        assert tuple(k["AttributeName"] for k in index["KeySchema"]) == AUDIT_BY_CALLER
+    if role in ("audit", "fleet"):
+        index = indexes[BY_CALLER_INDEX if role == "audit" else BY_TYPE]
+        assert tuple(k["AttributeName"] for k in index["KeySchema"]) == index_keys
         assert index["Projection"] == {"ProjectionType": "ALL"}
     else:
         assert indexes == {}

@@ -58,6 +58,9 @@ class ENV:
     ACCOUNTS_PARAMETER: Final = "AWS_MCP_ACCOUNTS_PARAMETER"
     # The CLI executor's deny list: globs on service:Operation ("default" stands for the built-in list).
     CLI_DENY: Final = "AWS_MCP_CLI_DENY"
+    # The resource registry's table and its refresh queue (template: FleetTable, FleetRefreshQueue).
+    FLEET_TABLE: Final = "AWS_MCP_FLEET_TABLE"
+    FLEET_QUEUE_URL: Final = "AWS_MCP_FLEET_QUEUE_URL"
     METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
     # Set by the Lambda runtime itself.
     LAMBDA_FUNCTION_NAME: Final = "AWS_LAMBDA_FUNCTION_NAME"
@@ -126,6 +129,10 @@ class Settings:
     # The CLI executor refuses these service:Operation globs whatever the access mode (None: its
     # default list, aws_mcp.executor.policy.DEFAULT_DENY).
     cli_deny: tuple[str, ...] | None = None
+    # The resource registry (aws_mcp.fleet.inventory): its table (None: fleet_search and
+    # fleet_summary say it is not set up) and the queue its refresh fans out on.
+    fleet_table: str | None = None
+    fleet_queue_url: str | None = None
     # On Lambda: settings are the stack's parameters (said so in errors), not the shell's.
     on_lambda: bool = False
     # EMF metrics only where CloudWatch collects them from stdout: on Lambda.
@@ -203,6 +210,8 @@ class Settings:
             accounts=_accounts(env.get(ENV.ACCOUNTS)),
             accounts_parameter=env.get(ENV.ACCOUNTS_PARAMETER) or None,
             cli_deny=_globs(env.get(ENV.CLI_DENY)),
+            fleet_table=env.get(ENV.FLEET_TABLE) or None,
+            fleet_queue_url=env.get(ENV.FLEET_QUEUE_URL) or None,
             on_lambda=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             metrics_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             tracing_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),

@@ -18,6 +18,7 @@ from aws_mcp.config import ENV, Settings
 from aws_mcp.executor import CLI_EXECUTOR, Executor
 from aws_mcp.executor.policy import CliPolicy
 from aws_mcp.fleet.fanout import FLEET_SCOPE, FleetScope
+from aws_mcp.fleet.inventory import FLEET_STORE, InventoryStore
 from aws_mcp.protocol import Dispatcher
 from aws_mcp.resilience import Breakers, Deadlines, Idempotency, Resilience
 from aws_mcp.resilience.waiting import WAIT_BUDGET, WaitBudget
@@ -105,6 +106,7 @@ def build_server(
             AUDIT_STORE: store,
             COST_CACHE: cost_cache,
             FLEET_SCOPE: FleetScope(settings.accounts, settings.default_region),
+            FLEET_STORE: InventoryStore(query_client, settings.fleet_table) if settings.fleet_table else None,
             CLI_EXECUTOR: Executor(
                 CliPolicy(
                     allows_writes=settings.allows_writes,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from moto.server import ThreadedMotoServer
 
 from aws_mcp.audit import BY_CALLER_INDEX
 from aws_mcp.config import ENV, AccessMode, Settings
+from aws_mcp.fleet.inventory import BY_TYPE
 from aws_mcp_local.demo import estate
 from aws_mcp_local.demo.estate import DEMO_IMAGE, DEMO_REGIONS
 from aws_mcp_local.demo.estate.accounts import DEMO_ACCOUNTS, member_role
@@ -31,8 +33,10 @@ __all__ = [
     "DEMO_READ_TIMEOUT",
     "DEMO_REGIONS",
     "FLEET",
+    "FLEET_BY_TYPE",
     "TABLE_KEYS",
     "DemoAws",
+    "refresh_fleet",
     "running_demo",
     "seed",
     "table_names",
@@ -40,7 +44,15 @@ __all__ = [
 
 # Key attributes of the server's tables, as template.yaml declares them: Powertools'
 # breaker and idempotency persistence default to an "id" partition key.
-TABLE_KEYS = {"breaker": ("id",), "idempotency": ("id",), "audit": ("pk", "sk"), "cost_cache": ("id",)}
+TABLE_KEYS = {
+    "breaker": ("id",),
+    "idempotency": ("id",),
+    "audit": ("pk", "sk"),
+    "cost_cache": ("id",),
+    "fleet": ("pk", "sk"),
+}
+# The resource registry's by-type index: a type's resources by account, region and id.
+FLEET_BY_TYPE = ("type", "sk2")
 # The audit table's by-caller index: calls of one principal in time order.
 AUDIT_BY_CALLER = ("caller_pk", "sk")
 DEMO_KEY = "demo"
@@ -60,6 +72,7 @@ def table_names(prefix: str = "aws-mcp-demo") -> dict[str, str]:
         "idempotency": f"{prefix}-idempotency",
         "audit": f"{prefix}-audit",
         "cost_cache": f"{prefix}-cost-cache",
+        "fleet": f"{prefix}-fleet",
     }
 
 
@@ -94,6 +107,35 @@ def seed(endpoint_url: str | None, parts: Iterable[str] | None = None) -> dict[s
     return instance_ids(clients) if seeded_fleet else {}
 
 
+FLEET_QUEUE = "aws-mcp-demo-fleet-refresh"
+
+
+def _fleet_queue(endpoint_url: str | None) -> str:
+    sqs = _session().client("sqs", region_name=DEMO_REGIONS[0], endpoint_url=endpoint_url)
+    url: str = sqs.create_queue(QueueName=FLEET_QUEUE)["QueueUrl"]
+    return url
+
+
+def refresh_fleet(endpoint_url: str | None, queue_url: str | None = None) -> dict[str, Any]:
+    """Fill the demo's resource registry as the deployed refresh does (a queue, the worker's
+    batch handler), through the demo's member roles; how it went."""
+    from aws_mcp.aws.clients import ClientFactory
+    from aws_mcp.fleet.refresh import refresh_locally
+
+    settings = Settings(default_region=DEMO_REGIONS[0], accounts=DEMO_ACCOUNTS)
+    factory = ClientFactory(settings, session=_session(), endpoint_url=endpoint_url)
+    sqs = factory.client("sqs", DEMO_REGIONS[0], state=True)
+    return refresh_locally(
+        DEMO_ACCOUNTS,
+        DEMO_REGIONS[0],
+        factory.client,
+        factory.client("dynamodb", DEMO_REGIONS[0], state=True),
+        sqs,
+        queue_url or _fleet_queue(endpoint_url),
+        table_names()["fleet"],
+    )
+
+
 def _create_tables(dynamodb: Any) -> None:
     for role, table in table_names().items():
         keys = TABLE_KEYS[role]
@@ -106,6 +148,18 @@ def _create_tables(dynamodb: Any) -> None:
             ],
             "BillingMode": "PAY_PER_REQUEST",
         }
+        if role == "fleet":
+            attributes.update(FLEET_BY_TYPE)
+            request["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": BY_TYPE,
+                    "KeySchema": [
+                        {"AttributeName": FLEET_BY_TYPE[0], "KeyType": "HASH"},
+                        {"AttributeName": FLEET_BY_TYPE[1], "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ]
         if role == "audit":
             attributes.add(AUDIT_BY_CALLER[0])
             request["GlobalSecondaryIndexes"] = [
@@ -128,6 +182,7 @@ def _create_tables(dynamodb: Any) -> None:
 class DemoAws:
     endpoint_url: str
     instance_ids: dict[str, list[str]]
+    fleet_queue_url: str | None = None
 
     def session(self) -> boto3.Session:
         return _session()
@@ -151,6 +206,8 @@ class DemoAws:
             idempotency_table=tables["idempotency"],
             audit_table=tables["audit"],
             cost_cache_table=tables["cost_cache"],
+            fleet_table=tables["fleet"],
+            fleet_queue_url=self.fleet_queue_url,
             accounts=base.accounts or DEMO_ACCOUNTS,
             stage="demo",
         )
@@ -170,7 +227,16 @@ def running_demo() -> Iterator[DemoAws]:
         # demo in the same process (tests) does not trip over the first one's tables.
         _reset_moto(endpoint)
         try:
-            yield DemoAws(endpoint_url=endpoint, instance_ids=seed(endpoint))
+            ids = seed(endpoint)
+            # The registry fills in the background (about 2 s): the demo answers meanwhile, and
+            # fleet_search finds what each account and region has once its unit is written.
+            queue_url = _fleet_queue(endpoint)
+            refreshing = threading.Thread(target=refresh_fleet, args=(endpoint, queue_url), daemon=True)
+            refreshing.start()
+            try:
+                yield DemoAws(endpoint_url=endpoint, instance_ids=ids, fleet_queue_url=queue_url)
+            finally:
+                refreshing.join(timeout=60)
         finally:
             _reset_moto(endpoint)
     finally:

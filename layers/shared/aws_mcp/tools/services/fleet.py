@@ -1,8 +1,9 @@
-"""Fleet tools: one read across accounts and regions (``fleet_list``)."""
+"""Fleet tools: one read across accounts and regions (``fleet_list``); the resource registry's
+search and counts (``fleet_search``, ``fleet_summary``), answered from its table alone."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
@@ -10,6 +11,7 @@ from aws_mcp.accounts import ALL
 from aws_mcp.aws.regions import check_region
 from aws_mcp.errors import ToolInputError
 from aws_mcp.fleet.fanout import FanOut, FleetScope
+from aws_mcp.fleet.inventory import InventoryStore
 from aws_mcp.tools.contract import Example, ReadTool, ToolInput, tool
 
 __all__ = ["TOOLS", "TOOLSET"]
@@ -84,5 +86,109 @@ def fleet_list(fleet_scope: FleetScope, read_tool: ReadTool, args: FleetListInpu
     )
 
 
+def _store(store: InventoryStore | None) -> InventoryStore:
+    if store is None:
+        raise ToolInputError(
+            "The resource registry is not set up here (no fleet table): use fleet_list to read live."
+        )
+    return store
+
+
+_Short = Annotated[str, Field(max_length=64)]
+
+
+class FleetSearchInput(ToolInput):
+    # The registry's types (inventory.COLLECTORS; a test holds them equal).
+    type: Literal["ec2:instance", "ec2:volume"] = Field(default="ec2:instance", description="Resource type")
+    accounts: list[_Short] | None = Field(default=None, max_length=50, description="Account aliases")
+    regions: list[_Short] | None = Field(default=None, max_length=40, description="Regions")
+    states: list[_Short] | None = Field(
+        default=None, max_length=10, description="e.g. running; gone: no longer seen"
+    )
+    tags: dict[_Short, _Short] | None = Field(
+        default=None, max_length=10, description="Tags every result has"
+    )
+    name: str | None = Field(default=None, max_length=128, description="Part of the name")
+    max_results: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = Field(default=None, max_length=2048)
+
+
+class FleetSearchOutput(BaseModel):
+    count: int = Field(description="Resources on this page.")
+    resources: list[dict[str, Any]] = Field(
+        description="Type, id, ARN, name, account, region, state, tags, attributes, last_seen."
+    )
+    next_cursor: str | None = Field(default=None, description="Pass as cursor for more.")
+
+
+@tool(
+    name="fleet_search",
+    title="Search the resource registry",
+    iam_actions=("dynamodb:Query",),
+    read_only=True,
+    idempotent=True,
+    open_world=False,
+    examples=(Example({"type": "ec2:volume", "name": "no-such-volume"}, {"count": 0, "resources": []}),),
+)
+def fleet_search(fleet_store: InventoryStore | None, args: FleetSearchInput) -> FleetSearchOutput:
+    """Find resources across accounts and regions in the resource registry (refreshed hourly): by type,
+    tags, account, region, state, name. Fast; no call to the accounts."""
+    accounts = [a.strip().lower() for a in args.accounts] if args.accounts else None
+    found = _store(fleet_store).search(
+        type=args.type,
+        accounts=accounts,
+        regions=args.regions,
+        states=args.states,
+        tags=args.tags,
+        name=args.name,
+        include_gone="gone" in (args.states or ()),
+        max_results=args.max_results,
+        cursor=args.cursor,
+    )
+    return FleetSearchOutput(
+        count=len(found.resources), resources=found.resources, next_cursor=found.next_cursor
+    )
+
+
+class FleetSummaryInput(ToolInput):
+    by: Literal["type", "account", "region", "state"] = Field(default="account", description="Grouping")
+
+
+class FleetSummaryOutput(BaseModel):
+    counts: dict[str, dict[str, int]] = Field(description="Per group, resources per type:state.")
+    refreshed: dict[str, str] = Field(description="Per account#region, its last refresh (UTC).")
+
+
+@tool(
+    name="fleet_summary",
+    title="Count the resource registry",
+    iam_actions=("dynamodb:Query",),
+    read_only=True,
+    idempotent=True,
+    open_world=False,
+    examples=(Example({"by": "state"}, {}),),
+)
+def fleet_summary(fleet_store: InventoryStore | None, args: FleetSummaryInput) -> FleetSummaryOutput:
+    """Count the registry's resources by type, account, region or state, as of each target's last refresh."""
+    counts: dict[str, dict[str, int]] = {}
+    refreshed: dict[str, str] = {}
+    for row in _store(fleet_store).summary():
+        refreshed[f"{row['account']}#{row['region']}"] = row["refreshed_at"]
+        for kind, states in row["counts"].items():
+            for state, number in states.items():
+                group = {"type": kind, "account": row["account"], "region": row["region"], "state": state}[
+                    args.by
+                ]
+                bucket = counts.setdefault(group, {})
+                key = f"{kind}:{state}" if args.by != "type" else state
+                bucket[key] = bucket.get(key, 0) + int(number)
+        if row.get("gone"):
+            group = {"type": "-", "account": row["account"], "region": row["region"], "state": "gone"}[
+                args.by
+            ]
+            counts.setdefault(group, {})["gone"] = counts.get(group, {}).get("gone", 0) + int(row["gone"])
+    return FleetSummaryOutput(counts=counts, refreshed=refreshed)
+
+
 TOOLSET = "fleet"
-TOOLS = (fleet_list,)
+TOOLS = (fleet_list, fleet_search, fleet_summary)
