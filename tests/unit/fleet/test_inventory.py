@@ -180,3 +180,20 @@ def test_the_examples_answer_as_declared(registry: ToolRegistry) -> None:
 def test_a_server_without_a_registry_refreshes_its_own_account(refreshed: dict[str, Any]) -> None:
     assert units(Accounts(), "eu-west-1") == [{"account": "self", "region": "eu-west-1"}]
     assert MEMBERS["staging"] == "222222222222"
+
+
+def test_a_page_over_the_result_budget_is_cut_and_continues_after_its_last_resource(
+    settings: Settings, clients: ClientFactory, refreshed: dict[str, Any]
+) -> None:
+    small = build_server(
+        settings.with_changes(accounts=DEMO_ACCOUNTS, fleet_table=TABLE, max_result_chars=2500), clients
+    ).registry
+    seen: list[str] = []
+    cursor = None
+    for _ in range(30):
+        page = call(small, "fleet_search", max_results=200, cursor=cursor)
+        seen += [r["id"] for r in page["resources"]]
+        cursor = page.get("next_cursor")
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == len(every_machine())

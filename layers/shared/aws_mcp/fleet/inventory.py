@@ -243,6 +243,8 @@ class Found:
     resources: list[dict[str, Any]]
     next_cursor: str | None
     scanned: int
+    # Per resource, the cursor that continues after it (a page cut to the result budget resumes there).
+    cursors: list[str] = field(default_factory=list)
 
 
 class InventoryStore:
@@ -283,6 +285,7 @@ class InventoryStore:
         if cursor:
             request["ExclusiveStartKey"] = _cursor_key(cursor)
         found: list[dict[str, Any]] = []
+        cursors: list[str] = []
         scanned = 0
         client = self._dynamodb()
         while True:
@@ -291,12 +294,11 @@ class InventoryStore:
             scanned += page.get("ScannedCount", 0)
             for item in page.get("Items", []):
                 found.append(_shown(_plain(item)))
+                cursors.append(_cursor_text({k: item[k] for k in ("pk", "sk", "type", "sk2")}))
                 if len(found) == max_results:
-                    last = item
-                    key = {k: last[k] for k in ("pk", "sk", "type", "sk2")}
-                    return Found(found, _cursor_text(key), scanned)
+                    return Found(found, cursors[-1], scanned, cursors)
             if "LastEvaluatedKey" not in page:
-                return Found(found, None, scanned)
+                return Found(found, None, scanned, cursors)
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     @staticmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, PrivateAttr
 
 from aws_mcp.accounts import ALL
 from aws_mcp.aws.regions import check_region
@@ -114,11 +114,30 @@ class FleetSearchInput(ToolInput):
 
 
 class FleetSearchOutput(BaseModel):
+    _cursors: list[str] = PrivateAttr(default_factory=list)
+
     count: int = Field(description="Resources on this page.")
     resources: list[dict[str, Any]] = Field(
         description="Type, id, ARN, name, account, region, state, tags, attributes, last_seen."
     )
     next_cursor: str | None = Field(default=None, description="Pass as cursor for more.")
+    truncated: str | None = Field(default=None, description="Why this page is shorter.")
+
+    def shrunk(self) -> FleetSearchOutput | None:
+        """Half the page, continuing after its last resource (the registry's result budget)."""
+        if len(self.resources) < 2:
+            return None
+        keep = len(self.resources) // 2
+        smaller = self.model_copy(
+            update={
+                "count": keep,
+                "resources": self.resources[:keep],
+                "next_cursor": self._cursors[keep - 1],
+                "truncated": "cut to fit the result budget; the cursor continues after the last one",
+            }
+        )
+        smaller._cursors = self._cursors[:keep]
+        return smaller
 
 
 @tool(
@@ -145,9 +164,11 @@ def fleet_search(fleet_store: InventoryStore | None, args: FleetSearchInput) -> 
         max_results=args.max_results,
         cursor=args.cursor,
     )
-    return FleetSearchOutput(
+    output = FleetSearchOutput(
         count=len(found.resources), resources=found.resources, next_cursor=found.next_cursor
     )
+    output._cursors = found.cursors
+    return output
 
 
 class FleetSummaryInput(ToolInput):
