@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Final
 
+from aws_mcp.accounts import Account
+
 ACCOUNTS: Final = 5
 REGIONS: Final = ("us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2")
 PER_TARGET: Final = 500
@@ -47,7 +49,7 @@ def measure(accounts: int = ACCOUNTS, per_target: int = PER_TARGET) -> FleetFigu
     import boto3
     from moto import mock_aws
 
-    from aws_mcp.accounts import Account, Accounts
+    from aws_mcp.accounts import Accounts
     from aws_mcp.aws.clients import ClientFactory
     from aws_mcp.config import AccessMode, Settings
     from aws_mcp.context import CallContext
@@ -95,14 +97,13 @@ def measure(accounts: int = ACCOUNTS, per_target: int = PER_TARGET) -> FleetFigu
 
         started = time.perf_counter()
         for unit in work:
-            account = registry_accounts.resolve(unit["account"])
-            collect(
-                lambda service, a=account, r=unit["region"]: factory.client(
-                    service, r, account=a, caller=REFRESH_CALLER
-                ),
-                account.account_id or "",
-                unit["region"],
-            )
+            member = registry_accounts.resolve(unit["account"])
+            place = unit["region"]
+
+            def client(service: str, member: Account = member, place: str = place) -> Any:
+                return factory.client(service, place, account=member, caller=REFRESH_CALLER)
+
+            collect(client, member.account_id or "", place)
         reads_floor_s = time.perf_counter() - started
 
         sqs = factory.client("sqs", "us-east-1", state=True)
@@ -117,15 +118,14 @@ def measure(accounts: int = ACCOUNTS, per_target: int = PER_TARGET) -> FleetFigu
         context = CallContext(caller="bench")
         queries: list[dict[str, Any]] = []
         for n in range(SEARCHES):
-            account = f"acct{n % accounts + 1}"
-            queries.append(
-                [
-                    {"tags": {"team": TEAMS[n % 4]}, "accounts": [account], "regions": [REGIONS[n % 4]]},
-                    {"accounts": [account], "states": ["running"], "max_results": 50},
-                    {"name": TEAMS[n % 4][:4], "accounts": [account], "max_results": 20},
-                    {"tags": {"team": TEAMS[n % 4]}, "max_results": 50},
-                ][n % 4]
-            )
+            alias = f"acct{n % accounts + 1}"
+            kinds: list[dict[str, Any]] = [
+                {"tags": {"team": TEAMS[n % 4]}, "accounts": [alias], "regions": [REGIONS[n % 4]]},
+                {"accounts": [alias], "states": ["running"], "max_results": 50},
+                {"name": TEAMS[n % 4][:4], "accounts": [alias], "max_results": 20},
+                {"tags": {"team": TEAMS[n % 4]}, "max_results": 50},
+            ]
+            queries.append(kinds[n % 4])
         times, found = [], 0
         for query in queries:
             t = time.perf_counter()
