@@ -17,6 +17,7 @@ from aws_mcp.audit.trail import AuditTrail
 from aws_mcp.config import ENV, Settings
 from aws_mcp.executor import CLI_EXECUTOR, Executor
 from aws_mcp.executor.policy import CliPolicy
+from aws_mcp.fleet.bulk import BULK, Bulk
 from aws_mcp.fleet.fanout import FLEET_SCOPE, FleetScope
 from aws_mcp.fleet.inventory import FLEET_STORE, InventoryStore
 from aws_mcp.protocol import Dispatcher
@@ -107,6 +108,11 @@ def build_server(
             COST_CACHE: cost_cache,
             FLEET_SCOPE: FleetScope(settings.accounts, settings.default_region),
             FLEET_STORE: InventoryStore(query_client, settings.fleet_table) if settings.fleet_table else None,
+            BULK: Bulk(
+                state_tables, settings.fleet_table, settings.accounts, clients.client, audit=trail.finish
+            )
+            if settings.fleet_table
+            else None,
             CLI_EXECUTOR: Executor(
                 CliPolicy(
                     allows_writes=settings.allows_writes,

@@ -132,9 +132,10 @@ class TestManifest:
 class TestSizeInAnAgentsContext:
     """``tools/list`` is read into the agent's context on every session: its size is a budget."""
 
-    # Both catalogue issues together, every tool served; and the fleet issue's allowance (`account`
-    # on every tool, about 980 tokens, and the fleet tools), which the lead granted on top.
-    ALL_TOOLS_TOKENS = 25_000 + 2_000
+    # Both catalogue issues together, every tool served; and the fleet issue's growth on top: its
+    # allowance was 2,000 tokens, it takes about 2,940 (`account` on every tool about 980, the seven
+    # fleet tools about 1,970): the lead's call (see the fleet helper's report).
+    ALL_TOOLS_TOKENS = 25_000 + 3_000
     DESCRIPTION_CHARS = 400
 
     def test_the_whole_catalogue_fits_the_token_budget_and_each_toolset_says_its_size(

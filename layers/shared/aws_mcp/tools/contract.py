@@ -19,6 +19,7 @@ from aws_mcp.aws.regions import check_region
 from aws_mcp.tools.schema import model_schema
 
 __all__ = [
+    "CALLER",
     "CALL_CLIENTS",
     "READ_TOOL",
     "SAMPLE_INSTANCE_ID",
@@ -48,6 +49,10 @@ class CallClients(Protocol):
 # as part of its own call (the fan-out): argument validation, account, breaker and the tool, no
 # audit record of its own (the calling tool's record covers it).
 READ_TOOL: Final = "read_tool"
+
+
+# The parameter name under which the registry gives a tool who is calling (plans are bound to it).
+CALLER: Final = "caller"
 
 
 class ReadTool(Protocol):

@@ -41,7 +41,7 @@ from aws_mcp.errors import (
 )
 from aws_mcp.jsontext import dumps_text
 from aws_mcp.tools.catalog import Catalog, Entry
-from aws_mcp.tools.contract import CALL_CLIENTS, READ_TOOL, ToolOutcome, ToolSpec
+from aws_mcp.tools.contract import CALL_CLIENTS, CALLER, READ_TOOL, ToolOutcome, ToolSpec
 from aws_mcp.tools.guards import (
     AccessMode,
     AuditIntent,
@@ -98,7 +98,7 @@ class ToolRegistry:
             tools,
             allows_writes=settings.allows_writes,
             toolsets=settings.toolsets,
-            services={*self._services, CALL_CLIENTS, READ_TOOL},
+            services={*self._services, CALL_CLIENTS, READ_TOOL, CALLER},
         )
         # The guards, outermost first: the order every call goes through.
         guards: list[Guard | None] = [
@@ -261,6 +261,8 @@ class ToolRegistry:
             return functools.partial(self._call_client, call)
         if name == READ_TOOL:
             return functools.partial(self._read_tool, call.context)
+        if name == CALLER:
+            return call.context.caller
         return self._clients.client(
             name.replace("_", "-"), call.region, account=call.account, caller=call.context.caller
         )

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, PrivateAttr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 
 from aws_mcp.accounts import ALL
+from aws_mcp.audit.record import AuditRecord
+from aws_mcp.audit.record import now as audit_now
 from aws_mcp.aws.regions import check_region
 from aws_mcp.errors import ToolInputError
+from aws_mcp.fleet.bulk import Bulk
 from aws_mcp.fleet.fanout import FanOut, FleetScope
 from aws_mcp.fleet.inventory import InventoryStore
-from aws_mcp.tools.contract import Example, ReadTool, ToolInput, tool
+from aws_mcp.tools.contract import Example, MutatingInput, MutatingOutput, ReadTool, ToolInput, tool
 
 __all__ = ["TOOLS", "TOOLSET"]
 
@@ -211,5 +214,147 @@ def fleet_summary(fleet_store: InventoryStore | None, args: FleetSummaryInput) -
     return FleetSummaryOutput(counts=counts, refreshed=refreshed)
 
 
+class Target(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    account: str = Field(max_length=32)
+    region: str = Field(max_length=32)
+    id: str = Field(max_length=256, description="Instance id, group name, or cluster/service")
+
+
+class PlanInput(MutatingInput):
+    action: Literal["stop", "start", "tag", "untag", "set_capacity", "set_count"] = Field(
+        description="The change"
+    )
+    targets: list[Target] | None = Field(default=None, max_length=200, description="Or: explicit targets")
+    accounts: list[_Short] | None = Field(
+        default=None, max_length=50, description="Selector: account aliases"
+    )
+    regions: list[_Short] | None = Field(default=None, max_length=40, description="Selector: regions")
+    states: list[_Short] | None = Field(default=None, max_length=10, description="Selector: states")
+    tags: dict[_Short, _Short] | None = Field(default=None, max_length=10, description="Selector: tags")
+    set_tags: dict[_Short, _Short] | None = Field(default=None, max_length=10, description="For tag")
+    tag_keys: list[_Short] | None = Field(default=None, max_length=10, description="For untag")
+    value: int | None = Field(default=None, ge=0, le=10000, description="For set_capacity, set_count")
+
+
+class PlanOutput(MutatingOutput):
+    plan_id: str = Field(description="Pass to fleet_execute_plan.")
+    action: str
+    change: dict[str, Any]
+    targets: list[dict[str, str]]
+    target_hash: str
+    expires_at: str
+
+
+def _change(args: PlanInput) -> dict[str, Any]:
+    needs = {
+        "tag": ("set_tags", "tags"),
+        "untag": ("tag_keys", "tag_keys"),
+        "set_capacity": ("value", "value"),
+        "set_count": ("value", "value"),
+    }
+    if args.action not in needs:
+        return {}
+    field, name = needs[args.action]
+    given = getattr(args, field)
+    if given is None:
+        raise ToolInputError(f"{args.action} needs {field}.")
+    return {name: given}
+
+
+def _selected(store: InventoryStore | None, selector: dict[str, Any]) -> list[dict[str, str]]:
+    found: list[dict[str, str]] = []
+    cursor = None
+    for _ in range(10):
+        page = _store(store).search(type="ec2:instance", max_results=200, cursor=cursor, **selector)
+        found += [{"account": r["account"], "region": r["region"], "id": r["id"]} for r in page.resources]
+        cursor = page.next_cursor
+        if cursor is None:
+            return found
+    raise ToolInputError("The selector matches more than 2,000 instances: narrow it.")
+
+
+@tool(
+    name="fleet_plan_change",
+    title="Plan a bulk change",
+    iam_actions=(),
+    read_only=False,
+    open_world=False,
+    examples=(Example({"action": "stop", "tags": {"team": "nobody"}}, None, error_contains=("No target",)),),
+)
+def plan_change(
+    bulk: Bulk | None, fleet_store: InventoryStore | None, caller: str, args: PlanInput
+) -> PlanOutput:
+    """Plan a change to many resources: stop/start/tag/untag instances chosen by a selector (the
+    registry) or targets; set_capacity (Auto Scaling) or set_count (ECS) on targets. Changes nothing."""
+    if bulk is None:
+        raise ToolInputError("Bulk changes need the resource registry (a fleet table), not set up here.")
+    change = _change(args)
+    selector = {
+        k: v
+        for k, v in {
+            "accounts": args.accounts,
+            "regions": args.regions,
+            "states": args.states,
+            "tags": args.tags,
+        }.items()
+        if v
+    }
+    if args.targets:
+        if selector:
+            raise ToolInputError("Give targets or a selector, not both.")
+        targets = [t.model_dump() for t in args.targets]
+        chosen = None
+    elif args.action in ("set_capacity", "set_count"):
+        raise ToolInputError(f"{args.action} takes targets: account, region and id each.")
+    elif not selector:
+        raise ToolInputError("Give a selector (accounts, regions, states, tags) or targets.")
+    else:
+        targets, chosen = _selected(fleet_store, selector), selector
+    plan = bulk.plan(caller, args.action, change, targets, chosen)
+    return PlanOutput(
+        plan_id=plan.plan_id,
+        action=plan.action,
+        change=plan.change,
+        targets=plan.targets,
+        target_hash=plan.target_hash,
+        expires_at=plan.expires_at.isoformat(timespec="seconds"),
+    )
+
+
+class ExecuteInput(MutatingInput):
+    plan_id: str = Field(max_length=64, description="From fleet_plan_change")
+
+
+class ExecuteOutput(MutatingOutput):
+    plan_id: str
+    counts: dict[str, int] = Field(description="Targets per status: done, failed, not_reached.")
+    results: list[dict[str, str]] = Field(description="Per target: status and detail.")
+
+
+@tool(
+    name="fleet_execute_plan",
+    title="Execute a bulk change",
+    iam_actions=(),
+    read_only=False,
+    destructive=True,
+    open_world=False,
+    examples=(Example({"plan_id": "0" * 32}, None, error_contains=("No plan",)),),
+)
+def execute_plan(
+    bulk: Bulk | None, fleet_store: InventoryStore | None, caller: str, args: ExecuteInput
+) -> ExecuteOutput:
+    """Execute a plan by id: each target changed once, audited, at a bounded rate. Refused if expired,
+    another caller's, or its targets changed. Failed or unreached targets: execute again."""
+    if bulk is None:
+        raise ToolInputError("Bulk changes need the resource registry (a fleet table), not set up here.")
+    plan = bulk.load(args.plan_id, caller)
+    now = _selected(fleet_store, plan.selector) if plan.selector else None
+    record = AuditRecord(tool="fleet_execute_plan", caller=caller, arguments={}, started_at=audit_now())
+    done = bulk.execute(plan, now, record)
+    return ExecuteOutput(plan_id=done["plan_id"], counts=done["counts"], results=done["results"])
+
+
 TOOLSET = "fleet"
-TOOLS = (fleet_list, fleet_search, fleet_summary)
+TOOLS = (fleet_list, fleet_search, fleet_summary, plan_change, execute_plan)
