@@ -4,10 +4,16 @@ the budget, and changes and deny-listed operations are refused unless allowed.""
 from __future__ import annotations
 
 import asyncio
+import io
+import logging
+import uuid
 from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools import Logger
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import AccessMode, Settings
@@ -190,3 +196,36 @@ def test_the_python_api_runs_a_command_as_the_seed_shows(fleet: dict[str, list[s
         executor.run_sync("ec2 describe-instances --region us-east-1 --query length(Reservations)")["result"]
         == 7
     )
+
+
+WORDS = st.sampled_from(
+    [
+        "ec2", "s3api", "sts", "nosuch", "describe-instances", "describe-volumes", "stop-instances",
+        "get-caller-identity", "list-buckets", "--filters", "--instance-ids", "--query", "--region",
+        "--max-items", "--page-size", "--output", "--dry-run", "--no-dry-run", "--cli-input-json",
+        "--endpoint-url", "Name=x,Values=a,b", "Name=", "[", "{", "}", "'", '"', "--", "eu-west-1",
+        "mars-1", "0", "-1", "99999999999", "Reservations[]", "Reservations[", "file://x", "i-1",
+        '{"InstanceIds": ["i-1"]}', "a=b,a=c", "\\", "é", "",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(WORDS, min_size=0, max_size=8).map(" ".join))
+def test_any_command_gets_an_answer_or_a_clear_error_and_one_audit_record(
+    read_only_registry: tuple[ToolRegistry, io.StringIO], command: str
+) -> None:
+    registry, lines = read_only_registry
+    before = lines.getvalue().count('"audit"')
+    outcome = registry.call("aws_cli_run", {"command": command}, CallContext())
+    assert "Internal error" not in outcome.text
+    assert lines.getvalue().count('"audit"') == before + 1
+
+
+@pytest.fixture(scope="module")
+def read_only_registry(fleet: dict[str, list[str]]) -> tuple[ToolRegistry, io.StringIO]:
+    lines = io.StringIO()
+    logger = Logger(service=f"cli-{uuid.uuid4().hex}", logger_handler=logging.StreamHandler(lines))
+    settings = Settings(access_mode=AccessMode.READ_ONLY)
+    factory = ClientFactory(settings, session=boto3.Session(region_name="us-east-1"))
+    return build_server(settings, factory, logger=logger).registry, lines
