@@ -64,8 +64,8 @@ class FleetListOutput(BaseModel):
     idempotent=True,
     examples=(
         Example(
-            {"tool": "aws_whoami", "regions": ["us-east-1"]},
-            {"targets": 3, "answered": 3, "errors": [], "not_reached": []},
+            {"tool": "aws_whoami", "accounts": ["*"], "regions": ["us-east-1"]},
+            {"errors": [], "not_reached": []},
         ),
     ),
 )
