@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 from typing import Any
 
 import pytest
-from awscli.shorthand import ShorthandParseError, ShorthandParser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aws_mcp.executor.shorthand import ShorthandError, parse_shorthand
 
-AWS_CLI = ShorthandParser()
+
+def _aws_cli_shorthand() -> Any:
+    """awscli's shorthand module. Importing awscli sets AWS_DATA_PATH for the whole process (its
+    own models), which changes every botocore session made after: put it back as it was."""
+    before = os.environ.get("AWS_DATA_PATH")
+    try:
+        return importlib.import_module("awscli.shorthand")
+    finally:
+        if before is None:
+            os.environ.pop("AWS_DATA_PATH", None)
+        else:
+            os.environ["AWS_DATA_PATH"] = before
+
+
+_SHORTHAND = _aws_cli_shorthand()
+AWS_CLI = _SHORTHAND.ShorthandParser()
+ShorthandParseError = _SHORTHAND.ShorthandParseError
 
 # Values as the AWS CLI documentation and people write them.
 WRITTEN = [
