@@ -1,6 +1,6 @@
 """``make bench``: every benchmark, each figure beside its floor, the targets, and bench/RESULTS.md.
 
-    python -m bench [--out bench/RESULTS.md] [--only size,cold,warm,overhead,throughput] [--note TEXT]
+    python -m bench [--out bench/RESULTS.md] [--only size,cold,warm,overhead,throughput,fleet] [--note TEXT]
 
 Builds McpFunction for x86_64 first when its sources changed (scripts/lambda_emulator.py
 caches the build on a source digest), and the floor function beside it.
@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import cold_start, overhead, package_size, throughput, warm_latency
+from bench import cold_start, fleet_registry, overhead, package_size, throughput, warm_latency
 from bench.demo_aws import demo_aws_process
 from bench.emulated import Runtime, floor_function, our_function
 from bench.paths import REPO, lambda_emulator
 from bench.report import Table, cpu_model, load_average, megabytes
 
-SECTIONS = ("size", "cold", "warm", "overhead", "throughput")
+SECTIONS = ("size", "cold", "warm", "overhead", "throughput", "fleet")
 OURS = "McpFunction"
 FLOOR = "floor"
 LOCAL = "aws-mcp serve"
@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         for table in new:
             print(table.text(), end="\n\n", flush=True)
 
-    function_python = subprocess.run(
+    function_python = platform.python_version() if chosen == ["fleet"] else subprocess.run(
         [lambda_emulator.find_python313(), "-c", "import platform; print(platform.python_version())"],
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
@@ -248,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     if "throughput" in chosen:
         results["throughput"] = load = throughput.measure(LOCAL, FLOOR)
         show(throughput.tables(load, LOCAL, FLOOR))
+    if "fleet" in chosen:
+        results["fleet"] = fleet = fleet_registry.measure()
+        show(fleet_registry.tables(fleet))
 
     verdicts = _verdict_table(_targets(results))
     print(verdicts.text(), flush=True)

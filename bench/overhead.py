@@ -86,9 +86,11 @@ class CannedFactory(ClientFactory):
         super().__init__(settings, session=boto3.Session(region_name="us-east-1"))
         self._canned = canned
 
-    def client(self, service: str, region: str, *, state: bool = False) -> Any:
+    def client(self, service: str, region: str, *, state: bool = False, **where: Any) -> Any:
         return (
-            self._canned if service == "ec2" and not state else super().client(service, region, state=state)
+            self._canned
+            if service == "ec2" and not state
+            else super().client(service, region, state=state, **where)
         )
 
 

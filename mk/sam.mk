@@ -1,7 +1,7 @@
 # SAM: validate the template, build it (deploy artifacts, or x86_64 for the local emulator),
 # invoke the built function under the Lambda Runtime Interface Emulator, deploy.
 #
-#   make validate                          sam validate --lint (part of make test)
+#   make validate                          sam validate --lint, cfn-lint of fleet/ (part of make test)
 #   make build [ARCH=x86_64]               sam build into .aws-sam/build (default arm64)
 #   make build-x86                         x86_64 build into .aws-sam/build-x86_64, for the emulator
 #   make invoke EVENT=events/<file>.json   run that event through the built function (no Docker)
@@ -20,6 +20,7 @@ TEST_EXTRA_BEFORE += validate
 
 validate: $(STAMP)
 	$(SAM) validate --lint
+	$(BIN)/cfn-lint fleet/member-role.yaml
 
 .PHONY: require-py313
 require-py313:

@@ -20,10 +20,11 @@ from cfnlint.decode import decode
 from aws_mcp.audit import BY_CALLER_INDEX, AuditRecord, Outcome
 from aws_mcp.audit.ingest import DEAD_LETTER_QUEUE_VARIABLE
 from aws_mcp.config import ENV, AccessMode, Settings
+from aws_mcp.fleet.inventory import BY_TYPE
 from aws_mcp.telemetry import Telemetry
 from aws_mcp.tools import CATALOG
 from aws_mcp.tools.catalog import CORE, Catalog, Entry
-from aws_mcp_local.demo import AUDIT_BY_CALLER, TABLE_KEYS
+from aws_mcp_local.demo import AUDIT_BY_CALLER, FLEET_BY_TYPE, TABLE_KEYS
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO / "template.yaml"
@@ -31,6 +32,8 @@ TEMPLATE_PATH = REPO / "template.yaml"
 API_GATEWAY_INTEGRATION_TIMEOUT = 29
 TOOL_SID_PREFIX = "Tool"
 INFRA_SID_PREFIX = "Infra"
+# Other accounts' roles and the account registry (tests/unit/test_template_fleet.py).
+FLEET_SID_PREFIX = "Fleet"
 # What infrastructure statements may touch: logs, tracing and the function's own tables.
 INFRA_SERVICES = {"logs", "xray", "dynamodb"}
 TABLES = {
@@ -38,12 +41,14 @@ TABLES = {
     "idempotency": "IdempotencyTable",
     "audit": "AuditTable",
     "cost_cache": "CostCacheTable",
+    "fleet": "FleetTable",
 }
 TTL_ATTRIBUTES = {
     "breaker": "expiration",
     "idempotency": "expiration",
     "audit": "expires_at",
     "cost_cache": "expires_at",
+    "fleet": "expires_at",
 }
 
 
@@ -153,7 +158,9 @@ def test_write_policies_depend_on_access_mode_read_write(template: dict[str, Any
         "Fn::Equals": [{"Ref": "AccessMode"}, AccessMode.READ_WRITE.value]
     }
     assert template["Conditions"]["GrantWrites"]["Fn::And"][0] == {"Condition": "AllowWrites"}
-    conditions = {under for under, _ in policy_statements(template)}
+    conditions = {
+        under for under, s in policy_statements(template) if not s["Sid"].startswith(FLEET_SID_PREFIX)
+    }
     assert conditions == {None, "GrantWrites"}
 
 
@@ -190,9 +197,12 @@ def test_the_toolsets_parameter_takes_all_or_known_toolset_names(template: dict[
 
 
 def test_every_statement_is_either_a_tool_or_an_infrastructure_statement(template: dict[str, Any]) -> None:
-    for _, statement in policy_statements(template):
+    fleet = {"FleetRoleArns": "arn:aws:iam::*:role/AwsMcpMember", "AccountsParameter": "/aws-mcp/accounts"}
+    for _, statement in policy_statements(template, fleet):
         assert statement["Effect"] == "Allow"
-        assert statement["Sid"].startswith((TOOL_SID_PREFIX, INFRA_SID_PREFIX)), statement["Sid"]
+        assert statement["Sid"].startswith((TOOL_SID_PREFIX, INFRA_SID_PREFIX, FLEET_SID_PREFIX)), statement[
+            "Sid"
+        ]
         assert not any("*" in action for action in actions(statement)), f"wildcard action in {statement}"
 
 
@@ -224,9 +234,9 @@ def test_a_policy_for_more_resource_types_is_attached_only_when_given_with_the_r
     template: dict[str, Any],
 ) -> None:
     role = resources(template)["McpFunctionRole"]["Properties"]
-    assert role["ManagedPolicyArns"] == {
-        "Fn::If": ["GrantMoreResourceTypes", [{"Ref": "ResourceTypesPolicyArn"}], {"Ref": "AWS::NoValue"}]
-    }
+    assert {
+        "Fn::If": ["GrantMoreResourceTypes", {"Ref": "ResourceTypesPolicyArn"}, {"Ref": "AWS::NoValue"}]
+    } in role["ManagedPolicyArns"]
     when = template["Conditions"]["GrantMoreResourceTypes"]["Fn::And"]
     assert {"Condition": "ServeResources"} in when
     assert {"Fn::Not": [{"Fn::Equals": [{"Ref": "ResourceTypesPolicyArn"}, ""]}]} in when
@@ -422,12 +432,12 @@ def test_table_keys_and_ttl_match_what_the_code_writes(template: dict[str, Any],
     schema = {key["KeyType"]: key["AttributeName"] for key in props["KeySchema"]}
     assert tuple(schema[kind] for kind in ("HASH", "RANGE") if kind in schema) == TABLE_KEYS[role]
     types = {d["AttributeName"]: d["AttributeType"] for d in props["AttributeDefinitions"]}
-    index_keys = AUDIT_BY_CALLER if role == "audit" else ()
+    index_keys = {"audit": AUDIT_BY_CALLER, "fleet": FLEET_BY_TYPE}.get(role, ())
     assert types == dict.fromkeys((*TABLE_KEYS[role], *index_keys), "S")
     indexes = {i["IndexName"]: i for i in props.get("GlobalSecondaryIndexes", [])}
-    if role == "audit":
-        index = indexes[BY_CALLER_INDEX]
-        assert tuple(k["AttributeName"] for k in index["KeySchema"]) == AUDIT_BY_CALLER
+    if role in ("audit", "fleet"):
+        index = indexes[BY_CALLER_INDEX if role == "audit" else BY_TYPE]
+        assert tuple(k["AttributeName"] for k in index["KeySchema"]) == index_keys
         assert index["Projection"] == {"ProjectionType": "ALL"}
     else:
         assert indexes == {}

@@ -10,8 +10,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from pathlib import Path
 from typing import Final
 
+from aws_mcp.accounts import Accounts
 from aws_mcp.errors import ConfigurationError
 
 __all__ = ["ENV", "AccessMode", "Settings"]
@@ -51,6 +53,14 @@ class ENV:
     RETRY_WINDOW_SECONDS: Final = "AWS_MCP_RETRY_WINDOW_SECONDS"
     DEADLINE_MARGIN_MS: Final = "AWS_MCP_DEADLINE_MARGIN_MS"
     QUERY_WAIT_SECONDS: Final = "AWS_MCP_QUERY_WAIT_SECONDS"
+    # Fleet: the account registry (JSON text or a file; on Lambda the SSM parameter's name).
+    ACCOUNTS: Final = "AWS_MCP_ACCOUNTS"
+    ACCOUNTS_PARAMETER: Final = "AWS_MCP_ACCOUNTS_PARAMETER"
+    # The CLI executor's deny list: globs on service:Operation ("default" stands for the built-in list).
+    CLI_DENY: Final = "AWS_MCP_CLI_DENY"
+    # The resource registry's table and its refresh queue (template: FleetTable, FleetRefreshQueue).
+    FLEET_TABLE: Final = "AWS_MCP_FLEET_TABLE"
+    FLEET_QUEUE_URL: Final = "AWS_MCP_FLEET_QUEUE_URL"
     METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
     # Set by the Lambda runtime itself.
     LAMBDA_FUNCTION_NAME: Final = "AWS_LAMBDA_FUNCTION_NAME"
@@ -112,6 +122,17 @@ class Settings:
     # Lambda also bounded by the invocation's deadline; see resilience/waiting.py).
     query_wait_seconds: float = 20.0
     metrics_namespace: str = "AwsMcp"
+    # Fleet: the accounts a call may name besides the server's own (aws_mcp.accounts), and where
+    # on Lambda they are read from at init (an SSM parameter's name).
+    accounts: Accounts = field(default_factory=Accounts)
+    accounts_parameter: str | None = None
+    # The CLI executor refuses these service:Operation globs whatever the access mode (None: its
+    # default list, aws_mcp.executor.policy.DEFAULT_DENY).
+    cli_deny: tuple[str, ...] | None = None
+    # The resource registry (aws_mcp.fleet.inventory): its table (None: fleet_search and
+    # fleet_summary say it is not set up) and the queue its refresh fans out on.
+    fleet_table: str | None = None
+    fleet_queue_url: str | None = None
     # On Lambda: settings are the stack's parameters (said so in errors), not the shell's.
     on_lambda: bool = False
     # EMF metrics only where CloudWatch collects them from stdout: on Lambda.
@@ -186,6 +207,11 @@ class Settings:
             deadline_margin_ms=_int(env, ENV.DEADLINE_MARGIN_MS, defaults.deadline_margin_ms, minimum=0),
             query_wait_seconds=_float(env, ENV.QUERY_WAIT_SECONDS, defaults.query_wait_seconds),
             metrics_namespace=env.get(ENV.METRICS_NAMESPACE) or defaults.metrics_namespace,
+            accounts=_accounts(env.get(ENV.ACCOUNTS)),
+            accounts_parameter=env.get(ENV.ACCOUNTS_PARAMETER) or None,
+            cli_deny=_globs(env.get(ENV.CLI_DENY)),
+            fleet_table=env.get(ENV.FLEET_TABLE) or None,
+            fleet_queue_url=env.get(ENV.FLEET_QUEUE_URL) or None,
             on_lambda=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             metrics_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             tracing_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
@@ -210,6 +236,26 @@ def _toolsets(raw: str | None) -> frozenset[str] | None:
     if "all" in names:
         raise ConfigurationError(f"{ENV.TOOLSETS}={raw!r}: 'all' cannot be combined with other toolsets")
     return names
+
+
+def _globs(raw: str | None) -> tuple[str, ...] | None:
+    """A comma list as it is ("default" kept for the executor to expand); none: None."""
+    found = tuple(item.strip() for item in (raw or "").split(",") if item.strip())
+    return found or None
+
+
+def _accounts(raw: str | None) -> Accounts:
+    """The registry from JSON text, or from the file ``raw`` names; none: an empty registry."""
+    text = (raw or "").strip()
+    if not text:
+        return Accounts()
+    if text.startswith(("[", "{")):
+        return Accounts.parse(text, source=ENV.ACCOUNTS)
+    try:
+        content = Path(text).expanduser().read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigurationError(f"{ENV.ACCOUNTS}={text!r}: cannot read the file ({err.strerror})") from None
+    return Accounts.parse(content, source=f"{ENV.ACCOUNTS} file {text}")
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:

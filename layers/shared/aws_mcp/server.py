@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from aws_mcp.audit.query import AUDIT_STORE, AuditStore
 from aws_mcp.audit.trail import AuditTrail
-from aws_mcp.config import Settings
+from aws_mcp.config import ENV, Settings
+from aws_mcp.executor import CLI_EXECUTOR, Executor
+from aws_mcp.executor.policy import CliPolicy
+from aws_mcp.fleet.bulk import BULK, Bulk
+from aws_mcp.fleet.fanout import FLEET_SCOPE, FleetScope
+from aws_mcp.fleet.inventory import FLEET_STORE, InventoryStore
 from aws_mcp.protocol import Dispatcher
 from aws_mcp.resilience import Breakers, Deadlines, Idempotency, Resilience
 from aws_mcp.resilience.waiting import WAIT_BUDGET, WaitBudget
@@ -28,7 +33,7 @@ from aws_mcp.tracing import Tracing
 if TYPE_CHECKING:
     from aws_mcp.aws.clients import ClientFactory
 
-__all__ = ["Server", "build_server", "lambda_handler"]
+__all__ = ["Server", "build_server", "lambda_handler", "with_accounts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +106,25 @@ def build_server(
         services={
             AUDIT_STORE: store,
             COST_CACHE: cost_cache,
+            FLEET_SCOPE: FleetScope(settings.accounts, settings.default_region),
+            FLEET_STORE: InventoryStore(query_client, settings.fleet_table) if settings.fleet_table else None,
+            BULK: Bulk(
+                state_tables, settings.fleet_table, settings.accounts, clients.client, audit=trail.finish
+            )
+            if settings.fleet_table
+            else None,
+            CLI_EXECUTOR: Executor(
+                CliPolicy(
+                    allows_writes=settings.allows_writes,
+                    deny=CliPolicy.deny_list(",".join(settings.cli_deny or ())),
+                    writes_how=(
+                        "deploy the stack with AccessMode=ReadWrite"
+                        if settings.on_lambda
+                        else f"set {ENV.ACCESS_MODE}=ReadWrite where the server runs"
+                    ),
+                ),
+                settings.max_result_chars,
+            ),
             # Room for one last AWS call's attempt after the wait, before the Deadline guard's timeout.
             WAIT_BUDGET: wait
             or WaitBudget(
@@ -109,6 +133,25 @@ def build_server(
         },
     )
     return Server(settings, registry, Dispatcher(settings, registry))
+
+
+def with_accounts(settings: Settings, clients: ClientFactory) -> Settings:
+    """``settings`` with the account registry read from its SSM parameter, when one is named (on
+    Lambda, at init: a registry that cannot be read stops the function starting, loudly)."""
+    name = settings.accounts_parameter
+    if not name:
+        return settings
+    from aws_mcp.accounts import Accounts
+    from aws_mcp.errors import ConfigurationError
+
+    ssm = clients.client("ssm", settings.tables_region, state=True)
+    try:
+        text = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    except Exception as err:
+        raise ConfigurationError(
+            f"the account registry, SSM parameter {name!r}, cannot be read: {err}"
+        ) from err
+    return settings.with_changes(accounts=Accounts.parse(text, source=f"SSM parameter {name}"))
 
 
 def lambda_handler(settings: Settings | None = None) -> Callable[[Any, Any], dict[str, Any]]:
@@ -132,7 +175,8 @@ def lambda_handler(settings: Settings | None = None) -> Callable[[Any, Any], dic
     from aws_mcp.http.lambda_events import answer_events
 
     settings = settings or Settings.from_env()
-    server = build_server(settings, ClientFactory(settings))
+    clients = ClientFactory(settings)
+    server = build_server(with_accounts(settings, clients), clients)
     server.registry.prime()
     try:
         from snapshot_restore_py import register_after_restore

@@ -20,8 +20,10 @@ import boto3
 
 from aws_mcp.audit import BY_CALLER_INDEX
 from aws_mcp.config import ENV, AccessMode, Settings
+from aws_mcp.fleet.inventory import BY_TYPE
 from aws_mcp_local.demo import estate
 from aws_mcp_local.demo.estate import DEMO_IMAGE, DEMO_REGIONS
+from aws_mcp_local.demo.estate.accounts import DEMO_ACCOUNTS, member_role
 from aws_mcp_local.demo.estate.ec2 import FLEET, instance_ids
 
 if TYPE_CHECKING:
@@ -29,12 +31,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AUDIT_BY_CALLER",
+    "DEMO_ACCOUNTS",
     "DEMO_IMAGE",
     "DEMO_READ_TIMEOUT",
     "DEMO_REGIONS",
     "FLEET",
+    "FLEET_BY_TYPE",
     "TABLE_KEYS",
     "DemoAws",
+    "refresh_fleet",
     "running_demo",
     "seed",
     "table_names",
@@ -42,7 +47,15 @@ __all__ = [
 
 # Key attributes of the server's tables, as template.yaml declares them: Powertools'
 # breaker and idempotency persistence default to an "id" partition key.
-TABLE_KEYS = {"breaker": ("id",), "idempotency": ("id",), "audit": ("pk", "sk"), "cost_cache": ("id",)}
+TABLE_KEYS = {
+    "breaker": ("id",),
+    "idempotency": ("id",),
+    "audit": ("pk", "sk"),
+    "cost_cache": ("id",),
+    "fleet": ("pk", "sk"),
+}
+# The resource registry's by-type index: a type's resources by account, region and id.
+FLEET_BY_TYPE = ("type", "sk2")
 # The audit table's by-caller index: calls of one principal in time order.
 AUDIT_BY_CALLER = ("caller_pk", "sk")
 DEMO_KEY = "demo"
@@ -62,6 +75,7 @@ def table_names(prefix: str = "aws-mcp-demo") -> dict[str, str]:
         "idempotency": f"{prefix}-idempotency",
         "audit": f"{prefix}-audit",
         "cost_cache": f"{prefix}-cost-cache",
+        "fleet": f"{prefix}-fleet",
     }
 
 
@@ -78,9 +92,21 @@ def seed(endpoint_url: str | None, parts: Iterable[str] | None = None) -> dict[s
 
 def _clients(endpoint_url: str | None) -> Callable[..., Any]:
     session = _session()
+    members: dict[str, boto3.Session] = {}
 
-    def clients(service: str, region: str = DEMO_REGIONS[0]) -> Any:
-        return session.client(service, region_name=region, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+    def clients(service: str, region: str = DEMO_REGIONS[0], account: str | None = None) -> Any:
+        """A client of the demo AWS; in a member ``account`` (its id), as that account's role."""
+        if account is None:
+            return session.client(service, region_name=region, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+        if account not in members:
+            sts = session.client("sts", endpoint_url=endpoint_url)
+            found = sts.assume_role(RoleArn=member_role(account), RoleSessionName="aws-mcp-demo-seed")
+            members[account] = boto3.Session(
+                aws_access_key_id=found["Credentials"]["AccessKeyId"],
+                aws_secret_access_key=found["Credentials"]["SecretAccessKey"],
+                aws_session_token=found["Credentials"]["SessionToken"],
+            )
+        return members[account].client(service, region_name=region, endpoint_url=endpoint_url)  # type: ignore[call-overload]
 
     return clients
 
@@ -91,6 +117,35 @@ def _seed_estate(clients: Callable[..., Any], parts: Iterable[str] | None) -> di
         every[name].seed(clients)
     seeded_fleet = parts is None or "ec2" in parts
     return instance_ids(clients) if seeded_fleet else {}
+
+
+FLEET_QUEUE = "aws-mcp-demo-fleet-refresh"
+
+
+def _fleet_queue(endpoint_url: str | None) -> str:
+    sqs = _session().client("sqs", region_name=DEMO_REGIONS[0], endpoint_url=endpoint_url)
+    url: str = sqs.create_queue(QueueName=FLEET_QUEUE)["QueueUrl"]
+    return url
+
+
+def refresh_fleet(endpoint_url: str | None, queue_url: str | None = None) -> dict[str, Any]:
+    """Fill the demo's resource registry as the deployed refresh does (a queue, the worker's
+    batch handler), through the demo's member roles; how it went."""
+    from aws_mcp.aws.clients import ClientFactory
+    from aws_mcp.fleet.refresh import refresh_locally
+
+    settings = Settings(default_region=DEMO_REGIONS[0], accounts=DEMO_ACCOUNTS)
+    factory = ClientFactory(settings, session=_session(), endpoint_url=endpoint_url)
+    sqs = factory.client("sqs", DEMO_REGIONS[0], state=True)
+    return refresh_locally(
+        DEMO_ACCOUNTS,
+        DEMO_REGIONS[0],
+        factory.client,
+        factory.client("dynamodb", DEMO_REGIONS[0], state=True),
+        sqs,
+        queue_url or _fleet_queue(endpoint_url),
+        table_names()["fleet"],
+    )
 
 
 def _create_tables(dynamodb: Any) -> None:
@@ -105,6 +160,18 @@ def _create_tables(dynamodb: Any) -> None:
             ],
             "BillingMode": "PAY_PER_REQUEST",
         }
+        if role == "fleet":
+            attributes.update(FLEET_BY_TYPE)
+            request["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": BY_TYPE,
+                    "KeySchema": [
+                        {"AttributeName": FLEET_BY_TYPE[0], "KeyType": "HASH"},
+                        {"AttributeName": FLEET_BY_TYPE[1], "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ]
         if role == "audit":
             attributes.add(AUDIT_BY_CALLER[0])
             request["GlobalSecondaryIndexes"] = [
@@ -136,6 +203,7 @@ class DemoAws:
     instance_ids: dict[str, list[str]]
     # The demo's Cloud Control: its delay may be changed, its clock advanced (tests).
     cloudcontrol: Emulator | None = None
+    fleet_queue_url: str | None = None
     # Set once the estate is seeded (at once, unless it is seeded in the background).
     seeded: threading.Event = field(default_factory=_set_event)
 
@@ -161,6 +229,9 @@ class DemoAws:
             idempotency_table=tables["idempotency"],
             audit_table=tables["audit"],
             cost_cache_table=tables["cost_cache"],
+            fleet_table=tables["fleet"],
+            fleet_queue_url=self.fleet_queue_url,
+            accounts=base.accounts or DEMO_ACCOUNTS,
             stage="demo",
         )
 
@@ -192,19 +263,23 @@ def running_demo(
         # demo in the same process (tests) does not trip over the first one's tables.
         _reset_moto(endpoint)
         try:
-            if not seed_in_background:
-                yield DemoAws(endpoint_url=endpoint, instance_ids=seed(endpoint), cloudcontrol=emulator)
-                return
-            _create_tables(_clients(endpoint)("dynamodb"))
-            aws = DemoAws(
-                endpoint_url=endpoint, instance_ids={}, cloudcontrol=emulator, seeded=threading.Event()
-            )
-            seeding = threading.Thread(target=_seed_in_background, args=(aws,), name="demo-seed", daemon=True)
-            seeding.start()
+            queue_url = _fleet_queue(endpoint)
+            if seed_in_background:
+                _create_tables(_clients(endpoint)("dynamodb"))
+                aws = DemoAws(endpoint, {}, emulator, queue_url, seeded=threading.Event())
+                work = threading.Thread(
+                    target=_seed_in_background, args=(aws,), name="demo-seed", daemon=True
+                )
+            else:
+                aws = DemoAws(endpoint, seed(endpoint), emulator, queue_url)
+                # The registry fills in the background (about 2 s): the demo answers meanwhile, and
+                # fleet_search finds what each account and region has once its unit is written.
+                work = threading.Thread(target=refresh_fleet, args=(endpoint, queue_url), daemon=True)
+            work.start()
             try:
                 yield aws
             finally:
-                seeding.join()  # not reset under a seed still writing
+                work.join()  # not reset under a seed or a refresh still writing
         finally:
             _reset_moto(endpoint)
     finally:
@@ -212,12 +287,15 @@ def running_demo(
 
 
 def _seed_in_background(aws: DemoAws) -> None:
+    """Seed the estate, say so, then fill the resource registry from it."""
     try:
         aws.instance_ids.update(_seed_estate(_clients(aws.endpoint_url), None))
     except Exception:  # the tools then say what is missing; the reason is on stderr
         logging.getLogger(__name__).exception("seeding the demo estate failed")
+        return
     finally:
         aws.seeded.set()
+    refresh_fleet(aws.endpoint_url, aws.fleet_queue_url)
 
 
 def _reset_moto(endpoint: str) -> None:

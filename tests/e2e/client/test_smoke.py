@@ -103,10 +103,10 @@ class StsUnreachable(ClientFactory):
         super().__init__(settings, session=session)
         self._nowhere = ClientFactory(settings, session=session, endpoint_url="http://127.0.0.1:9")
 
-    def client(self, service: str, region: str, *, state: bool = False) -> Any:
+    def client(self, service: str, region: str, *, state: bool = False, **where: Any) -> Any:
         if service == "sts" and not state:
-            return self._nowhere.client(service, region)
-        return super().client(service, region, state=state)
+            return self._nowhere.client(service, region, **where)
+        return super().client(service, region, state=state, **where)
 
 
 class Gate:

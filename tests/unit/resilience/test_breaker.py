@@ -204,3 +204,22 @@ def test_oversized_input_is_refused_before_aws_and_never_counts_toward_the_break
         stubber.assert_no_pending_responses()  # no AWS call was made
     assert telemetry.total("BreakerOpened") == 0
     assert not list_in(registry, region).is_error
+
+
+def test_a_failing_member_account_pauses_only_its_own_circuit(build: Build) -> None:
+    from aws_mcp_local.demo import DEMO_ACCOUNTS
+
+    registry, clients, _ = build(accounts=DEMO_ACCOUNTS)
+    region = "af-south-1"
+    staging = DEMO_ACCOUNTS.resolve("staging")
+    in_staging = clients.client("ec2", region, account=staging, caller=CALL.caller)
+    with Stubber(in_staging) as stubber:
+        fail_next(stubber, 3)
+        for _ in range(3):
+            registry.call("ec2_list_instances", {"region": region, "account": "staging"}, CALL)
+        blocked = registry.call("ec2_list_instances", {"region": region, "account": "staging"}, CALL)
+        stubber.assert_no_pending_responses()
+    assert blocked.is_error and "of account staging" in blocked.text and "No call was made" in blocked.text
+    # The same service and region elsewhere still answers: the server's own account, and sandbox.
+    assert not list_in(registry, region).is_error
+    assert not registry.call("ec2_list_instances", {"region": region, "account": "sandbox"}, CALL).is_error

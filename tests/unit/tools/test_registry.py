@@ -134,9 +134,19 @@ class TestCatalog:
             assert (hints["readOnlyHint"], hints["destructiveHint"]) == (spec.read_only, spec.destructive)
             assert hints["openWorldHint"] is spec.open_world
             assert hints["idempotentHint"] is (spec.idempotent and not spec.read_only)
-            assert spec.iam_actions, spec.name
+            # The CLI executor's reach is the deployment's choice (CliExecutorAccess); fleet_list's is
+            # that of the tools it runs.
+            # Bulk changes act through member roles (and in the home account, the write tools' grants).
+            reach_elsewhere = {
+                "aws_cli_run",
+                "aws_cli_change",
+                "fleet_list",
+                "fleet_plan_change",
+                "fleet_execute_plan",
+            }
+            assert spec.iam_actions or spec.name in reach_elsewhere, spec.name
             # Every argument a tool adds is described; the shared ones' names say it all (see contract).
-            shared = {"region", "idempotency_key", "cursor", "max_results"}
+            shared = {"region", "account", "idempotency_key", "cursor", "max_results"}
             for name, prop in definition["inputSchema"]["properties"].items():
                 assert name in shared or prop.get("description"), f"{spec.name}.{name} has no description"
 

@@ -1,4 +1,4 @@
-"""One circuit breaker per AWS service and region, shared by every Lambda instance.
+"""One circuit breaker per AWS service and region (and registered account), shared by every Lambda instance.
 
 Powertools' ``circuit_breaker`` runs the state machine; its DynamoDB persistence keeps
 the state in the breaker table, so an instance that trips a circuit trips it for all.
@@ -37,6 +37,7 @@ from aws_lambda_powertools.utilities.circuit_breaker.persistence.record import C
 from aws_lambda_powertools.utilities.circuit_breaker.states import CircuitState
 from botocore.exceptions import ClientError
 
+from aws_mcp.accounts import HOME, Account
 from aws_mcp.config import Settings
 from aws_mcp.errors import AwsUnavailableError, BreakerOpenError
 from aws_mcp.telemetry import Telemetry
@@ -157,11 +158,16 @@ class Breakers:
         self._persistence: _CountingPersistence | None = None
         self._lock = threading.Lock()
 
-    def run(self, service: str, region: str, call: Callable[[], T]) -> T:
-        """Run ``call`` through the circuit for ``service`` in ``region``."""
+    def run(self, service: str, region: str, call: Callable[[], T], *, account: Account = HOME) -> T:
+        """Run ``call`` through the circuit for ``service`` in ``region`` of ``account``.
+
+        The server's own account keeps the circuit names ``service:region``; another account's
+        are ``service:region:<account>``, so one failing member account pauses only itself.
+        """
         if self._table is None:
             return call()
-        name = f"{service}:{region}"
+        name = f"{service}:{region}" if account is HOME else f"{service}:{region}:{account.label}"
+        where = f"{region}" if account is HOME else f"{region} of account {account.alias}"
 
         def on_transition(transition: CircuitTransition) -> None:
             to_state = str(transition.to_state.value).upper()
@@ -182,7 +188,7 @@ class Breakers:
         except CircuitBreakerOpenError as err:
             retry_at = _retry_at(err, self._config.recovery_timeout)
             raise BreakerOpenError(
-                f"AWS {service} in {region} is failing (throttling, errors or timeouts), so calls to it are "
+                f"AWS {service} in {where} is failing (throttling, errors or timeouts), so calls to it are "
                 f"paused to let it recover. No call was made. It will be tried again after {retry_at}."
             ) from None
 

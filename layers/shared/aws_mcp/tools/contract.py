@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Final, TypeVar
+from typing import Annotated, Any, Final, Protocol, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -21,10 +21,15 @@ from aws_mcp.aws.regions import check_region
 from aws_mcp.tools.schema import model_schema
 
 __all__ = [
+    "CALLER",
+    "CALL_CLIENTS",
+    "READ_TOOL",
     "SAMPLE_INSTANCE_ID",
+    "CallClients",
     "Example",
     "MutatingInput",
     "MutatingOutput",
+    "ReadTool",
     "RegionalInput",
     "Replayed",
     "ToolInput",
@@ -32,6 +37,29 @@ __all__ = [
     "ToolSpec",
     "tool",
 ]
+
+# The parameter name under which the registry gives a tool clients of any service, bound to the
+# call's account, region and caller (tools whose services are chosen at call time: the executor).
+CALL_CLIENTS: Final = "aws"
+
+
+class CallClients(Protocol):
+    def __call__(self, service: str, region: str | None = None) -> Any: ...
+
+
+# The parameter name under which the registry gives a tool a way to run another read-only tool
+# as part of its own call (the fan-out): argument validation, account, breaker and the tool, no
+# audit record of its own (the calling tool's record covers it).
+READ_TOOL: Final = "read_tool"
+
+
+# The parameter name under which the registry gives a tool who is calling (plans are bound to it).
+CALLER: Final = "caller"
+
+
+class ReadTool(Protocol):
+    def __call__(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]: ...
+
 
 _NAME: Final = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 M = TypeVar("M", bound=BaseModel)
@@ -46,11 +74,14 @@ class ToolInput(BaseModel):
 
 
 class RegionalInput(ToolInput):
-    """Base of the arguments of every tool that calls AWS in a region: adds ``region``."""
+    """Base of the arguments of every tool that calls AWS in a region: adds ``region`` and ``account``."""
 
     # Neither pattern nor description: check_region knows every real region, the name says the
     # rest (default: the server's), and across 80 tools the tokens add up.
     region: Annotated[str, AfterValidator(check_region)] | None = Field(default=None, max_length=32)
+    # Undescribed like region: an alias or id of the server's account registry (aws_mcp.accounts),
+    # checked by the Account guard; default: the server's own account.
+    account: str | None = Field(default=None, max_length=32)
 
 
 class MutatingInput(RegionalInput):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ValidationError
 
+from aws_mcp.accounts import HOME, Account, Accounts
 from aws_mcp.audit.record import AuditRecord
 from aws_mcp.config import ENV, Settings
 from aws_mcp.context import CallContext
@@ -35,6 +36,7 @@ __all__ = [
     "Deadline",
     "Guard",
     "Idempotent",
+    "InAccount",
     "Step",
     "ToolCall",
     "Validate",
@@ -53,6 +55,8 @@ class ToolCall:
     # The validated arguments and the region the call acts in (Validate).
     args: ToolInput | None = None
     region: str = ""
+    # The account the call acts in (InAccount): the server's own unless the call names one.
+    account: Account = HOME
     # Set when the result repeats an earlier identical call's (Idempotent).
     replay: Replay | None = None
     # The result's JSON text, when the tool ran in this call (the end of the pipeline).
@@ -110,6 +114,22 @@ class Validate:
         return proceed(call)
 
 
+class InAccount:
+    """The account a call names, from the registry; one it does not hold is refused (denied),
+    listing those it does. The audit record carries it from here on."""
+
+    def __init__(self, accounts: Accounts) -> None:
+        self._accounts = accounts
+
+    def __call__(self, call: ToolCall, proceed: Step) -> dict[str, Any]:
+        name = getattr(call.args, "account", None)
+        if name is None:
+            return proceed(call)
+        call.account = self._accounts.resolve(name)
+        call.record = dataclasses.replace(call.record, account=call.account.label)
+        return proceed(call)
+
+
 class AuditIntent:
     """A change is recorded before it is made; if it cannot be, it is refused (the trail says why)."""
 
@@ -157,7 +177,7 @@ class Idempotent:
 
 
 class Breaker:
-    """Calls to an AWS service in a region that keeps failing are paused, for every instance."""
+    """Calls to an AWS service in a region (and account) that keeps failing are paused, for every instance."""
 
     def __init__(self, breakers: Breakers, catalog: Catalog) -> None:
         self._breakers = breakers
@@ -167,4 +187,4 @@ class Breaker:
         service = self._catalog.aws_service(call.spec.name)
         if service is None:
             return proceed(call)
-        return self._breakers.run(service, call.region, lambda: proceed(call))
+        return self._breakers.run(service, call.region, lambda: proceed(call), account=call.account)

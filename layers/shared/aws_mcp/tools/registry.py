@@ -2,8 +2,8 @@
 
 ::
 
-    access mode → argument validation → audit intent (mutations) → deadline
-      → idempotency (mutations) → circuit breaker (service + region) → the tool
+    access mode → argument validation → account → audit intent (mutations) → deadline
+      → idempotency (mutations) → circuit breaker (account + service + region) → the tool
       → AWS error translation → result shaping → audit record → metrics
 
 The guards (:mod:`aws_mcp.tools.guards`) are listed once, in that order, in
@@ -37,10 +37,11 @@ from aws_mcp.errors import (
     OutcomeUnknownError,
     ProtocolError,
     ToolError,
+    ToolInputError,
 )
 from aws_mcp.jsontext import dumps_text
 from aws_mcp.tools.catalog import Catalog, Entry
-from aws_mcp.tools.contract import ToolOutcome, ToolSpec
+from aws_mcp.tools.contract import CALL_CLIENTS, CALLER, READ_TOOL, ToolOutcome, ToolSpec
 from aws_mcp.tools.guards import (
     AccessMode,
     AuditIntent,
@@ -48,6 +49,7 @@ from aws_mcp.tools.guards import (
     Deadline,
     Guard,
     Idempotent,
+    InAccount,
     Step,
     ToolCall,
     Validate,
@@ -93,21 +95,32 @@ class ToolRegistry:
         # Non-boto3 dependencies a tool may name in ``clients`` (the audit store, ...).
         self._services = dict(services or {})
         self.catalog = Catalog(
-            tools, allows_writes=settings.allows_writes, toolsets=settings.toolsets, services=self._services
+            tools,
+            allows_writes=settings.allows_writes,
+            toolsets=settings.toolsets,
+            services={*self._services, CALL_CLIENTS, READ_TOOL, CALLER},
         )
         # The guards, outermost first: the order every call goes through.
         guards: list[Guard | None] = [
             AccessMode(self.catalog, settings),
             Validate(settings.default_region),
+            InAccount(settings.accounts),
             AuditIntent(audit) if audit else None,
             Deadline(resilience.deadlines) if resilience else None,
             Idempotent(resilience.idempotency) if resilience else None,
             Breaker(resilience.breakers, self.catalog) if resilience else None,
         ]
-        step: Step = self._invoke
-        for guard in reversed([g for g in guards if g is not None]):
-            step = functools.partial(guard, proceed=step)
-        self._pipeline = step
+        self._pipeline = _chained(guards, self._invoke)
+        # A read-only tool run inside another tool's call (fleet fan-out): checked and protected
+        # as a call is, audited and timed by the call it is part of.
+        self._nested_reads = _chained(
+            [
+                Validate(settings.default_region),
+                InAccount(settings.accounts),
+                Breaker(resilience.breakers, self.catalog) if resilience else None,
+            ],
+            self._invoke,
+        )
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -214,7 +227,7 @@ class ToolRegistry:
     def _invoke(self, call: ToolCall) -> dict[str, Any]:
         """The end of the pipeline: the tool itself, its AWS errors translated, its result shaped."""
         spec = call.spec
-        clients = [self._dependency(service, call.region) for service in spec.clients]
+        clients = [self._dependency(service, call) for service in spec.clients]
         with translated(
             spec.name,
             spec.clients[0] if spec.clients else "aws",
@@ -241,10 +254,40 @@ class ToolRegistry:
             "Call tools/list to see the tools served.",
         )
 
-    def _dependency(self, name: str, region: str) -> Any:
+    def _dependency(self, name: str, call: ToolCall) -> Any:
         if name in self._services:
             return self._services[name]
-        return self._clients.client(name.replace("_", "-"), region)
+        if name == CALL_CLIENTS:
+            return functools.partial(self._call_client, call)
+        if name == READ_TOOL:
+            return functools.partial(self._read_tool, call.context)
+        if name == CALLER:
+            return call.context.caller
+        return self._clients.client(
+            name.replace("_", "-"), call.region, account=call.account, caller=call.context.caller
+        )
+
+    def _call_client(self, call: ToolCall, service: str, region: str | None = None) -> Any:
+        return self._clients.client(
+            service, region or call.region, account=call.account, caller=call.context.caller
+        )
+
+    def _read_tool(self, context: CallContext, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        """The structured result of read-only tool ``name`` (served here) with ``arguments``."""
+        spec = self.catalog.get(name)
+        if spec is None or spec.mutating or name not in self.catalog.names:
+            raise ToolInputError(
+                f"{name!r} is not a read-only tool served here. Call tools/list to see them."
+            )
+        call = ToolCall(spec, arguments, context, _record(name, arguments, context, mutating=False))
+        return self._nested_reads(call)
+
+
+def _chained(guards: list[Guard | None], last: Step) -> Step:
+    step = last
+    for guard in reversed([g for g in guards if g is not None]):
+        step = functools.partial(guard, proceed=step)
+    return step
 
 
 def _record(name: Any, arguments: Any, context: CallContext, *, mutating: bool) -> AuditRecord:

@@ -20,7 +20,8 @@ DEMO_REGIONS = ("us-east-1", "eu-west-1")
 DEMO_IMAGE = "ami-760aaa0f"
 
 DemoClients = Callable[..., Any]
-"""``clients(service, region=DEMO_REGIONS[0])``: a boto3 client of the demo AWS."""
+"""``clients(service, region=DEMO_REGIONS[0], account=None)``: a boto3 client of the demo AWS (in
+a member account, by its id: as that account's role; see :mod:`.accounts`)."""
 
 
 class EstatePart(Protocol):

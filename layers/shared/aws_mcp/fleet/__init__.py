@@ -1,0 +1,1 @@
+"""Across accounts and regions: fan-out reads (:mod:`.fanout`)."""
