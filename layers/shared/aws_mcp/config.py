@@ -51,6 +51,11 @@ class ENV:
     RETRY_WINDOW_SECONDS: Final = "AWS_MCP_RETRY_WINDOW_SECONDS"
     DEADLINE_MARGIN_MS: Final = "AWS_MCP_DEADLINE_MARGIN_MS"
     QUERY_WAIT_SECONDS: Final = "AWS_MCP_QUERY_WAIT_SECONDS"
+    # Integrations (aws_mcp.integrations): their table, their secrets' name prefix, and the
+    # function that runs a health check now (the MCP tool integrations_test invokes it).
+    INTEGRATIONS_TABLE: Final = "AWS_MCP_INTEGRATIONS_TABLE"
+    INTEGRATIONS_SECRET_PREFIX: Final = "AWS_MCP_INTEGRATIONS_SECRET_PREFIX"
+    INTEGRATIONS_HEALTH_FUNCTION: Final = "AWS_MCP_INTEGRATIONS_HEALTH_FUNCTION"
     METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
     # Set by the Lambda runtime itself.
     LAMBDA_FUNCTION_NAME: Final = "AWS_LAMBDA_FUNCTION_NAME"
@@ -112,6 +117,10 @@ class Settings:
     # Lambda also bounded by the invocation's deadline; see resilience/waiting.py).
     query_wait_seconds: float = 20.0
     metrics_namespace: str = "AwsMcp"
+    # Integrations: None when the deployment has none (their tools then say so).
+    integrations_table: str | None = None
+    integrations_secret_prefix: str = "aws-mcp/integrations"
+    integrations_health_function: str | None = None
     # On Lambda: settings are the stack's parameters (said so in errors), not the shell's.
     on_lambda: bool = False
     # EMF metrics only where CloudWatch collects them from stdout: on Lambda.
@@ -186,6 +195,11 @@ class Settings:
             deadline_margin_ms=_int(env, ENV.DEADLINE_MARGIN_MS, defaults.deadline_margin_ms, minimum=0),
             query_wait_seconds=_float(env, ENV.QUERY_WAIT_SECONDS, defaults.query_wait_seconds),
             metrics_namespace=env.get(ENV.METRICS_NAMESPACE) or defaults.metrics_namespace,
+            integrations_table=env.get(ENV.INTEGRATIONS_TABLE) or None,
+            integrations_secret_prefix=(
+                env.get(ENV.INTEGRATIONS_SECRET_PREFIX) or defaults.integrations_secret_prefix
+            ),
+            integrations_health_function=env.get(ENV.INTEGRATIONS_HEALTH_FUNCTION) or None,
             on_lambda=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             metrics_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             tracing_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),

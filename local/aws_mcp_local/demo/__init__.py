@@ -38,7 +38,13 @@ __all__ = [
 
 # Key attributes of the server's tables, as template.yaml declares them: Powertools'
 # breaker and idempotency persistence default to an "id" partition key.
-TABLE_KEYS = {"breaker": ("id",), "idempotency": ("id",), "audit": ("pk", "sk"), "cost_cache": ("id",)}
+TABLE_KEYS = {
+    "breaker": ("id",),
+    "idempotency": ("id",),
+    "audit": ("pk", "sk"),
+    "cost_cache": ("id",),
+    "integrations": ("pk", "sk"),
+}
 # The audit table's by-caller index: calls of one principal in time order.
 AUDIT_BY_CALLER = ("caller_pk", "sk")
 DEMO_KEY = "demo"
@@ -58,6 +64,7 @@ def table_names(prefix: str = "aws-mcp-demo") -> dict[str, str]:
         "idempotency": f"{prefix}-idempotency",
         "audit": f"{prefix}-audit",
         "cost_cache": f"{prefix}-cost-cache",
+        "integrations": f"{prefix}-integrations",
     }
 
 
@@ -137,6 +144,7 @@ class DemoAws:
             idempotency_table=tables["idempotency"],
             audit_table=tables["audit"],
             cost_cache_table=tables["cost_cache"],
+            integrations_table=tables["integrations"],
             stage="demo",
         )
 
