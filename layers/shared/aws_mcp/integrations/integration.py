@@ -52,6 +52,8 @@ __all__ = [
 
 # Bodies read back from a counterpart are cut to this (a health check reads a status, not a file).
 _MAX_BODY: Final = 65_536
+# An inbound event's body, at most.
+_MAX_INBOUND: Final = 262_144
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,11 +126,17 @@ class PluginContext:
 
 
 class Integration:
-    """One integration's plugin. Subclasses override what their type does differently."""
+    """One integration's plugin. Subclasses override what their type does differently.
+
+    The base class is a complete generic HTTP integration: it checks with ``health_check``'s
+    request, sends an event as a JSON POST to an http(s) ``endpoint`` (signed when
+    ``auth.signing_secret`` is set), and accepts inbound JSON events signed with that secret.
+    """
 
     # Whether the type delivers the server's events (send) and takes inbound events (receive).
-    sends: bool = False
-    receives: bool = False
+    sends: bool = True
+    receives: bool = True
+    method: str = "POST"
 
     def __init__(self, config: IntegrationConfig, context: PluginContext) -> None:
         self.config = config
@@ -139,11 +147,14 @@ class Integration:
     @classmethod
     def validate(cls, config: IntegrationConfig) -> None:
         """Refuse (InvalidIntegration) a configuration this type cannot work with."""
+        kind = config.type.value
         if config.direction.sends and not cls.sends:
-            raise InvalidIntegration(f"{config.type.value} integrations cannot send: use direction INBOUND")
+            raise InvalidIntegration(f"{kind} integrations cannot send: use direction INBOUND")
         if config.direction.receives and not cls.receives:
+            raise InvalidIntegration(f"{kind} integrations take no inbound events: use direction OUTBOUND")
+        if config.direction.receives and config.auth.signing_secret is None:
             raise InvalidIntegration(
-                f"{config.type.value} integrations take no inbound events: use direction OUTBOUND"
+                f"An inbound {kind} integration needs auth.signing_secret: unsigned events are refused"
             )
         if config.auth.type in (AuthType.OAUTH1, AuthType.CERTIFICATE, AuthType.CUSTOM):
             raise InvalidIntegration(
@@ -151,6 +162,11 @@ class Integration:
                 "use NONE, API_KEY, BASIC, BEARER_TOKEN, OAUTH2 or AWS_SIG_V4"
             )
         check_url(config.health_check.endpoint, "health_check.endpoint", required=False)
+        cls.validate_endpoint(config)
+
+    @classmethod
+    def validate_endpoint(cls, config: IntegrationConfig) -> None:
+        check_url(config.endpoint, "endpoint", required=config.direction.sends)
 
     async def initialize(self) -> bool:
         """Prepare to talk to the counterpart (no network call in the base class)."""
@@ -185,11 +201,72 @@ class Integration:
         return self._checked(started, True, None, answer.status)
 
     async def send(self, event: Mapping[str, Any]) -> SendResult:
-        return SendResult(False, error=f"{self.config.type.value} integrations do not send events")
+        """POST the event as JSON to ``endpoint``; a status in ``retry_on_status_codes`` or no answer
+        at all is worth another attempt."""
+        if not (self.config.endpoint or "").startswith(("http://", "https://")):
+            return SendResult(
+                False, error=f"{self.config.type.value} integrations send only to an http(s) endpoint"
+            )
+        body = self.body_for(event)
+        headers = {
+            "Content-Type": "application/json",
+            **await self.auth_headers(),
+            **self.extra_headers(event, body),
+        }
+        headers = self.signed_for_aws(self.method, self.config.endpoint or "", body, headers)
+        try:
+            answer = await self.context.request(
+                self.method,
+                self.config.endpoint or "",
+                body=body,
+                headers=headers,
+                timeout=self.config.timeout_seconds,
+            )
+        except Exception as err:  # unreachable: worth another attempt
+            return SendResult(False, retryable=True, error=describe_failure(err))
+        return self.judge(answer)
 
     async def receive(self, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
-        """Accept an inbound event: the event as stored (types that take them override this)."""
-        raise InvalidIntegration(f"{self.config.type.value} integrations take no inbound events")
+        """Accept an inbound JSON event signed with ``auth.signing_secret``: the event as stored."""
+        from aws_mcp.integrations.signing import verify
+
+        secret = self.secret("signing_secret")
+        if secret is None or not self.receives:
+            raise InvalidIntegration(f"This {self.config.type.value} integration takes no inbound events")
+        verify(secret, body, headers, self.context.clock())
+        if len(body) > _MAX_INBOUND:
+            raise InvalidIntegration(f"An inbound event is at most {_MAX_INBOUND} bytes")
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise InvalidIntegration("An inbound event's body must be JSON") from None
+        return {"payload": payload}
+
+    def body_for(self, event: Mapping[str, Any]) -> bytes:
+        return orjson.dumps(event)
+
+    def extra_headers(self, event: Mapping[str, Any], body: bytes) -> dict[str, str]:
+        """Event type and id, and the HMAC-SHA256 signature when ``auth.signing_secret`` is set."""
+        from aws_mcp.integrations.signing import signature_headers
+
+        headers = {
+            "X-Aws-Mcp-Event": str(event.get("type", "")),
+            "X-Aws-Mcp-Delivery": str(event.get("id", "")),
+        }
+        secret = self.secret("signing_secret")
+        if secret:
+            headers |= signature_headers(secret, int(self.context.clock()), body)
+        return headers
+
+    def judge(self, answer: HttpAnswer) -> SendResult:
+        if 200 <= answer.status < 300:
+            return SendResult(True, status_code=answer.status)
+        return SendResult(
+            False,
+            retryable=answer.status in self.config.retry.retry_on_status_codes,
+            status_code=answer.status,
+            error=f"HTTP {answer.status}",
+        )
 
     # -- for subclasses ------------------------------------------------------------------------
 

@@ -45,7 +45,7 @@ _S3_URL: Final = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(.*))?
 
 
 class _AwsIntegration(Integration):
-    sends = True
+    receives = False
     service = ""
 
     def region(self) -> str:
@@ -91,8 +91,7 @@ class EventBusIntegration(_AwsIntegration):
     service = "events"
 
     @classmethod
-    def validate(cls, config: IntegrationConfig) -> None:
-        super().validate(config)
+    def validate_endpoint(cls, config: IntegrationConfig) -> None:
         bus = config.endpoint or ""
         if not (_BUS_ARN.match(bus) or _BUS_NAME.match(bus)):
             raise InvalidIntegration("endpoint must be an EventBridge bus name or ARN")
@@ -137,8 +136,7 @@ class MessageQueueIntegration(_AwsIntegration):
     service = "sqs"
 
     @classmethod
-    def validate(cls, config: IntegrationConfig) -> None:
-        super().validate(config)
+    def validate_endpoint(cls, config: IntegrationConfig) -> None:
         if not _QUEUE_URL.match(config.endpoint or ""):
             raise InvalidIntegration(
                 "endpoint must be an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>)"
@@ -172,8 +170,7 @@ class FileIntegration(_AwsIntegration):
     service = "s3"
 
     @classmethod
-    def validate(cls, config: IntegrationConfig) -> None:
-        super().validate(config)
+    def validate_endpoint(cls, config: IntegrationConfig) -> None:
         if not _S3_URL.match(config.endpoint or ""):
             raise InvalidIntegration("endpoint must be s3://<bucket>/<prefix>")
 
