@@ -54,8 +54,9 @@ class ENV:
     # Integrations (aws_mcp.integrations): their table, their secrets' name prefix, and the
     # function that runs a health check now (the MCP tool integrations_test invokes it).
     INTEGRATIONS_TABLE: Final = "AWS_MCP_INTEGRATIONS_TABLE"
-    INTEGRATIONS_SECRET_PREFIX: Final = "AWS_MCP_INTEGRATIONS_SECRET_PREFIX"
+    INTEGRATIONS_SECRET_PREFIX: Final = "AWS_MCP_INTEGRATIONS_SECRET_PREFIX"  # noqa: S105 - a name
     INTEGRATIONS_HEALTH_FUNCTION: Final = "AWS_MCP_INTEGRATIONS_HEALTH_FUNCTION"
+    INTEGRATIONS_API_RATE_LIMIT: Final = "AWS_MCP_INTEGRATIONS_API_RATE_LIMIT"
     METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
     # Set by the Lambda runtime itself.
     LAMBDA_FUNCTION_NAME: Final = "AWS_LAMBDA_FUNCTION_NAME"
@@ -119,8 +120,10 @@ class Settings:
     metrics_namespace: str = "AwsMcp"
     # Integrations: None when the deployment has none (their tools then say so).
     integrations_table: str | None = None
-    integrations_secret_prefix: str = "aws-mcp/integrations"
+    integrations_secret_prefix: str = "aws-mcp/integrations"  # noqa: S105 - a name prefix
     integrations_health_function: str | None = None
+    # Requests a minute per caller of the integrations REST API (counted in the integrations table).
+    integrations_api_rate_limit: int = 120
     # On Lambda: settings are the stack's parameters (said so in errors), not the shell's.
     on_lambda: bool = False
     # EMF metrics only where CloudWatch collects them from stdout: on Lambda.
@@ -200,6 +203,9 @@ class Settings:
                 env.get(ENV.INTEGRATIONS_SECRET_PREFIX) or defaults.integrations_secret_prefix
             ),
             integrations_health_function=env.get(ENV.INTEGRATIONS_HEALTH_FUNCTION) or None,
+            integrations_api_rate_limit=_int(
+                env, ENV.INTEGRATIONS_API_RATE_LIMIT, defaults.integrations_api_rate_limit, minimum=1
+            ),
             on_lambda=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             metrics_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             tracing_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),

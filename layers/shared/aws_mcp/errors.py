@@ -7,12 +7,12 @@
     ├── ProtocolError           becomes a JSON-RPC error response (code, message, data)
     │     ... raised with one of the codes below, HTTP status from HTTP_STATUS
     ├── IntegrationError        the integration framework (aws_mcp.integrations); a problem detail
-    │     ├── IntegrationNotFound       no integration with that id (404)
-    │     ├── RevisionConflict          a write lost to another one (409, with the current revision)
-    │     ├── IllegalTransition         a lifecycle move not allowed from the current status (409)
-    │     ├── InvalidIntegration        a configuration its type cannot work with (422)
-    │     ├── RateLimited               the caller's requests this minute are used up (429)
-    │     └── SignatureRejected         an inbound event's signature is missing or wrong (401)
+    │     ├── IntegrationNotFoundError       no integration with that id (404)
+    │     ├── RevisionConflictError          a write lost to another one (409, with the current revision)
+    │     ├── IllegalTransitionError         a lifecycle move not allowed from the current status (409)
+    │     ├── InvalidIntegrationError        a configuration its type cannot work with (422)
+    │     ├── RateLimitedError               the caller's requests this minute are used up (429)
+    │     └── SignatureRejectedError         an inbound event's signature is missing or wrong (401)
     └── ToolError               becomes an ``isError: true`` tool result the agent can act on
           ├── ToolInputError    the arguments failed validation
           ├── AwsCallError      AWS refused or failed; carries the service and error code
@@ -33,13 +33,6 @@ from typing import Any, Final
 
 __all__ = [
     "HEADER_MISMATCH",
-    "IllegalTransition",
-    "IntegrationError",
-    "IntegrationNotFound",
-    "InvalidIntegration",
-    "RateLimited",
-    "RevisionConflict",
-    "SignatureRejected",
     "HTTP_STATUS",
     "INTERNAL_ERROR",
     "INVALID_PARAMS",
@@ -55,9 +48,16 @@ __all__ = [
     "BreakerOpenError",
     "ConfigurationError",
     "DeadlineError",
+    "IllegalTransitionError",
     "InProgressError",
+    "IntegrationError",
+    "IntegrationNotFoundError",
+    "InvalidIntegrationError",
     "OutcomeUnknownError",
     "ProtocolError",
+    "RateLimitedError",
+    "RevisionConflictError",
+    "SignatureRejectedError",
     "ToolError",
     "ToolInputError",
 ]
@@ -128,32 +128,32 @@ class IntegrationError(AwsMcpError):
         self.extra = extra
 
 
-class IntegrationNotFound(IntegrationError):
+class IntegrationNotFoundError(IntegrationError):
     status = 404
     title = "Integration not found"
 
 
-class RevisionConflict(IntegrationError):
+class RevisionConflictError(IntegrationError):
     status = 409
     title = "Revision conflict"
 
 
-class IllegalTransition(IntegrationError):
+class IllegalTransitionError(IntegrationError):
     status = 409
     title = "Illegal status transition"
 
 
-class InvalidIntegration(IntegrationError):
+class InvalidIntegrationError(IntegrationError):
     status = 422
     title = "Invalid integration"
 
 
-class RateLimited(IntegrationError):
+class RateLimitedError(IntegrationError):
     status = 429
     title = "Too many requests"
 
 
-class SignatureRejected(IntegrationError):
+class SignatureRejectedError(IntegrationError):
     status = 401
     title = "Signature rejected"
 

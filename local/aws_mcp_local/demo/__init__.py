@@ -145,6 +145,7 @@ class DemoAws:
             audit_table=tables["audit"],
             cost_cache_table=tables["cost_cache"],
             integrations_table=tables["integrations"],
+            integrations_secret_prefix="aws-mcp-demo/integrations",  # noqa: S106 - a name prefix
             stage="demo",
         )
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from aws_mcp.errors import IllegalTransition
+from aws_mcp.errors import IllegalTransitionError
 from aws_mcp.integrations.lifecycle import ALLOWED, after_check, move
 from aws_mcp.integrations.model import (
     Direction,
@@ -91,7 +91,7 @@ def test_every_move_records_its_time_and_cause() -> None:
 
 
 def test_active_cannot_be_set_by_hand_and_the_refusal_names_what_can() -> None:
-    with pytest.raises(IllegalTransition) as refused:
+    with pytest.raises(IllegalTransitionError) as refused:
         move(record(S.INACTIVE), S.ACTIVE, "", NOW, by_hand=True)
     assert refused.value.extra["allowed"] == ["DEPRECATED", "TESTING"]
     assert "allowed: DEPRECATED, TESTING" in refused.value.detail
@@ -99,7 +99,7 @@ def test_active_cannot_be_set_by_hand_and_the_refusal_names_what_can() -> None:
 
 def test_deprecated_is_final() -> None:
     assert ALLOWED[S.DEPRECATED] == frozenset()
-    with pytest.raises(IllegalTransition, match="DEPRECATED is final"):
+    with pytest.raises(IllegalTransitionError, match="DEPRECATED is final"):
         move(record(S.DEPRECATED), S.TESTING, "", NOW, by_hand=True)
 
 
@@ -109,5 +109,5 @@ def test_a_move_succeeds_exactly_when_the_table_allows_it(start: S, to: S) -> No
     if to in ALLOWED[start]:
         assert move(record(start), to, "", NOW)[0].status is to
     else:
-        with pytest.raises(IllegalTransition):
+        with pytest.raises(IllegalTransitionError):
             move(record(start), to, "", NOW)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from aws_mcp.errors import InvalidIntegration, SignatureRejected
+from aws_mcp.errors import InvalidIntegrationError, SignatureRejectedError
 from aws_mcp.integrations.model import IntegrationConfig
 from aws_mcp.integrations.registry import IntegrationRegistry
 from aws_mcp.integrations.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, signature_headers
@@ -84,18 +84,18 @@ def test_inbound_webhook_events_need_a_valid_recent_signature(
     assert run(hook.receive(body, signature_headers("whsec", now, body))) == {
         "payload": {"alarm": "disk full"}
     }
-    with pytest.raises(SignatureRejected, match="does not match"):
+    with pytest.raises(SignatureRejectedError, match="does not match"):
         run(hook.receive(body, signature_headers("other", now, body)))
-    with pytest.raises(SignatureRejected, match="does not match"):
+    with pytest.raises(SignatureRejectedError, match="does not match"):
         run(hook.receive(b'{"alarm": "none"}', signature_headers("whsec", now, body)))
-    with pytest.raises(SignatureRejected, match="from now"):
+    with pytest.raises(SignatureRejectedError, match="from now"):
         run(hook.receive(body, signature_headers("whsec", now - 301, body)))
-    with pytest.raises(SignatureRejected, match="carry"):
+    with pytest.raises(SignatureRejectedError, match="carry"):
         run(hook.receive(body, {}))
 
 
 def test_an_inbound_webhook_without_a_signing_secret_is_refused(registry: IntegrationRegistry) -> None:
-    with pytest.raises(InvalidIntegration, match="signing_secret"):
+    with pytest.raises(InvalidIntegrationError, match="signing_secret"):
         plugin_for(registry, type="WEBHOOK", direction="INBOUND")
 
 
@@ -141,7 +141,7 @@ def test_graphql_sends_the_event_as_the_mutation_variable_and_checks_typename(
 
 
 def test_graphql_that_sends_needs_a_mutation_taking_the_event(registry: IntegrationRegistry) -> None:
-    with pytest.raises(InvalidIntegration, match=r"metadata\.mutation"):
+    with pytest.raises(InvalidIntegrationError, match=r"metadata\.mutation"):
         plugin_for(registry, type="GRAPHQL", endpoint=UNREACHABLE)
 
 
@@ -206,7 +206,7 @@ def test_a_file_integration_writes_each_event_as_an_s3_object_by_day(
 def test_aws_types_refuse_endpoints_that_are_not_theirs(
     registry: IntegrationRegistry, kind: str, endpoint: str
 ) -> None:
-    with pytest.raises(InvalidIntegration, match="endpoint"):
+    with pytest.raises(InvalidIntegrationError, match="endpoint"):
         plugin_for(registry, type=kind, endpoint=endpoint)
 
 

@@ -9,7 +9,12 @@ from typing import Any
 
 import pytest
 
-from aws_mcp.errors import IllegalTransition, IntegrationNotFound, InvalidIntegration, RevisionConflict
+from aws_mcp.errors import (
+    IllegalTransitionError,
+    IntegrationNotFoundError,
+    InvalidIntegrationError,
+    RevisionConflictError,
+)
 from aws_mcp.integrations.model import IntegrationConfig, IntegrationStatus, IntegrationUpdate
 from aws_mcp.integrations.registry import IntegrationRegistry
 from tests.unit.integrations.conftest import REGION, UNREACHABLE, Clock
@@ -98,7 +103,7 @@ def test_an_update_on_an_old_revision_is_a_conflict_naming_the_current_one(
 ) -> None:
     created = run(registry.create(config(), caller="me"))
     run(registry.update(created.id, update(created, description="first"), caller="a"))
-    with pytest.raises(RevisionConflict) as conflict:
+    with pytest.raises(RevisionConflictError) as conflict:
         run(registry.update(created.id, update(created, description="second"), caller="b"))
     assert conflict.value.extra == {"current_revision": 2}
     assert run(registry.get(created.id)).description == "first"
@@ -116,7 +121,7 @@ def test_of_concurrent_updates_on_one_revision_exactly_one_wins_and_nothing_is_l
         try:
             run(registry.update(created.id, update(created, description=f"writer {n}"), caller=f"w{n}"))
             outcomes.append(f"won {n}")
-        except RevisionConflict as conflict:
+        except RevisionConflictError as conflict:
             outcomes.append(f"409 at {conflict.extra['current_revision']}")
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
@@ -141,7 +146,7 @@ def test_a_status_set_by_hand_is_recorded_with_its_cause(registry: IntegrationRe
     assert inactive.status is IntegrationStatus.INACTIVE
     health = run(registry.health(created.id))
     assert health["transitions"][0]["cause"] == "set by ops: maintenance"
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(IllegalTransitionError):
         run(registry.update(created.id, update(inactive, status="ACTIVE"), caller="ops"))
 
 
@@ -149,11 +154,11 @@ def test_the_type_cannot_change_and_configurations_the_type_cannot_use_are_refus
     registry: IntegrationRegistry,
 ) -> None:
     created = run(registry.create(config(), caller="me"))
-    with pytest.raises(InvalidIntegration, match="type cannot change"):
+    with pytest.raises(InvalidIntegrationError, match="type cannot change"):
         run(registry.update(created.id, update(created, type="REST_API"), caller="me"))
-    with pytest.raises(InvalidIntegration, match="endpoint"):
+    with pytest.raises(InvalidIntegrationError, match="endpoint"):
         run(registry.create(config(endpoint="ftp://example"), caller="me"))
-    with pytest.raises(InvalidIntegration, match="No plugin is registered for GRPC"):
+    with pytest.raises(InvalidIntegrationError, match="No plugin is registered for GRPC"):
         run(registry.create(config(type="GRPC"), caller="me"))
 
 
@@ -161,10 +166,10 @@ def test_deleting_removes_the_record_and_schedules_the_secret_deletion(
     registry: IntegrationRegistry, aws_clients: Callable[[str, str], Any]
 ) -> None:
     created = run(registry.create(config(), caller="me"))
-    with pytest.raises(RevisionConflict):
+    with pytest.raises(RevisionConflictError):
         run(registry.delete(created.id, 7))
     run(registry.delete(created.id, 1))
-    with pytest.raises(IntegrationNotFound):
+    with pytest.raises(IntegrationNotFoundError):
         run(registry.get(created.id))
     described = aws_clients("secretsmanager", REGION).describe_secret(SecretId=created.secret_arn)
     assert "DeletedDate" in described

@@ -36,7 +36,7 @@ from typing import Any, Final
 import orjson
 import urllib3
 
-from aws_mcp.errors import InvalidIntegration
+from aws_mcp.errors import InvalidIntegrationError
 from aws_mcp.integrations.model import AuthType, IntegrationConfig, IntegrationType
 
 __all__ = [
@@ -146,18 +146,20 @@ class Integration:
 
     @classmethod
     def validate(cls, config: IntegrationConfig) -> None:
-        """Refuse (InvalidIntegration) a configuration this type cannot work with."""
+        """Refuse (InvalidIntegrationError) a configuration this type cannot work with."""
         kind = config.type.value
         if config.direction.sends and not cls.sends:
-            raise InvalidIntegration(f"{kind} integrations cannot send: use direction INBOUND")
+            raise InvalidIntegrationError(f"{kind} integrations cannot send: use direction INBOUND")
         if config.direction.receives and not cls.receives:
-            raise InvalidIntegration(f"{kind} integrations take no inbound events: use direction OUTBOUND")
+            raise InvalidIntegrationError(
+                f"{kind} integrations take no inbound events: use direction OUTBOUND"
+            )
         if config.direction.receives and config.auth.signing_secret is None:
-            raise InvalidIntegration(
+            raise InvalidIntegrationError(
                 f"An inbound {kind} integration needs auth.signing_secret: unsigned events are refused"
             )
         if config.auth.type in (AuthType.OAUTH1, AuthType.CERTIFICATE, AuthType.CUSTOM):
-            raise InvalidIntegration(
+            raise InvalidIntegrationError(
                 f"auth type {config.auth.type.value} is not supported yet; "
                 "use NONE, API_KEY, BASIC, BEARER_TOKEN, OAUTH2 or AWS_SIG_V4"
             )
@@ -232,14 +234,16 @@ class Integration:
 
         secret = self.secret("signing_secret")
         if secret is None or not self.receives:
-            raise InvalidIntegration(f"This {self.config.type.value} integration takes no inbound events")
+            raise InvalidIntegrationError(
+                f"This {self.config.type.value} integration takes no inbound events"
+            )
         verify(secret, body, headers, self.context.clock())
         if len(body) > _MAX_INBOUND:
-            raise InvalidIntegration(f"An inbound event is at most {_MAX_INBOUND} bytes")
+            raise InvalidIntegrationError(f"An inbound event is at most {_MAX_INBOUND} bytes")
         try:
             payload = orjson.loads(body)
         except orjson.JSONDecodeError:
-            raise InvalidIntegration("An inbound event's body must be JSON") from None
+            raise InvalidIntegrationError("An inbound event's body must be JSON") from None
         return {"payload": payload}
 
     def body_for(self, event: Mapping[str, Any]) -> bytes:
@@ -312,7 +316,7 @@ class Integration:
         """A client-credentials token from ``auth.token_url`` (RFC 6749 §4.4)."""
         auth = self.config.auth
         if not auth.token_url:
-            raise InvalidIntegration("OAUTH2 needs auth.token_url")
+            raise InvalidIntegrationError("OAUTH2 needs auth.token_url")
         form = {"grant_type": "client_credentials"}
         if auth.scopes:
             form["scope"] = " ".join(auth.scopes)
@@ -340,13 +344,13 @@ class Integration:
 def check_url(url: str | None, name: str, *, required: bool) -> None:
     if url is None:
         if required:
-            raise InvalidIntegration(f"{name} is required: an http:// or https:// URL")
+            raise InvalidIntegrationError(f"{name} is required: an http:// or https:// URL")
         return
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidIntegration(f"{name} must be an http:// or https:// URL with a host, not {url!r}")
+        raise InvalidIntegrationError(f"{name} must be an http:// or https:// URL with a host, not {url!r}")
 
 
 def describe_failure(err: BaseException) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Final
 
-from aws_mcp.errors import IllegalTransition
+from aws_mcp.errors import IllegalTransitionError
 from aws_mcp.integrations.model import HealthState, IntegrationRecord, IntegrationStatus, Transition
 
 __all__ = ["ALLOWED", "BY_HAND", "CHECKED", "after_check", "move"]
@@ -51,7 +51,7 @@ def move(
     allowed = ALLOWED[current] & BY_HAND if by_hand else ALLOWED[current]
     if to not in allowed:
         names = sorted(s.value for s in allowed)
-        raise IllegalTransition(
+        raise IllegalTransitionError(
             f"{current.value} cannot move to {to.value}"
             + (" by hand" if by_hand and to in ALLOWED[current] else "")
             + (f"; allowed: {', '.join(names)}" if names else f"; {current.value} is final"),

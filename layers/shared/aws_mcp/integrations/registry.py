@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from aws_mcp.errors import InvalidIntegration, RevisionConflict
+from aws_mcp.errors import InvalidIntegrationError, RevisionConflictError
 from aws_mcp.integrations import lifecycle
 from aws_mcp.integrations.integration import CheckResult, Integration, PluginContext
 from aws_mcp.integrations.model import (
@@ -45,6 +45,19 @@ class CheckOutcome:
     integration: IntegrationRecord
     result: CheckResult
     moved_to: IntegrationStatus | None
+
+    def answer(self) -> dict[str, Any]:
+        """The outcome as the REST API, the MCP tools and the health function answer it."""
+        return {
+            "id": self.integration.id,
+            "name": self.integration.name,
+            "healthy": self.result.healthy,
+            "error": self.result.error,
+            "latency_ms": self.result.latency_ms,
+            "status_code": self.result.status_code,
+            "status": self.integration.status.value,
+            "moved_to": self.moved_to.value if self.moved_to else None,
+        }
 
 
 class IntegrationRegistry:
@@ -81,7 +94,7 @@ class IntegrationRegistry:
         found = self._plugin_types.get(integration_type)
         if found is None:
             known = ", ".join(sorted(t.value for t in self._plugin_types))
-            raise InvalidIntegration(
+            raise InvalidIntegrationError(
                 f"No plugin is registered for {integration_type.value} integrations; registered: {known}",
                 registered=sorted(t.value for t in self._plugin_types),
             )
@@ -130,13 +143,13 @@ class IntegrationRegistry:
         self.validate(config)
         current = await self.get(integration_id)
         if current.revision != update.revision:
-            raise RevisionConflict(
+            raise RevisionConflictError(
                 f"Integration {integration_id} is at revision {current.revision}, not {update.revision}: "
                 "read it again and repeat the change on the current revision.",
                 current_revision=current.revision,
             )
         if current.type is not config.type:
-            raise InvalidIntegration("An integration's type cannot change: create a new one")
+            raise InvalidIntegrationError("An integration's type cannot change: create a new one")
         now = self._now()
         changed = current.reconfigured(config, caller=caller, now=now)
         kept = set(current.auth.secrets_set) - set(update.clear_secrets)
@@ -211,10 +224,10 @@ class IntegrationRegistry:
                 stored = await asyncio.to_thread(
                     self.store.replace, checked, current.revision, transitions, [(HistoryKind.HEALTH, entry)]
                 )
-            except RevisionConflict:
+            except RevisionConflictError:
                 continue
             return CheckOutcome(stored, result, transitions[-1].to_status if transitions else None)
-        raise RevisionConflict(
+        raise RevisionConflictError(
             f"Integration {integration_id} kept changing; the check's result was not stored"
         )
 
@@ -239,14 +252,14 @@ class IntegrationRegistry:
     async def receive(self, integration_id: str, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
         integration = await self.get(integration_id)
         if not integration.direction.receives:
-            raise InvalidIntegration(
+            raise InvalidIntegrationError(
                 f"Integration {integration_id} is {integration.direction.value}: it takes no events"
             )
         if not integration.enabled or integration.status in (
             IntegrationStatus.INACTIVE,
             IntegrationStatus.DEPRECATED,
         ):
-            raise InvalidIntegration(
+            raise InvalidIntegrationError(
                 f"Integration {integration_id} is not taking events ({integration.status.value})"
             )
         plugin = await self.plugin(integration)

@@ -17,7 +17,7 @@ import hmac
 from collections.abc import Mapping
 from typing import Final
 
-from aws_mcp.errors import SignatureRejected
+from aws_mcp.errors import SignatureRejectedError
 
 __all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "TOLERANCE_SECONDS", "sign", "signature_headers", "verify"]
 
@@ -36,17 +36,17 @@ def signature_headers(secret: str, timestamp: int, body: bytes) -> dict[str, str
 
 
 def verify(secret: str, body: bytes, headers: Mapping[str, str], now: float) -> None:
-    """Refuse (SignatureRejected) unless ``headers`` sign ``body`` with ``secret``, recently."""
+    """Refuse (SignatureRejectedError) unless ``headers`` sign ``body`` with ``secret``, recently."""
     lowered = {k.lower(): v for k, v in headers.items()}
     given = lowered.get(SIGNATURE_HEADER.lower())
     raw_time = lowered.get(TIMESTAMP_HEADER.lower())
     if not given or not raw_time:
-        raise SignatureRejected(f"Signed events carry {TIMESTAMP_HEADER} and {SIGNATURE_HEADER}")
+        raise SignatureRejectedError(f"Signed events carry {TIMESTAMP_HEADER} and {SIGNATURE_HEADER}")
     try:
         timestamp = int(raw_time)
     except ValueError:
-        raise SignatureRejected(f"{TIMESTAMP_HEADER} must be Unix seconds") from None
+        raise SignatureRejectedError(f"{TIMESTAMP_HEADER} must be Unix seconds") from None
     if abs(now - timestamp) > TOLERANCE_SECONDS:
-        raise SignatureRejected(f"{TIMESTAMP_HEADER} is more than {TOLERANCE_SECONDS} s from now")
+        raise SignatureRejectedError(f"{TIMESTAMP_HEADER} is more than {TOLERANCE_SECONDS} s from now")
     if not hmac.compare_digest(sign(secret, timestamp, body), given):
-        raise SignatureRejected("The signature does not match the body")
+        raise SignatureRejectedError("The signature does not match the body")

@@ -12,7 +12,7 @@ Table layout (key ``pk``/``sk``, TTL on ``expires_at``):
 
 A write names the revision it replaces (``ConditionExpression revision = :r``) and goes in one
 transaction with the history items it makes, so a transition is never stored without its record
-and two writers never both win: the loser gets :class:`RevisionConflict` with the current revision.
+and two writers never both win: the loser gets :class:`RevisionConflictError` with the current revision.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any, Final
 import orjson
 from botocore.exceptions import ClientError
 
-from aws_mcp.errors import IntegrationNotFound, RevisionConflict
+from aws_mcp.errors import IntegrationNotFoundError, RevisionConflictError
 from aws_mcp.integrations.model import IntegrationRecord, Transition
 
 __all__ = ["HistoryKind", "IntegrationStore", "Page", "new_id"]
@@ -55,20 +55,28 @@ class Page:
 
 class IntegrationStore:
     def __init__(self, dynamodb: Callable[[], Any], table: str, *, history_days: int = HISTORY_DAYS) -> None:
-        self._client = dynamodb
+        self.client = dynamodb
         self.table = table
         self._history_days = history_days
 
     # -- reads -----------------------------------------------------------------------------
 
     def get(self, integration_id: str) -> IntegrationRecord:
-        found = (
-            self._client()
-            .get_item(TableName=self.table, Key=_key(integration_id), ConsistentRead=True)
-            .get("Item")
+        # A Query, not GetItem: the MCP tools read with dynamodb:Query only (a GetItem grant would
+        # overlap the server's state-table statements, which grant no tool's action).
+        items = (
+            self.client()
+            .query(
+                TableName=self.table,
+                KeyConditionExpression="pk = :pk AND sk = :id",
+                ExpressionAttributeValues={":pk": {"S": _PK}, ":id": {"S": integration_id}},
+                ConsistentRead=True,
+            )
+            .get("Items", [])
         )
+        found = items[0] if items else None
         if found is None:
-            raise IntegrationNotFound(f"No integration has the id {integration_id!r}", id=integration_id)
+            raise IntegrationNotFoundError(f"No integration has the id {integration_id!r}", id=integration_id)
         return _from_item(found)
 
     def page(
@@ -115,7 +123,7 @@ class IntegrationStore:
                 request["ExclusiveStartKey"] = start
             # One more than asked for: whether a next page exists is then known without a query.
             request["Limit"] = max(limit - len(items) + 1, 10)
-            answer = self._client().query(**request)
+            answer = self.client().query(**request)
             items.extend(_from_item(i) for i in answer.get("Items", ()))
             start = answer.get("LastEvaluatedKey")
             if len(items) > limit:
@@ -134,7 +142,7 @@ class IntegrationStore:
 
     def history(self, integration_id: str, kind: str, limit: int) -> list[dict[str, Any]]:
         """The newest ``limit`` history entries of one kind, newest first."""
-        answer = self._client().query(
+        answer = self.client().query(
             TableName=self.table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :kind)",
             ExpressionAttributeValues={":pk": {"S": f"HISTORY#{integration_id}"}, ":kind": {"S": kind + "#"}},
@@ -166,7 +174,7 @@ class IntegrationStore:
         current = self.get(integration_id)
         revision = current.revision if expected_revision is None else expected_revision
         try:
-            self._client().delete_item(
+            self.client().delete_item(
                 TableName=self.table,
                 Key=_key(integration_id),
                 ConditionExpression="revision = :r",
@@ -179,7 +187,7 @@ class IntegrationStore:
         return current
 
     def add_history(self, integration_id: str, kind: str, entry: dict[str, Any], now: datetime) -> None:
-        self._client().put_item(
+        self.client().put_item(
             TableName=self.table, Item=self._history_item(integration_id, kind, entry, now)
         )
 
@@ -208,9 +216,9 @@ class IntegrationStore:
         ]
         try:
             if extra:
-                self._client().transact_write_items(TransactItems=[{"Put": put}, *extra])
+                self.client().transact_write_items(TransactItems=[{"Put": put}, *extra])
             else:
-                self._client().put_item(**put)
+                self.client().put_item(**put)
         except ClientError as err:
             code = err.response["Error"]["Code"]
             reasons = [r.get("Code") for r in err.response.get("CancellationReasons", ())]
@@ -218,13 +226,15 @@ class IntegrationStore:
                 code == "TransactionCanceledException" and "ConditionalCheckFailed" in reasons
             ):
                 if expected_revision is None:
-                    raise RevisionConflict(f"An integration with the id {integration.id!r} exists") from None
+                    raise RevisionConflictError(
+                        f"An integration with the id {integration.id!r} exists"
+                    ) from None
                 raise self._conflict(integration.id, expected_revision) from None
             raise
 
-    def _conflict(self, integration_id: str, expected: int) -> RevisionConflict:
-        current = self.get(integration_id)  # IntegrationNotFound when it was deleted meanwhile
-        return RevisionConflict(
+    def _conflict(self, integration_id: str, expected: int) -> RevisionConflictError:
+        current = self.get(integration_id)  # IntegrationNotFoundError when it was deleted meanwhile
+        return RevisionConflictError(
             f"Integration {integration_id} is at revision {current.revision}, not {expected}: "
             "another write came first. Read it again and repeat the change on the current revision.",
             current_revision=current.revision,

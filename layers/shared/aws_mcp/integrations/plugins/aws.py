@@ -17,7 +17,7 @@ from typing import Any, Final
 import orjson
 from botocore.exceptions import BotoCoreError, ClientError
 
-from aws_mcp.errors import InvalidIntegration
+from aws_mcp.errors import InvalidIntegrationError
 from aws_mcp.integrations.integration import Integration, SendResult, describe_failure
 from aws_mcp.integrations.model import IntegrationConfig
 
@@ -94,7 +94,7 @@ class EventBusIntegration(_AwsIntegration):
     def validate_endpoint(cls, config: IntegrationConfig) -> None:
         bus = config.endpoint or ""
         if not (_BUS_ARN.match(bus) or _BUS_NAME.match(bus)):
-            raise InvalidIntegration("endpoint must be an EventBridge bus name or ARN")
+            raise InvalidIntegrationError("endpoint must be an EventBridge bus name or ARN")
 
     def region(self) -> str:
         found = _BUS_ARN.match(self.config.endpoint or "")
@@ -138,7 +138,7 @@ class MessageQueueIntegration(_AwsIntegration):
     @classmethod
     def validate_endpoint(cls, config: IntegrationConfig) -> None:
         if not _QUEUE_URL.match(config.endpoint or ""):
-            raise InvalidIntegration(
+            raise InvalidIntegrationError(
                 "endpoint must be an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>)"
             )
 
@@ -172,7 +172,7 @@ class FileIntegration(_AwsIntegration):
     @classmethod
     def validate_endpoint(cls, config: IntegrationConfig) -> None:
         if not _S3_URL.match(config.endpoint or ""):
-            raise InvalidIntegration("endpoint must be s3://<bucket>/<prefix>")
+            raise InvalidIntegrationError("endpoint must be s3://<bucket>/<prefix>")
 
     def _bucket_prefix(self) -> tuple[str, str]:
         found = _S3_URL.match(self.config.endpoint or "")

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from aws_mcp.errors import InvalidIntegration
+from aws_mcp.errors import InvalidIntegrationError
 from aws_mcp.integrations.integration import HttpAnswer, Integration, SendResult, describe_failure
 from aws_mcp.integrations.model import IntegrationConfig
 
@@ -67,7 +67,7 @@ class RestApiIntegration(_HttpIntegration):
     def validate(cls, config: IntegrationConfig) -> None:
         super().validate(config)
         if str(config.metadata.get("send_method", "POST")).upper() not in ("POST", "PUT", "PATCH"):
-            raise InvalidIntegration("metadata.send_method must be POST, PUT or PATCH")
+            raise InvalidIntegrationError("metadata.send_method must be POST, PUT or PATCH")
 
 
 class GraphQLIntegration(_HttpIntegration):
@@ -79,7 +79,7 @@ class GraphQLIntegration(_HttpIntegration):
         super().validate(config)
         mutation = config.metadata.get("mutation")
         if config.direction.sends and not (isinstance(mutation, str) and "$event" in mutation):
-            raise InvalidIntegration(
+            raise InvalidIntegrationError(
                 "A GraphQL integration that sends needs metadata.mutation, a document taking $event, e.g. "
                 "'mutation($event: AWSJSON!) { notify(event: $event) }'"
             )
