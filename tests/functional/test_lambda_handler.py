@@ -71,6 +71,7 @@ def function_environment(access_mode: AccessMode) -> dict[str, str]:
         ENV.IDEMPOTENCY_TABLE: tables["idempotency"],
         ENV.AUDIT_TABLE: tables["audit"],
         ENV.COST_CACHE_TABLE: tables["cost_cache"],
+        ENV.INTEGRATIONS_TABLE: tables["integrations"],
         ENV.STAGE: "test",
         "AWS_REGION": DEMO_REGIONS[0],
         "AWS_DEFAULT_REGION": DEMO_REGIONS[0],
