@@ -57,6 +57,7 @@ class ENV:
     INTEGRATIONS_SECRET_PREFIX: Final = "AWS_MCP_INTEGRATIONS_SECRET_PREFIX"  # noqa: S105 - a name
     INTEGRATIONS_HEALTH_FUNCTION: Final = "AWS_MCP_INTEGRATIONS_HEALTH_FUNCTION"
     INTEGRATIONS_API_RATE_LIMIT: Final = "AWS_MCP_INTEGRATIONS_API_RATE_LIMIT"
+    INTEGRATIONS_DEAD_LETTER_QUEUE: Final = "AWS_MCP_INTEGRATIONS_DEAD_LETTER_QUEUE"
     METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
     # Set by the Lambda runtime itself.
     LAMBDA_FUNCTION_NAME: Final = "AWS_LAMBDA_FUNCTION_NAME"
@@ -124,6 +125,8 @@ class Settings:
     integrations_health_function: str | None = None
     # Requests a minute per caller of the integrations REST API (counted in the integrations table).
     integrations_api_rate_limit: int = 120
+    # Where outbound deliveries that still fail go (an SQS queue URL; the delivery function's).
+    integrations_dead_letter_queue: str | None = None
     # On Lambda: settings are the stack's parameters (said so in errors), not the shell's.
     on_lambda: bool = False
     # EMF metrics only where CloudWatch collects them from stdout: on Lambda.
@@ -203,6 +206,7 @@ class Settings:
                 env.get(ENV.INTEGRATIONS_SECRET_PREFIX) or defaults.integrations_secret_prefix
             ),
             integrations_health_function=env.get(ENV.INTEGRATIONS_HEALTH_FUNCTION) or None,
+            integrations_dead_letter_queue=env.get(ENV.INTEGRATIONS_DEAD_LETTER_QUEUE) or None,
             integrations_api_rate_limit=_int(
                 env, ENV.INTEGRATIONS_API_RATE_LIMIT, defaults.integrations_api_rate_limit, minimum=1
             ),

@@ -251,3 +251,44 @@ def integrations_health_handler(settings: Settings | None = None) -> Callable[[A
         return handle(registry, event, datetime.now(UTC))
 
     return handler
+
+
+def integrations_delivery_handler(settings: Settings | None = None) -> Callable[[Any, Any], dict[str, Any]]:
+    """The delivery function's handler: a batch of the audit table's stream, delivered to subscribers."""
+    import asyncio
+
+    from aws_mcp.aws.clients import ClientFactory
+    from aws_mcp.config import ENV
+    from aws_mcp.errors import ConfigurationError
+    from aws_mcp.integrations.delivery import DeadLetters, Delivery, events_from_stream
+    from aws_mcp.integrations.ratelimit import RateLimiter
+
+    settings = settings or Settings.from_env()
+    clients = ClientFactory(settings)
+    registry = build_integrations(settings, clients)
+    queue = settings.integrations_dead_letter_queue
+    if registry is None or not queue:
+        raise ConfigurationError(
+            f"{ENV.INTEGRATIONS_TABLE} and {ENV.INTEGRATIONS_DEAD_LETTER_QUEUE} must be set for delivery"
+        )
+    telemetry = Telemetry(settings.metrics_namespace, settings.server_name, enabled=settings.metrics_enabled)
+    delivery = Delivery(
+        registry,
+        RateLimiter(registry.store.client, registry.store.table),
+        DeadLetters(lambda: clients.client("sqs", settings.tables_region, state=True), queue),
+        count=telemetry.count,
+    )
+
+    def handler(event: Any, context: Any) -> dict[str, Any]:
+        # Time kept back for the dead letters of what is still pending when the clock runs out.
+        def time_left() -> float:
+            return float(context.get_remaining_time_in_millis()) / 1000 - 5.0
+
+        report = asyncio.run(delivery.deliver(events_from_stream(event), time_left=time_left))
+        return {
+            "delivered": report.delivered,
+            "retried": report.retried,
+            "dead_lettered": report.dead_lettered,
+        }
+
+    return handler
