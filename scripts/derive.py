@@ -106,7 +106,9 @@ def _toolset_grants() -> dict[str, tuple[list[str], list[str]]]:
 
 def _blocks() -> dict[str, list[str]]:
     grants = _toolset_grants()
-    chosen = [t for t in grants if t != CORE]
+    # Every toolset has its condition, also one whose tools act only on the server's own resources
+    # (its statements are written by hand, under that condition).
+    chosen = [t for t in _toolsets(open_world_only=False) if t != CORE]
     listed = '!Join ["", [",", !Ref Toolsets, ","]]'  # ",compute,network,": each name between commas
     conditions = []
     for toolset in chosen:
@@ -118,7 +120,7 @@ def _blocks() -> dict[str, list[str]]:
             f'      - !Join ["", !Split [",{toolset},", {listed}]]',
             f"      - {listed}",
         ]
-    writers = [t for t in chosen if grants[t][1]]
+    writers = [t for t in chosen if t in grants and grants[t][1]]
     if not writers:
         raise SystemExit("scripts/derive.py: no toolset has a mutating tool; GrantWrites would be empty")
     served = [f"!Condition {_condition(t)}" for t in writers]
@@ -166,7 +168,7 @@ def _fill(text: str, name: str, lines: list[str]) -> str:
 def template(text: str) -> str:
     for name, lines in _blocks().items():
         text = _fill(text, name, lines)
-    names = "|".join(t for t in _toolsets() if t != CORE)
+    names = "|".join(t for t in _toolsets(open_world_only=False) if t != CORE)
     text, found = _PATTERN.subn(lambda m: m[1] + f'"^all$|^({names})(,({names}))*$"', text)
     if found != 1:
         raise SystemExit("scripts/derive.py: template.yaml lost its Toolsets parameter")

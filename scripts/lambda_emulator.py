@@ -341,6 +341,8 @@ def function_environment(
         ENV.AUDIT_TABLE: tables["audit"],
         ENV.COST_CACHE_TABLE: tables["cost_cache"],
         ENV.FLEET_TABLE: tables["fleet"],
+        # No health function here: integrations_test runs its check in the function itself.
+        ENV.INTEGRATIONS_TABLE: tables["integrations"],
         # template.yaml: read-only records reach the table through the log subscription, not a write.
         ENV.AUDIT_TABLE_WRITES: "mutations",
         ENV.STAGE: "emulator",

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import boto3
 import botocore.session
@@ -128,6 +128,43 @@ def server_parts(demo: bool, *, seed_in_background: bool = False) -> Iterator[Se
         )
 
 
+def with_integrations_api(mcp: Any, parts: ServerParts, hosts: tuple[str, ...]) -> Any:
+    """``mcp`` with the integrations REST API beside it under ``/api/v1`` (same port), when the
+    settings name an integrations table (the demo does); the API too answers only trusted hosts."""
+    if not parts.settings.integrations_table:
+        return mcp
+    from aws_mcp.http.app import host_matcher
+    from aws_mcp.integrations.api import API_PREFIX
+    from aws_mcp.server import integrations_app
+
+    api = integrations_app(parts.settings, parts.clients)
+    trusted = host_matcher(hosts)
+
+    async def both(scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
+            await mcp(scope, receive, send)
+            return
+        host = dict(scope.get("headers") or ()).get(b"host", b"").decode("latin-1")
+        if not trusted(host):
+            body = b'{"title":"Misdirected request","status":421,"detail":"Host is not this server"}'
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 421,
+                    "headers": [
+                        (b"content-type", b"application/problem+json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await api(scope, receive, send)
+
+    return both
+
+
 def trusted_hosts(host: str, port: int, settings: Settings) -> tuple[str, ...]:
     """The ``Host`` values a local server answers: this machine's names and the bound one, on
     the bound port, plus ``AWS_MCP_ALLOWED_HOSTS`` (a web page elsewhere cannot reach the server
@@ -172,11 +209,16 @@ def serve_http(host: str, port: int, demo: bool, out: IO[str] = sys.stderr) -> N
         )
         raise SystemExit(EXIT_CANNOT_SERVE) from None
     with sock, server_parts(demo) as parts:
-        app = create_app(
-            parts.settings,
-            build_server(parts.settings, parts.clients).dispatcher,
-            trusted_hosts=trusted_hosts(host, port, parts.settings),
-            problems=parts.problems,
+        hosts = trusted_hosts(host, port, parts.settings)
+        app = with_integrations_api(
+            create_app(
+                parts.settings,
+                build_server(parts.settings, parts.clients).dispatcher,
+                trusted_hosts=hosts,
+                problems=parts.problems,
+            ),
+            parts,
+            hosts,
         )
         url = f"http://{host}:{port}{MCP_PATH}"
         print(
@@ -200,11 +242,16 @@ def background_server(demo: bool) -> Iterator[str]:
         # The audit trail still has every call (the demo's table); its log lines would drown the
         # output of whoever runs this server in the background.
         quiet = Logger(service=parts.settings.server_name, logger_handler=logging.NullHandler())
-        app = create_app(
-            parts.settings,
-            build_server(parts.settings, parts.clients, logger=quiet).dispatcher,
-            trusted_hosts=trusted_hosts("127.0.0.1", port, parts.settings),
-            problems=parts.problems,
+        hosts = trusted_hosts("127.0.0.1", port, parts.settings)
+        app = with_integrations_api(
+            create_app(
+                parts.settings,
+                build_server(parts.settings, parts.clients, logger=quiet).dispatcher,
+                trusted_hosts=hosts,
+                problems=parts.problems,
+            ),
+            parts,
+            hosts,
         )
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -310,13 +357,19 @@ def connect_instructions(
         else f"your AWS credentials ({settings.access_mode.value}, default region {settings.default_region})"
     )
     serving = f"AWS MCP is serving {where}."
+    root = url.rsplit("/", 1)[0]
+    integrations = (
+        f"\n  Integrations   {root}/api/v1/integrations (OpenAPI docs: {root}/api/v1/docs)"
+        if settings.integrations_table
+        else ""
+    )
     if problems:
         serving = "AWS MCP is serving, degraded (see /health):\n\n" + "\n".join(f"  ! {p}" for p in problems)
     return f"""
 {serving}
 
   MCP endpoint   {url}
-  Health         {url.rsplit("/", 1)[0]}/health
+  Health         {url.rsplit("/", 1)[0]}/health{integrations}
 
 Connect a client:
   Claude Code     claude mcp add --transport http aws {url}

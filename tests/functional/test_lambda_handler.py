@@ -73,6 +73,7 @@ def function_environment(access_mode: AccessMode) -> dict[str, str]:
         ENV.AUDIT_TABLE: tables["audit"],
         ENV.COST_CACHE_TABLE: tables["cost_cache"],
         ENV.FLEET_TABLE: tables["fleet"],
+        ENV.INTEGRATIONS_TABLE: tables["integrations"],
         ENV.STAGE: "test",
         "AWS_REGION": DEMO_REGIONS[0],
         "AWS_DEFAULT_REGION": DEMO_REGIONS[0],

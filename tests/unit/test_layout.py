@@ -56,3 +56,26 @@ def test_the_http_layer_leaves_decoding_and_reading_messages_to_the_protocol() -
         texts = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)}
         assert "json.loads" not in calls, path
         assert not texts & {"tools/call", "initialize", "params"}, path
+
+
+def test_the_mcp_function_never_imports_fastapi() -> None:
+    # FastAPI is the integrations REST API's (its own function): the MCP path's cold start stays Starlette's.
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from aws_mcp.config import Settings; from aws_mcp.server import lambda_handler; "
+        "lambda_handler(Settings(integrations_table='t', integrations_health_function='f')); "
+        "print('fastapi' in sys.modules)"
+    )
+    env = {
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+    }
+    answer = subprocess.run(
+        [sys.executable, "-c", probe], check=False, capture_output=True, text=True, env=env, timeout=120
+    )
+    assert answer.stdout.strip() == "False", answer.stderr[-2000:]

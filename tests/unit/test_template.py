@@ -42,6 +42,7 @@ TABLES = {
     "audit": "AuditTable",
     "cost_cache": "CostCacheTable",
     "fleet": "FleetTable",
+    "integrations": "IntegrationsTable",
 }
 TTL_ATTRIBUTES = {
     "breaker": "expiration",
@@ -49,6 +50,7 @@ TTL_ATTRIBUTES = {
     "audit": "expires_at",
     "cost_cache": "expires_at",
     "fleet": "expires_at",
+    "integrations": "expires_at",
 }
 
 
@@ -366,7 +368,13 @@ def test_every_route_of_the_function_is_in_the_api_with_auth_mode_security(templ
     }
     assert all(event["Type"] == "Api" for event in function(template)["Events"].values())
     assert routes == {("/mcp", "post"), ("/mcp", "get"), ("/mcp", "delete"), ("/health", "get")}
-    assert {(path, method) for path, methods in paths.items() for method in methods} == routes
+    integrations = resources(template)["IntegrationsApiFunction"]["Properties"]["Events"].values()
+    api_routes = {(e["Properties"]["Path"], e["Properties"]["Method"]) for e in integrations}
+    # Inbound events authenticate by their own HMAC signature (aws_mcp.integrations.signing).
+    signed = ("/api/v1/integrations/{integration_id}/events", "post")
+    assert signed in api_routes and paths[signed[0]][signed[1]]["security"] == []
+    assert {(path, method) for path, methods in paths.items() for method in methods} == routes | api_routes
+    routes |= api_routes - {signed}
     by_mode = {
         "Fn::If": [
             "UseIamAuth",

@@ -61,6 +61,13 @@ class ENV:
     # The resource registry's table and its refresh queue (template: FleetTable, FleetRefreshQueue).
     FLEET_TABLE: Final = "AWS_MCP_FLEET_TABLE"
     FLEET_QUEUE_URL: Final = "AWS_MCP_FLEET_QUEUE_URL"
+    # Integrations (aws_mcp.integrations): their table, their secrets' name prefix, and the
+    # function that runs a health check now (the MCP tool integrations_test invokes it).
+    INTEGRATIONS_TABLE: Final = "AWS_MCP_INTEGRATIONS_TABLE"
+    INTEGRATIONS_SECRET_PREFIX: Final = "AWS_MCP_INTEGRATIONS_SECRET_PREFIX"  # noqa: S105 - a name
+    INTEGRATIONS_HEALTH_FUNCTION: Final = "AWS_MCP_INTEGRATIONS_HEALTH_FUNCTION"
+    INTEGRATIONS_API_RATE_LIMIT: Final = "AWS_MCP_INTEGRATIONS_API_RATE_LIMIT"
+    INTEGRATIONS_DEAD_LETTER_QUEUE: Final = "AWS_MCP_INTEGRATIONS_DEAD_LETTER_QUEUE"
     METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
     # Set by the Lambda runtime itself.
     LAMBDA_FUNCTION_NAME: Final = "AWS_LAMBDA_FUNCTION_NAME"
@@ -133,6 +140,14 @@ class Settings:
     # fleet_summary say it is not set up) and the queue its refresh fans out on.
     fleet_table: str | None = None
     fleet_queue_url: str | None = None
+    # Integrations: None when the deployment has none (their tools then say so).
+    integrations_table: str | None = None
+    integrations_secret_prefix: str = "aws-mcp/integrations"  # noqa: S105 - a name prefix
+    integrations_health_function: str | None = None
+    # Requests a minute per caller of the integrations REST API (counted in the integrations table).
+    integrations_api_rate_limit: int = 120
+    # Where outbound deliveries that still fail go (an SQS queue URL; the delivery function's).
+    integrations_dead_letter_queue: str | None = None
     # On Lambda: settings are the stack's parameters (said so in errors), not the shell's.
     on_lambda: bool = False
     # EMF metrics only where CloudWatch collects them from stdout: on Lambda.
@@ -212,6 +227,15 @@ class Settings:
             cli_deny=_globs(env.get(ENV.CLI_DENY)),
             fleet_table=env.get(ENV.FLEET_TABLE) or None,
             fleet_queue_url=env.get(ENV.FLEET_QUEUE_URL) or None,
+            integrations_table=env.get(ENV.INTEGRATIONS_TABLE) or None,
+            integrations_secret_prefix=(
+                env.get(ENV.INTEGRATIONS_SECRET_PREFIX) or defaults.integrations_secret_prefix
+            ),
+            integrations_health_function=env.get(ENV.INTEGRATIONS_HEALTH_FUNCTION) or None,
+            integrations_dead_letter_queue=env.get(ENV.INTEGRATIONS_DEAD_LETTER_QUEUE) or None,
+            integrations_api_rate_limit=_int(
+                env, ENV.INTEGRATIONS_API_RATE_LIMIT, defaults.integrations_api_rate_limit, minimum=1
+            ),
             on_lambda=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             metrics_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             tracing_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),

@@ -6,6 +6,13 @@
     ├── ConfigurationError      bad settings; raised at start-up, never on a request
     ├── ProtocolError           becomes a JSON-RPC error response (code, message, data)
     │     ... raised with one of the codes below, HTTP status from HTTP_STATUS
+    ├── IntegrationError        the integration framework (aws_mcp.integrations); a problem detail
+    │     ├── IntegrationNotFoundError       no integration with that id (404)
+    │     ├── RevisionConflictError          a write lost to another one (409, with the current revision)
+    │     ├── IllegalTransitionError         a lifecycle move not allowed from the current status (409)
+    │     ├── InvalidIntegrationError        a configuration its type cannot work with (422)
+    │     ├── RateLimitedError               the caller's requests this minute are used up (429)
+    │     └── SignatureRejectedError         an inbound event's signature is missing or wrong (401)
     └── ToolError               becomes an ``isError: true`` tool result the agent can act on
           ├── ToolInputError    the arguments failed validation
           ├── AwsCallError      AWS refused or failed; carries the service and error code
@@ -41,9 +48,16 @@ __all__ = [
     "BreakerOpenError",
     "ConfigurationError",
     "DeadlineError",
+    "IllegalTransitionError",
     "InProgressError",
+    "IntegrationError",
+    "IntegrationNotFoundError",
+    "InvalidIntegrationError",
     "OutcomeUnknownError",
     "ProtocolError",
+    "RateLimitedError",
+    "RevisionConflictError",
+    "SignatureRejectedError",
     "ToolError",
     "ToolInputError",
 ]
@@ -96,6 +110,52 @@ class ProtocolError(AwsMcpError):
         if self.data is not None:
             error["data"] = self.data
         return error
+
+
+# -- integrations (aws_mcp.integrations): each carries the HTTP status of its problem detail ----
+
+
+class IntegrationError(AwsMcpError):
+    """A request about integrations that cannot be done as asked; ``status`` is its HTTP status."""
+
+    status: int = 400
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        # Extension members of the RFC 9457 problem detail (current_revision, allowed, ...).
+        self.extra = extra
+
+
+class IntegrationNotFoundError(IntegrationError):
+    status = 404
+    title = "Integration not found"
+
+
+class RevisionConflictError(IntegrationError):
+    status = 409
+    title = "Revision conflict"
+
+
+class IllegalTransitionError(IntegrationError):
+    status = 409
+    title = "Illegal status transition"
+
+
+class InvalidIntegrationError(IntegrationError):
+    status = 422
+    title = "Invalid integration"
+
+
+class RateLimitedError(IntegrationError):
+    status = 429
+    title = "Too many requests"
+
+
+class SignatureRejectedError(IntegrationError):
+    status = 401
+    title = "Signature rejected"
 
 
 class ToolError(AwsMcpError):

@@ -130,6 +130,7 @@ def build_server(
             or WaitBudget(
                 settings.query_wait_seconds, slack_s=settings.aws_connect_timeout + settings.aws_read_timeout
             ),
+            **_integration_services(settings, clients),
         },
     )
     return Server(settings, registry, Dispatcher(settings, registry))
@@ -191,3 +192,147 @@ def lambda_handler(settings: Settings | None = None) -> Callable[[Any, Any], dic
     # one_request_at_a_time: Lambda sends an instance one invocation at a time.
     app = create_app(settings, server.dispatcher, one_request_at_a_time=True)
     return answer_events(Mangum(app, lifespan="off"))
+
+
+# -- integrations (aws_mcp.integrations) ---------------------------------------------------------
+# Built here like the server; the REST API's FastAPI is imported inside integrations_app only, so
+# the MCP function, which imports this module, never loads it.
+
+
+def build_integrations(settings: Settings, clients: ClientFactory) -> Any:
+    """The integration registry (``IntegrationRegistry``) over the integrations table, with every
+    built-in plugin type; None when ``settings`` name no integrations table."""
+    if not settings.integrations_table:
+        return None
+    from aws_mcp.integrations.integration import PluginContext
+    from aws_mcp.integrations.registry import IntegrationRegistry
+    from aws_mcp.integrations.secrets import SecretVault
+    from aws_mcp.integrations.store import IntegrationStore
+
+    region = settings.tables_region
+    store = IntegrationStore(
+        lambda: clients.client("dynamodb", region, state=True), settings.integrations_table
+    )
+    vault = SecretVault(
+        lambda: clients.client("secretsmanager", region, state=True), settings.integrations_secret_prefix
+    )
+    context = PluginContext(aws=clients.client, default_region=settings.default_region)
+    return IntegrationRegistry(store, vault, context).register_built_in()
+
+
+def _integration_services(settings: Settings, clients: ClientFactory) -> dict[str, Any]:
+    """What the integrations tools are given: the store, and how to run a check now (the health
+    function on Lambda, in process locally); None each without an integrations table."""
+    from aws_mcp.integrations.checks import INTEGRATION_CHECKS, INTEGRATION_STORE, LocalChecks, RemoteChecks
+
+    table = settings.integrations_table
+    if not table:
+        return {INTEGRATION_STORE: None, INTEGRATION_CHECKS: None}
+    from aws_mcp.integrations.store import IntegrationStore
+
+    store = IntegrationStore(lambda: clients.client("dynamodb", settings.tables_region), table)
+    function = settings.integrations_health_function
+    checks = (
+        RemoteChecks(lambda: clients.client("lambda", settings.tables_region), function)
+        if function
+        else LocalChecks(build_integrations(settings, clients))
+    )
+    return {INTEGRATION_STORE: store, INTEGRATION_CHECKS: checks}
+
+
+def integrations_app(settings: Settings, clients: ClientFactory) -> Any:
+    """The integrations REST API (a FastAPI app) for ``settings``."""
+    from aws_mcp.integrations.api import create_api
+    from aws_mcp.integrations.ratelimit import RateLimiter
+
+    registry = build_integrations(settings, clients)
+    if registry is None:
+        from aws_mcp.config import ENV
+        from aws_mcp.errors import ConfigurationError
+
+        raise ConfigurationError(f"{ENV.INTEGRATIONS_TABLE} is not set: the integrations API has no table")
+    limiter = RateLimiter(registry.store.client, registry.store.table)
+    return create_api(
+        registry,
+        limiter,
+        rate_limit_per_minute=settings.integrations_api_rate_limit,
+        version=settings.server_version,
+    )
+
+
+def integrations_lambda_handler(settings: Settings | None = None) -> Callable[[Any, Any], dict[str, Any]]:
+    """The API Gateway proxy handler of the integrations REST API (its own function)."""
+    import asyncio
+
+    from mangum import Mangum
+
+    from aws_mcp.aws.clients import ClientFactory
+
+    settings = settings or Settings.from_env()
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    handler: Callable[[Any, Any], dict[str, Any]] = Mangum(
+        integrations_app(settings, ClientFactory(settings)), lifespan="off"
+    )
+    return handler
+
+
+def integrations_health_handler(settings: Settings | None = None) -> Callable[[Any, Any], dict[str, Any]]:
+    """The health function's handler: scheduled runs check what is due, ``{"integration_id"}`` one now."""
+    from datetime import UTC, datetime
+
+    from aws_mcp.aws.clients import ClientFactory
+    from aws_mcp.integrations.health import handle
+
+    settings = settings or Settings.from_env()
+    registry = build_integrations(settings, ClientFactory(settings))
+    if registry is None:
+        from aws_mcp.config import ENV
+        from aws_mcp.errors import ConfigurationError
+
+        raise ConfigurationError(f"{ENV.INTEGRATIONS_TABLE} is not set: the health checks have no table")
+
+    def handler(event: Any, context: Any) -> dict[str, Any]:
+        return handle(registry, event, datetime.now(UTC))
+
+    return handler
+
+
+def integrations_delivery_handler(settings: Settings | None = None) -> Callable[[Any, Any], dict[str, Any]]:
+    """The delivery function's handler: a batch of the audit table's stream, delivered to subscribers."""
+    import asyncio
+
+    from aws_mcp.aws.clients import ClientFactory
+    from aws_mcp.config import ENV
+    from aws_mcp.errors import ConfigurationError
+    from aws_mcp.integrations.delivery import DeadLetters, Delivery, events_from_stream
+    from aws_mcp.integrations.ratelimit import RateLimiter
+
+    settings = settings or Settings.from_env()
+    clients = ClientFactory(settings)
+    registry = build_integrations(settings, clients)
+    queue = settings.integrations_dead_letter_queue
+    if registry is None or not queue:
+        raise ConfigurationError(
+            f"{ENV.INTEGRATIONS_TABLE} and {ENV.INTEGRATIONS_DEAD_LETTER_QUEUE} must be set for delivery"
+        )
+    telemetry = Telemetry(settings.metrics_namespace, settings.server_name, enabled=settings.metrics_enabled)
+    delivery = Delivery(
+        registry,
+        RateLimiter(registry.store.client, registry.store.table),
+        DeadLetters(lambda: clients.client("sqs", settings.tables_region, state=True), queue),
+        count=telemetry.count,
+    )
+
+    def handler(event: Any, context: Any) -> dict[str, Any]:
+        # Time kept back for the dead letters of what is still pending when the clock runs out.
+        def time_left() -> float:
+            return float(context.get_remaining_time_in_millis()) / 1000 - 5.0
+
+        report = asyncio.run(delivery.deliver(events_from_stream(event), time_left=time_left))
+        return {
+            "delivered": report.delivered,
+            "retried": report.retried,
+            "dead_lettered": report.dead_lettered,
+        }
+
+    return handler

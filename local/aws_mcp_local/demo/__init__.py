@@ -53,6 +53,7 @@ TABLE_KEYS = {
     "audit": ("pk", "sk"),
     "cost_cache": ("id",),
     "fleet": ("pk", "sk"),
+    "integrations": ("pk", "sk"),
 }
 # The resource registry's by-type index: a type's resources by account, region and id.
 FLEET_BY_TYPE = ("type", "sk2")
@@ -76,6 +77,7 @@ def table_names(prefix: str = "aws-mcp-demo") -> dict[str, str]:
         "audit": f"{prefix}-audit",
         "cost_cache": f"{prefix}-cost-cache",
         "fleet": f"{prefix}-fleet",
+        "integrations": f"{prefix}-integrations",
     }
 
 
@@ -232,6 +234,8 @@ class DemoAws:
             fleet_table=tables["fleet"],
             fleet_queue_url=self.fleet_queue_url,
             accounts=base.accounts or DEMO_ACCOUNTS,
+            integrations_table=tables["integrations"],
+            integrations_secret_prefix="aws-mcp-demo/integrations",  # noqa: S106 - a name prefix
             stage="demo",
         )
 
