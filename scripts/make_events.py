@@ -296,7 +296,7 @@ def build() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     add(
         "modern-tools-list",
         modern_post("modern-tools-list", "list-1", "tools/list", {}),
-        {"status": 200, "result": {**complete, "cacheScope": "public"}, "tools": _tool_names()},
+        {"status": 200, "result": {**complete, "cacheScope": "private"}, "tools": _tool_names()},
     )
     # Each read-only tool's last example, in the modern era.
     for spec in sorted(CATALOG, key=lambda t: t.name):

@@ -52,6 +52,10 @@ class ENV:
     DEADLINE_MARGIN_MS: Final = "AWS_MCP_DEADLINE_MARGIN_MS"
     QUERY_WAIT_SECONDS: Final = "AWS_MCP_QUERY_WAIT_SECONDS"
     METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
+    # Who may do what (aws_mcp/auth).
+    LOCAL_ROLE: Final = "AWS_MCP_LOCAL_ROLE"
+    ROLES_PARAMETER: Final = "AWS_MCP_ROLES_PARAMETER"
+    ROLES_FILE: Final = "AWS_MCP_ROLES_FILE"
     # Set by the Lambda runtime itself.
     LAMBDA_FUNCTION_NAME: Final = "AWS_LAMBDA_FUNCTION_NAME"
     AWS_REGION: Final = "AWS_REGION"
@@ -112,6 +116,13 @@ class Settings:
     # Lambda also bounded by the invocation's deadline; see resilience/waiting.py).
     query_wait_seconds: float = 20.0
     metrics_namespace: str = "AwsMcp"
+    # Who may do what (aws_mcp/auth). The role of the local caller (aws-mcp serve/stdio):
+    # viewer, operator or admin (the demo: admin).
+    local_role: str = "viewer"
+    # The role configuration (JSON): an SSM parameter's name (Lambda), or a file (locally).
+    # Neither: the defaults of aws_mcp.auth.roles.
+    roles_parameter: str | None = None
+    roles_file: str | None = None
     # On Lambda: settings are the stack's parameters (said so in errors), not the shell's.
     on_lambda: bool = False
     # EMF metrics only where CloudWatch collects them from stdout: on Lambda.
@@ -186,6 +197,9 @@ class Settings:
             deadline_margin_ms=_int(env, ENV.DEADLINE_MARGIN_MS, defaults.deadline_margin_ms, minimum=0),
             query_wait_seconds=_float(env, ENV.QUERY_WAIT_SECONDS, defaults.query_wait_seconds),
             metrics_namespace=env.get(ENV.METRICS_NAMESPACE) or defaults.metrics_namespace,
+            local_role=_choice(env, ENV.LOCAL_ROLE, defaults.local_role, ("viewer", "operator", "admin")),
+            roles_parameter=env.get(ENV.ROLES_PARAMETER) or None,
+            roles_file=env.get(ENV.ROLES_FILE) or None,
             on_lambda=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             metrics_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             tracing_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aws_mcp.audit.query import AUDIT_STORE, AuditStore
 from aws_mcp.audit.trail import AuditTrail
+from aws_mcp.auth.roles import Role, Roles
 from aws_mcp.config import Settings
 from aws_mcp.protocol import Dispatcher
 from aws_mcp.resilience import Breakers, Deadlines, Idempotency, Resilience
@@ -28,7 +30,7 @@ from aws_mcp.tracing import Tracing
 if TYPE_CHECKING:
     from aws_mcp.aws.clients import ClientFactory
 
-__all__ = ["Server", "build_server", "lambda_handler"]
+__all__ = ["Server", "build_roles", "build_server", "lambda_handler"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,7 @@ def build_server(
         resilience=resilience,
         telemetry=telemetry,
         tracing=tracing,
+        roles=build_roles(settings, clients),
         services={
             AUDIT_STORE: store,
             COST_CACHE: cost_cache,
@@ -109,6 +112,29 @@ def build_server(
         },
     )
     return Server(settings, registry, Dispatcher(settings, registry))
+
+
+def build_roles(settings: Settings, clients: ClientFactory) -> Roles:
+    """The roles, from the SSM parameter or file the settings name (read on first use, once)."""
+    source: Callable[[], str | None] | None = None
+    where = "the role configuration"
+    if settings.roles_parameter:
+        name = settings.roles_parameter
+        where = f"the role configuration (SSM parameter {name})"
+
+        def source() -> str | None:
+            ssm = clients.client("ssm", settings.tables_region, state=True)
+            value: str = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+            return value
+
+    elif settings.roles_file:
+        path = Path(settings.roles_file)
+        where = f"the role configuration ({path})"
+
+        def source() -> str | None:
+            return path.read_text(encoding="utf-8")
+
+    return Roles(source, Role.named(settings.local_role), where=where)
 
 
 def lambda_handler(settings: Settings | None = None) -> Callable[[Any, Any], dict[str, Any]]:

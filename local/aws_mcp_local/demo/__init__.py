@@ -124,13 +124,15 @@ class DemoAws:
         The demo's AWS is fake, so it allows writes (every tool can be tried) unless
         ``AWS_MCP_ACCESS_MODE`` is set in ``environ`` (default: the process environment): then
         ``base``'s mode, read from it, stands, to preview a production default. Its read
-        timeout fits moto rather than AWS, unless ``AWS_MCP_AWS_READ_TIMEOUT`` is set.
+        timeout fits moto rather than AWS, unless ``AWS_MCP_AWS_READ_TIMEOUT`` is set; its local
+        caller is an admin, unless ``AWS_MCP_LOCAL_ROLE`` says otherwise.
         """
         env = os.environ if environ is None else environ
         tables = table_names()
         return base.with_changes(
             access_mode=base.access_mode if env.get(ENV.ACCESS_MODE) else AccessMode.READ_WRITE,
             aws_read_timeout=base.aws_read_timeout if env.get(ENV.AWS_READ_TIMEOUT) else DEMO_READ_TIMEOUT,
+            local_role=base.local_role if env.get(ENV.LOCAL_ROLE) else "admin",
             default_region=DEMO_REGIONS[0],
             tables_region=DEMO_REGIONS[0],
             breaker_table=tables["breaker"],

@@ -39,18 +39,20 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as ASGIMessage
 
 from aws_mcp.config import Settings
-from aws_mcp.context import CallContext
+from aws_mcp.context import CallContext, Via
 from aws_mcp.errors import INTERNAL_ERROR, INVALID_REQUEST
 from aws_mcp.jsontext import dumps
 from aws_mcp.protocol import Dispatcher, Message, Reply, parse
 
-__all__ = ["MCP_PATH", "create_app", "host_matcher"]
+__all__ = ["CALLER_SCOPE_KEY", "MCP_PATH", "create_app", "host_matcher"]
 
 MCP_PATH: Final = "/mcp"
 _ENDPOINT_PATHS: Final = (MCP_PATH, MCP_PATH + "/")
 _JSON: Final = "application/json"
 _INTERNAL_MESSAGE: Final = "Internal error: the server logged it"
 MISDIRECTED: Final = 421
+# Where the bearer-token check (OAuth) leaves the caller it verified in the ASGI scope.
+CALLER_SCOPE_KEY: Final = "aws_mcp.caller"
 
 logger = logging.getLogger(__name__)
 
@@ -292,26 +294,54 @@ def _headers(request: Request) -> dict[str, tuple[str, ...]]:
 
 
 def _context(scope: Mapping[str, Any]) -> CallContext:
-    """Caller identity from the API Gateway request context (via Mangum), or ``local``."""
+    """Caller identity from the API Gateway request context (via Mangum) or a bearer token this
+    app checked (``CALLER_SCOPE_KEY``), or ``local``; and how it was authenticated (its role's source)."""
+    token = scope.get(CALLER_SCOPE_KEY)
     event = scope.get("aws.event")
+    request_context = _mapping(event.get("requestContext")) if isinstance(event, dict) else {}
+    request_id = str(request_context.get("requestId", ""))
+    lambda_context = scope.get("aws.context")
+    if isinstance(token, Mapping):
+        return CallContext(
+            caller=str(token.get("caller", "anonymous")),
+            request_id=request_id,
+            lambda_context=lambda_context,
+            via=Via.BEARER,
+            scopes=frozenset(token.get("scopes", ())),
+            groups=frozenset(token.get("groups", ())),
+        )
     if not isinstance(event, dict):
         return CallContext()
-    request_context = _mapping(event.get("requestContext"))
     identity = _mapping(request_context.get("identity"))
     authorizer = _mapping(request_context.get("authorizer"))
     claims = _mapping(authorizer.get("claims"))
-    caller = (
-        identity.get("userArn")
-        or (f"apikey:{identity['apiKeyId']}" if identity.get("apiKeyId") else None)
-        or claims.get("sub")
-        or authorizer.get("principalId")
-        or "anonymous"
-    )
+    via, caller, scopes, groups = Via.ANONYMOUS, "anonymous", frozenset[str](), frozenset[str]()
+    if identity.get("userArn"):
+        via, caller = Via.IAM, str(identity["userArn"])
+    elif identity.get("apiKeyId"):
+        via, caller = Via.API_KEY, f"apikey:{identity['apiKeyId']}"
+    elif claims.get("sub") or authorizer.get("principalId"):
+        # A Cognito (or Lambda) authorizer in front: its claims say who and with which scopes.
+        via, caller = Via.BEARER, str(claims.get("sub") or authorizer.get("principalId"))
+        scopes = frozenset(str(claims.get("scope", "")).split())
+        groups = frozenset(_groups(claims.get("cognito:groups")))
     return CallContext(
-        caller=str(caller),
-        request_id=str(request_context.get("requestId", "")),
-        lambda_context=scope.get("aws.context"),
+        caller=caller,
+        request_id=request_id,
+        lambda_context=lambda_context,
+        via=via,
+        scopes=scopes,
+        groups=groups,
     )
+
+
+def _groups(value: Any) -> list[str]:
+    """Groups as a claim carries them: a list, or (API Gateway's flattening) one text."""
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, str):
+        return value.strip("[]").replace(",", " ").split()
+    return []
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -349,7 +349,9 @@ class Dispatcher:
         }
 
     def _tools_list(self, params: dict[str, Any], version: str, ctx: CallContext) -> dict[str, Any]:
-        definitions = self._registry.definitions(with_titles_and_output=version in WITH_TITLES_AND_STRUCTURED)
+        definitions = self._registry.definitions(
+            with_titles_and_output=version in WITH_TITLES_AND_STRUCTURED, context=ctx
+        )
         start = _decode_cursor(params.get("cursor"), definitions)
         page_size = self._settings.tools_page_size
         page = definitions[start : start + page_size]
@@ -357,9 +359,9 @@ class Dispatcher:
         if start + page_size < len(definitions):
             result["nextCursor"] = _encode_cursor(page[-1]["name"])
         if version in MODERN_VERSIONS:
-            # The list depends only on the deployment (its access mode), never on the caller.
+            # The list depends on the caller's role: no shared cache may hand it to another caller.
             result["ttlMs"] = self._settings.tools_ttl_ms
-            result["cacheScope"] = "public"
+            result["cacheScope"] = "private"
         return result
 
     def _tools_call(self, params: dict[str, Any], version: str, ctx: CallContext) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from aws_mcp.tools.contract import MutatingInput, ToolInput, ToolSpec
 
 if TYPE_CHECKING:
     from aws_mcp.audit.trail import AuditTrail
+    from aws_mcp.auth.roles import Roles
     from aws_mcp.resilience import Breakers, Deadlines, Idempotency
     from aws_mcp.resilience.idempotency import Replay
     from aws_mcp.tools.catalog import Catalog
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AccessMode",
     "AuditIntent",
+    "Authorize",
     "Breaker",
     "Deadline",
     "Guard",
@@ -85,6 +87,18 @@ class AccessMode:
                 f"Tool {call.spec.name!r} is disabled: this server runs in {self._mode} mode. "
                 f"{self._how} to allow changes.",
             )
+        return proceed(call)
+
+
+class Authorize:
+    """A caller calls only what its role allows; a refusal names the role needed (audited ``denied``)."""
+
+    def __init__(self, roles: Roles, catalog: Catalog) -> None:
+        self._roles = roles
+        self._catalog = catalog
+
+    def __call__(self, call: ToolCall, proceed: Step) -> dict[str, Any]:
+        self._roles.check(call.context, call.spec.name, self._catalog.kind(call.spec.name))
         return proceed(call)
 
 

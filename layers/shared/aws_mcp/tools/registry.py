@@ -2,7 +2,7 @@
 
 ::
 
-    access mode → argument validation → audit intent (mutations) → deadline
+    access mode → role → argument validation → audit intent (mutations) → deadline
       → idempotency (mutations) → circuit breaker (service + region) → the tool
       → AWS error translation → result shaping → audit record → metrics
 
@@ -44,6 +44,7 @@ from aws_mcp.tools.contract import ToolOutcome, ToolSpec
 from aws_mcp.tools.guards import (
     AccessMode,
     AuditIntent,
+    Authorize,
     Breaker,
     Deadline,
     Guard,
@@ -57,6 +58,7 @@ from aws_mcp.tracing import Tracing
 
 if TYPE_CHECKING:
     from aws_mcp.audit.trail import AuditTrail
+    from aws_mcp.auth.roles import Roles
     from aws_mcp.aws.clients import ClientFactory
     from aws_mcp.resilience import Resilience
     from aws_mcp.telemetry import Telemetry
@@ -83,8 +85,10 @@ class ToolRegistry:
         telemetry: Telemetry | None = None,
         tracing: Tracing | None = None,
         services: Mapping[str, Any] | None = None,
+        roles: Roles | None = None,
     ) -> None:
         self._settings = settings
+        self._roles = roles
         self._clients = clients
         self._audit = audit
         self._resilience = resilience
@@ -98,6 +102,7 @@ class ToolRegistry:
         # The guards, outermost first: the order every call goes through.
         guards: list[Guard | None] = [
             AccessMode(self.catalog, settings),
+            Authorize(roles, self.catalog) if roles else None,
             Validate(settings.default_region),
             AuditIntent(audit) if audit else None,
             Deadline(resilience.deadlines) if resilience else None,
@@ -114,8 +119,15 @@ class ToolRegistry:
         """The tools served, by name."""
         return self.catalog.names
 
-    def definitions(self, *, with_titles_and_output: bool = True) -> list[dict[str, Any]]:
-        return self.catalog.definitions(with_titles_and_output=with_titles_and_output)
+    def definitions(
+        self, *, with_titles_and_output: bool = True, context: CallContext | None = None
+    ) -> list[dict[str, Any]]:
+        """The served tools' definitions; with a ``context``, only those its caller's role allows."""
+        every = self.catalog.definitions(with_titles_and_output=with_titles_and_output)
+        if context is None or self._roles is None:
+            return every
+        visible = self._roles.visible(context, self.catalog.kinds())
+        return [d for d in every if d["name"] in visible]
 
     def iam_actions(self) -> set[str]:
         return self.catalog.iam_actions()
