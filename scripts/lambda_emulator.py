@@ -307,7 +307,7 @@ def function_environment(
     ReadWrite so that every tool exists, and the demo's table names.
     """
     from aws_mcp.config import ENV
-    from aws_mcp_local.demo import DEMO_KEY, DEMO_REGIONS, table_names
+    from aws_mcp_local.demo import CONFIRMATION_SECRET, DEMO_KEY, DEMO_REGIONS, table_names
 
     tables = table_names()
     region = DEMO_REGIONS[0]
@@ -340,6 +340,7 @@ def function_environment(
         ENV.IDEMPOTENCY_TABLE: tables["idempotency"],
         ENV.AUDIT_TABLE: tables["audit"],
         ENV.COST_CACHE_TABLE: tables["cost_cache"],
+        ENV.CONFIRMATION_SECRET: CONFIRMATION_SECRET,
         # template.yaml: read-only records reach the table through the log subscription, not a write.
         ENV.AUDIT_TABLE_WRITES: "mutations",
         ENV.STAGE: "emulator",

@@ -56,6 +56,8 @@ class ENV:
     LOCAL_ROLE: Final = "AWS_MCP_LOCAL_ROLE"
     ROLES_PARAMETER: Final = "AWS_MCP_ROLES_PARAMETER"
     ROLES_FILE: Final = "AWS_MCP_ROLES_FILE"
+    CONFIRMATION_SECRET: Final = "AWS_MCP_CONFIRMATION_SECRET"  # noqa: S105 (its name, not its value)
+    CONFIRM_TOOLS: Final = "AWS_MCP_CONFIRM_TOOLS"
     # Set by the Lambda runtime itself.
     LAMBDA_FUNCTION_NAME: Final = "AWS_LAMBDA_FUNCTION_NAME"
     AWS_REGION: Final = "AWS_REGION"
@@ -123,6 +125,11 @@ class Settings:
     # Neither: the defaults of aws_mcp.auth.roles.
     roles_parameter: str | None = None
     roles_file: str | None = None
+    # The Secrets Manager secret whose value signs confirmations of destructive changes (None:
+    # off Lambda, a key drawn per process; on Lambda, destructive changes cannot be confirmed).
+    confirmation_secret: str | None = None
+    # Tools needing confirmation besides the destructive ones: globs over tool names.
+    confirm_tools: tuple[str, ...] = ()
     # On Lambda: settings are the stack's parameters (said so in errors), not the shell's.
     on_lambda: bool = False
     # EMF metrics only where CloudWatch collects them from stdout: on Lambda.
@@ -200,6 +207,8 @@ class Settings:
             local_role=_choice(env, ENV.LOCAL_ROLE, defaults.local_role, ("viewer", "operator", "admin")),
             roles_parameter=env.get(ENV.ROLES_PARAMETER) or None,
             roles_file=env.get(ENV.ROLES_FILE) or None,
+            confirmation_secret=env.get(ENV.CONFIRMATION_SECRET) or None,
+            confirm_tools=tuple(g.strip() for g in env.get(ENV.CONFIRM_TOOLS, "").split(",") if g.strip()),
             on_lambda=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             metrics_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             tracing_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),

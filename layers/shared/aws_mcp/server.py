@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from aws_mcp.audit.query import AUDIT_STORE, AuditStore
 from aws_mcp.audit.trail import AuditTrail
+from aws_mcp.auth.confirmation import Confirmations, SecretKeys, StaticKeys
 from aws_mcp.auth.roles import Role, Roles
-from aws_mcp.config import Settings
+from aws_mcp.config import ENV, Settings
 from aws_mcp.protocol import Dispatcher
 from aws_mcp.resilience import Breakers, Deadlines, Idempotency, Resilience
 from aws_mcp.resilience.waiting import WAIT_BUDGET, WaitBudget
@@ -30,7 +31,7 @@ from aws_mcp.tracing import Tracing
 if TYPE_CHECKING:
     from aws_mcp.aws.clients import ClientFactory
 
-__all__ = ["Server", "build_roles", "build_server", "lambda_handler"]
+__all__ = ["Server", "build_confirmations", "build_roles", "build_server", "lambda_handler"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,8 @@ def build_server(
         telemetry=telemetry,
         tracing=tracing,
         roles=build_roles(settings, clients),
+        confirmations=build_confirmations(settings, clients),
+        account=_account(settings, clients),
         services={
             AUDIT_STORE: store,
             COST_CACHE: cost_cache,
@@ -112,6 +115,35 @@ def build_server(
         },
     )
     return Server(settings, registry, Dispatcher(settings, registry))
+
+
+def build_confirmations(settings: Settings, clients: ClientFactory) -> Confirmations:
+    """Confirmations signed with the secret the settings name; off Lambda without one, this process's key."""
+    if settings.confirmation_secret:
+        secret = settings.confirmation_secret
+        return Confirmations(
+            SecretKeys(lambda: clients.client("secretsmanager", settings.tables_region, state=True), secret)
+        )
+    if settings.on_lambda:
+        # Each instance would draw its own key and refuse the others' tokens: refuse plainly instead.
+        return Confirmations(None, unavailable=f"no signing secret is configured ({ENV.CONFIRMATION_SECRET})")
+    return Confirmations(StaticKeys())
+
+
+def _account(settings: Settings, clients: ClientFactory) -> Callable[[], str | None]:
+    """The account the server acts in, asked of STS once (for plans of destructive changes)."""
+    known: list[str] = []
+
+    def account() -> str | None:
+        if not known:
+            try:
+                sts = clients.client("sts", settings.tables_region, state=True)
+                known.append(sts.get_caller_identity()["Account"])
+            except Exception:  # a plan without the account is still a plan
+                return None
+        return known[0]
+
+    return account
 
 
 def build_roles(settings: Settings, clients: ClientFactory) -> Roles:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -25,6 +26,7 @@ from aws_mcp_local.demo.estate.ec2 import FLEET, instance_ids
 
 __all__ = [
     "AUDIT_BY_CALLER",
+    "CONFIRMATION_SECRET",
     "DEMO_IMAGE",
     "DEMO_READ_TIMEOUT",
     "DEMO_REGIONS",
@@ -73,6 +75,7 @@ def seed(endpoint_url: str | None, parts: Iterable[str] | None = None) -> dict[s
         return session.client(service, region_name=region, endpoint_url=endpoint_url)  # type: ignore[call-overload]
 
     _create_tables(clients("dynamodb"))
+    _create_confirmation_secret(clients("secretsmanager"))
     every = estate.parts()
     for name in every if parts is None else parts:
         every[name].seed(clients)
@@ -110,6 +113,14 @@ def _create_tables(dynamodb: Any) -> None:
         dynamodb.create_table(**request)
 
 
+# The secret signing confirmations of destructive changes, as the stack's ConfirmationSecret.
+CONFIRMATION_SECRET: Final = "aws-mcp-demo-confirmation"  # noqa: S105 (its name)
+
+
+def _create_confirmation_secret(secretsmanager: Any) -> None:
+    secretsmanager.create_secret(Name=CONFIRMATION_SECRET, SecretString=secrets.token_urlsafe(32))
+
+
 @dataclass(frozen=True)
 class DemoAws:
     endpoint_url: str
@@ -139,6 +150,7 @@ class DemoAws:
             idempotency_table=tables["idempotency"],
             audit_table=tables["audit"],
             cost_cache_table=tables["cost_cache"],
+            confirmation_secret=CONFIRMATION_SECRET,
             stage="demo",
         )
 

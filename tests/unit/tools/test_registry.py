@@ -135,8 +135,9 @@ class TestCatalog:
             assert hints["openWorldHint"] is spec.open_world
             assert hints["idempotentHint"] is (spec.idempotent and not spec.read_only)
             assert spec.iam_actions, spec.name
-            # Every argument a tool adds is described; the shared ones' names say it all (see contract).
-            shared = {"region", "idempotency_key", "cursor", "max_results"}
+            # Every argument a tool adds is described; the shared ones' names say it all (see contract),
+            # and a destructive tool's plan says how to use its confirmation.
+            shared = {"region", "idempotency_key", "cursor", "max_results", "confirmation"}
             for name, prop in definition["inputSchema"]["properties"].items():
                 assert name in shared or prop.get("description"), f"{spec.name}.{name} has no description"
 

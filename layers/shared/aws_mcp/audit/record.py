@@ -54,6 +54,8 @@ class Outcome(StrEnum):
     IN_PROGRESS = "in_progress"
     TIMEOUT = "timeout"
     OUTCOME_UNKNOWN = "outcome_unknown"
+    # A destructive change answered with its plan or an elicitation: nothing done yet.
+    CONFIRMATION_REQUIRED = "confirmation_required"
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from aws_mcp.aws.regions import check_region
 from aws_mcp.tools.schema import model_schema
 
 __all__ = [
+    "CONFIRMATION",
     "SAMPLE_INSTANCE_ID",
     "Example",
     "MutatingInput",
@@ -84,6 +85,8 @@ class ToolOutcome:
     text: str
     structured: dict[str, Any] | None = None
     is_error: bool = False
+    # 2026-07-28: the input-required result (inputRequests, requestState) to answer with instead.
+    input_required: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,11 +131,26 @@ class ToolSpec:
                 name=self.name,
                 title=self.title,
                 description=self.description,
-                inputSchema=model_schema(self.input_model, "validation"),
+                inputSchema=_with_confirmation(model_schema(self.input_model, "validation"))
+                if self.destructive
+                else model_schema(self.input_model, "validation"),
                 outputSchema=model_schema(self.output_model, "serialization"),
                 annotations=self.annotations(),
             )
         return self._definition
+
+
+# The argument a destructive tool takes the token of its plan back in (aws_mcp/auth/confirmation.py).
+# Not in the input model: the Validate guard takes it off the arguments, so it never reaches the
+# tool or its idempotency key; undescribed, since the plan says how to use it.
+CONFIRMATION: Final = "confirmation"
+
+
+def _with_confirmation(schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **schema,
+        "properties": {**schema.get("properties", {}), CONFIRMATION: {"type": "string", "maxLength": 2048}},
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,10 @@
 
 ::
 
-    access mode → role → argument validation → audit intent (mutations) → deadline
-      → idempotency (mutations) → circuit breaker (service + region) → the tool
-      → AWS error translation → result shaping → audit record → metrics
+    access mode → role → argument validation → confirmation (destructive)
+      → audit intent (mutations) → deadline → idempotency (mutations)
+      → circuit breaker (service + region) → the tool → AWS error translation
+      → result shaping → audit record → metrics
 
 The guards (:mod:`aws_mcp.tools.guards`) are listed once, in that order, in
 :meth:`ToolRegistry.__init__`. Result shaping (:func:`~aws_mcp.tools.paging.fit`): fields a
@@ -17,8 +18,9 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, Final
 
 from aws_mcp.audit.record import AuditRecord, Outcome, redact
@@ -32,6 +34,7 @@ from aws_mcp.errors import (
     AccessDeniedError,
     AwsCallError,
     BreakerOpenError,
+    ConfirmationRequiredError,
     DeadlineError,
     InProgressError,
     OutcomeUnknownError,
@@ -46,6 +49,7 @@ from aws_mcp.tools.guards import (
     AuditIntent,
     Authorize,
     Breaker,
+    Confirm,
     Deadline,
     Guard,
     Idempotent,
@@ -58,6 +62,7 @@ from aws_mcp.tracing import Tracing
 
 if TYPE_CHECKING:
     from aws_mcp.audit.trail import AuditTrail
+    from aws_mcp.auth.confirmation import Confirmations
     from aws_mcp.auth.roles import Roles
     from aws_mcp.aws.clients import ClientFactory
     from aws_mcp.resilience import Resilience
@@ -86,6 +91,8 @@ class ToolRegistry:
         tracing: Tracing | None = None,
         services: Mapping[str, Any] | None = None,
         roles: Roles | None = None,
+        confirmations: Confirmations | None = None,
+        account: Callable[[], str | None] = lambda: None,
     ) -> None:
         self._settings = settings
         self._roles = roles
@@ -104,6 +111,7 @@ class ToolRegistry:
             AccessMode(self.catalog, settings),
             Authorize(roles, self.catalog) if roles else None,
             Validate(settings.default_region),
+            Confirm(confirmations, self._needs_confirmation, account) if confirmations else None,
             AuditIntent(audit) if audit else None,
             Deadline(resilience.deadlines) if resilience else None,
             Idempotent(resilience.idempotency) if resilience else None,
@@ -113,6 +121,10 @@ class ToolRegistry:
         for guard in reversed([g for g in guards if g is not None]):
             step = functools.partial(guard, proceed=step)
         self._pipeline = step
+
+    def _needs_confirmation(self, spec: ToolSpec) -> bool:
+        """Destructive tools, and those the deployment names (``AWS_MCP_CONFIRM_TOOLS`` globs)."""
+        return spec.destructive or any(fnmatchcase(spec.name, g) for g in self._settings.confirm_tools)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -175,7 +187,7 @@ class ToolRegistry:
 
     def _finish(self, ran: _Ran, elapsed_ms: float, request_ids: tuple[str, ...]) -> None:
         if self._audit is not None:
-            error = ran.result.text if ran.result.is_error else None
+            error = ran.note or (ran.result.text if ran.result.is_error else None)
             self._audit.finish(
                 ran.record.completed(
                     ran.outcome, duration_ms=elapsed_ms, error=error, aws_request_ids=request_ids
@@ -205,6 +217,12 @@ class ToolRegistry:
             structured = self._pipeline(call)
         except ProtocolError:
             raise
+        except ConfirmationRequiredError as err:
+            # Nothing done: the plan (an error result) or, on 2026-07-28, the input-required result.
+            result = ToolOutcome(
+                text=str(err), is_error=err.input_required is None, input_required=err.input_required
+            )
+            return _Ran(Outcome.CONFIRMATION_REQUIRED, result, call.record)
         except ToolError as err:
             throttled = isinstance(err, AwsCallError) and err.code in THROTTLING
             return _Ran(_outcome_of(err), ToolOutcome(text=str(err), is_error=True), call.record, throttled)
@@ -280,6 +298,8 @@ class _Ran:
     result: ToolOutcome
     record: AuditRecord  # with the region, once known
     throttled: bool = False
+    # What the audit record says instead of the result's text.
+    note: str | None = None
 
 
 def _outcome_of(err: ToolError) -> Outcome:
