@@ -30,6 +30,7 @@ import contextlib
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 import threading
 import time
@@ -41,7 +42,16 @@ import orjson
 
 from aws_mcp.errors import AccessDeniedError
 
-__all__ = ["CONFIRM_FOR_SECONDS", "Binding", "Confirmations", "Keys", "SecretKeys", "StaticKeys"]
+__all__ = [
+    "CONFIRM_FOR_SECONDS",
+    "Binding",
+    "Confirmations",
+    "Keys",
+    "SecretKeys",
+    "StaticKeys",
+    "plan_asks",
+    "token_in",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +59,20 @@ logger = logging.getLogger(__name__)
 # ask a person, short enough that a token found later is useless.
 CONFIRM_FOR_SECONDS: Final = 300
 Purpose = Literal["state", "token"]
+# How a plan asks for its token back (tools/guards.py, Confirm), for programs that drive it.
+_ASKS: Final = 'plus "confirmation": "{token}"'
+_ASKED: Final = re.compile(re.escape(_ASKS).replace(re.escape("{token}"), r"([A-Za-z0-9_.-]+)"))
+
+
+def plan_asks(token: str) -> str:
+    """The words of a plan that ask for ``token`` back."""
+    return _ASKS.format(token=token)
+
+
+def token_in(text: str) -> str | None:
+    """The confirmation token a plan's text asks for, if it is a plan."""
+    found = _ASKED.search(text)
+    return found[1] if found else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -167,7 +167,7 @@ class Confirm:
         self._account = account
 
     def __call__(self, call: ToolCall, proceed: Step) -> dict[str, Any]:
-        from aws_mcp.auth.confirmation import Binding
+        from aws_mcp.auth.confirmation import Binding, plan_asks
 
         if not self._needs(call.spec) or getattr(call.args, "dry_run", False) is True:
             return proceed(call)
@@ -219,7 +219,7 @@ class Confirm:
         token = self._confirmations.mint(binding, "token")
         raise ConfirmationRequiredError(
             f"{plan}\nShow this plan to the user and ask them. Only if they agree, call {call.spec.name} "
-            f'again with exactly the same arguments plus "{CONFIRMATION}": "{token}" '
+            f"again with exactly the same arguments {plan_asks(token)} "
             f"(good for {self._confirmations.ttl_seconds} s, for this change and caller only).",
             plan,
         )
