@@ -167,11 +167,13 @@ def serve_http(host: str, port: int, demo: bool, out: IO[str] = sys.stderr) -> N
         )
         raise SystemExit(EXIT_CANNOT_SERVE) from None
     with sock, server_parts(demo) as parts:
+        server = build_server(parts.settings, parts.clients)
         app = create_app(
             parts.settings,
-            build_server(parts.settings, parts.clients).dispatcher,
+            server.dispatcher,
             trusted_hosts=trusted_hosts(host, port, parts.settings),
             problems=parts.problems,
+            oauth=server.oauth,
         )
         url = f"http://{host}:{port}{MCP_PATH}"
         print(

@@ -16,8 +16,11 @@ from typing import TYPE_CHECKING, Any
 from aws_mcp.audit.query import AUDIT_STORE, AuditStore
 from aws_mcp.audit.trail import AuditTrail
 from aws_mcp.auth.confirmation import Confirmations, SecretKeys, StaticKeys
-from aws_mcp.auth.roles import Role, Roles
+from aws_mcp.auth.oauth import OAuth, TokenCaller
+from aws_mcp.auth.roles import STANDARD_SCOPES, Role, Roles
 from aws_mcp.config import ENV, Settings
+from aws_mcp.context import CallContext, Via
+from aws_mcp.errors import AccessDeniedError
 from aws_mcp.protocol import Dispatcher
 from aws_mcp.resilience import Breakers, Deadlines, Idempotency, Resilience
 from aws_mcp.resilience.waiting import WAIT_BUDGET, WaitBudget
@@ -31,7 +34,7 @@ from aws_mcp.tracing import Tracing
 if TYPE_CHECKING:
     from aws_mcp.aws.clients import ClientFactory
 
-__all__ = ["Server", "build_confirmations", "build_roles", "build_server", "lambda_handler"]
+__all__ = ["Server", "build_confirmations", "build_oauth", "build_roles", "build_server", "lambda_handler"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,8 @@ class Server:
     settings: Settings
     registry: ToolRegistry
     dispatcher: Dispatcher
+    # AuthMode=OAUTH: the bearer-token check and metadata the HTTP app uses.
+    oauth: OAuth | None = None
 
 
 def build_server(
@@ -92,6 +97,7 @@ def build_server(
         deadlines=Deadlines(settings.deadline_margin_ms),
     )
     store = AuditStore(query_client, table) if table else None
+    roles = build_roles(settings, clients)
     cost_cache = AnswerCache(query_client, settings.cost_cache_table) if settings.cost_cache_table else None
     registry = ToolRegistry(
         read_manifest() if tools is None else tools,
@@ -101,7 +107,7 @@ def build_server(
         resilience=resilience,
         telemetry=telemetry,
         tracing=tracing,
-        roles=build_roles(settings, clients),
+        roles=roles,
         confirmations=build_confirmations(settings, clients),
         account=_account(settings, clients),
         services={
@@ -114,7 +120,31 @@ def build_server(
             ),
         },
     )
-    return Server(settings, registry, Dispatcher(settings, registry))
+    return Server(settings, registry, Dispatcher(settings, registry), build_oauth(settings, roles))
+
+
+def build_oauth(settings: Settings, roles: Roles) -> OAuth | None:
+    """For AuthMode=OAUTH, the issuer's tokens (a token must give its caller a role), else None."""
+    if settings.auth_mode != "OAUTH" or not settings.oauth_issuer:
+        return None
+    from aws_mcp.auth.oauth import bearer_tokens
+
+    def has_role(token: TokenCaller) -> bool:
+        context = CallContext(caller=token.caller, via=Via.BEARER, scopes=token.scopes, groups=token.groups)
+        try:
+            return roles.policy().role_of(context) is not None
+        except AccessDeniedError:  # a bad role configuration: the guard says so on every call
+            return True
+
+    issuer = settings.oauth_issuer
+    tokens = bearer_tokens(
+        issuer,
+        settings.oauth_audiences,
+        settings.oauth_jwks_url or f"{issuer}/.well-known/jwks.json",
+        has_role=has_role,
+        least_scope=next(iter(STANDARD_SCOPES)),
+    )
+    return OAuth(tokens, issuer, tuple(STANDARD_SCOPES), settings.resource_url)
 
 
 def build_confirmations(settings: Settings, clients: ClientFactory) -> Confirmations:
@@ -203,5 +233,5 @@ def lambda_handler(settings: Settings | None = None) -> Callable[[Any, Any], dic
     asyncio.set_event_loop(asyncio.new_event_loop())
     # lifespan="off": Mangum would otherwise run startup/shutdown on every invocation.
     # one_request_at_a_time: Lambda sends an instance one invocation at a time.
-    app = create_app(settings, server.dispatcher, one_request_at_a_time=True)
+    app = create_app(settings, server.dispatcher, one_request_at_a_time=True, oauth=server.oauth)
     return answer_events(Mangum(app, lifespan="off"))
