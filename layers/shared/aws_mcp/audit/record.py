@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from boto3.dynamodb.types import DYNAMODB_CONTEXT
 
-__all__ = ["BY_CALLER_INDEX", "REDACTED", "AuditRecord", "Outcome", "redact", "redact_text"]
+__all__ = ["BY_CALLER_INDEX", "REDACTED", "AuditRecord", "Outcome", "redact", "redact_text", "redact_values"]
 
 BY_CALLER_INDEX: Final = "by-caller"
 REDACTED: Final = "***redacted***"
@@ -175,6 +175,23 @@ def _encodable(text: str) -> str:
 def redact_text(text: str) -> str:
     """``text`` with secret-looking values (the same rules as :func:`redact`) replaced."""
     return _SECRET_VALUE.sub(REDACTED, text)
+
+
+def redact_values(value: Any) -> Any:
+    """A tool result's ``value`` with secrets replaced by :func:`redact`'s rules: what a secret-looking
+    name holds, and secret-looking runs within any text (the rest of the text kept, and not cut)."""
+    if isinstance(value, dict):
+        return {
+            k: REDACTED
+            if isinstance(k, str) and _SECRET_NAME.search(k) and v not in (None, "")
+            else redact_values(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact_values(v) for v in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
 
 
 def redact(value: Any, *, _depth: int = 0) -> Any:

@@ -107,6 +107,9 @@ class ToolSpec:
     open_world: bool = True
     # Calls as an agent makes them, with what the demo answers (events/ is generated from them).
     examples: tuple[Example, ...] = ()
+    # Output fields that can carry secrets (outputs, parameters, log lines): the registry redacts
+    # them by the audit trail's rules before the result leaves (audit.record.redact_values).
+    secret_fields: tuple[str, ...] = ()
     _definition: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -185,6 +188,7 @@ def tool(
     idempotent: bool = False,
     open_world: bool = True,
     examples: tuple[Example, ...] = (),
+    secret_fields: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., BaseModel]], ToolSpec]:
     """Declare a tool ``fn(*clients, args: Input) -> Output``.
 
@@ -212,6 +216,8 @@ def tool(
             raise ValueError(f"mutating tool {name!r} must return a MutatingOutput (it may be a replay)")
         for example in examples:
             input_model.model_validate(example.arguments)  # an example that cannot run is a bug here
+        if missing := set(secret_fields) - set(output_model.model_fields):
+            raise ValueError(f"tool {name!r}: secret_fields {sorted(missing)} are not fields of its output")
         return ToolSpec(
             name=name,
             title=title,
@@ -226,6 +232,7 @@ def tool(
             idempotent=idempotent,
             open_world=open_world,
             examples=examples,
+            secret_fields=secret_fields,
         )
 
     return declare

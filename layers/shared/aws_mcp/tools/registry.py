@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, Final
 
-from aws_mcp.audit.record import AuditRecord, Outcome, redact
+from pydantic import BaseModel
+
+from aws_mcp.audit.record import AuditRecord, Outcome, redact, redact_values
 from aws_mcp.audit.record import now as audit_now
 from aws_mcp.aws.errors import THROTTLING, translated
 from aws_mcp.aws.request_ids import collect_request_ids
@@ -253,6 +255,8 @@ class ToolRegistry:
             read_timeout=self._settings.aws_read_timeout,
         ):
             output = spec.func(*clients, call.args)
+        if spec.secret_fields:
+            output = _without_secrets(output, spec.secret_fields)
         # A list tool's fields (paging.Fields): its items cut to them, before the page is measured.
         fields = getattr(call.args, "fields", None)
         structured, call.text = fit(output, self._settings.max_result_chars, fields)
@@ -275,6 +279,18 @@ class ToolRegistry:
         if name in self._services:
             return self._services[name]
         return self._clients.client(name.replace("_", "-"), region)
+
+
+def _without_secrets(output: BaseModel, fields: tuple[str, ...]) -> BaseModel:
+    """``output`` with its secret-carrying fields redacted by the audit trail's rules."""
+    data = output.model_dump()
+    for name in fields:
+        data[name] = redact_values(data[name])
+    redacted = type(output).model_validate(data)
+    # What the output keeps for paging (paging.Paged's resume) goes along.
+    if output.__pydantic_private__:
+        redacted.__pydantic_private__ = dict(output.__pydantic_private__)
+    return redacted
 
 
 def _record(name: Any, arguments: Any, context: CallContext, *, mutating: bool) -> AuditRecord:
