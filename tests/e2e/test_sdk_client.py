@@ -196,7 +196,13 @@ async def test_start_and_stop_change_instance_state(demo_url: str, mode: str, ve
         stopped, running = await pick(client, "stopped"), await pick(client, "running")
 
         started = await call_ok(client, "ec2_start_instances", {"instance_ids": [stopped]})
-        halted = await call_ok(client, "ec2_stop_instances", {"instance_ids": [running]})
+        # Stopping is destructive: this client answers no elicitations, so it gets a plan first.
+        plan = await client.call_tool("ec2_stop_instances", {"instance_ids": [running]})
+        token = PLAN_TOKEN.search(_only_text(plan))
+        assert plan.is_error and token, _only_text(plan)
+        halted = await call_ok(
+            client, "ec2_stop_instances", {"instance_ids": [running], "confirmation": token[1]}
+        )
 
         Draft202012Validator(schemas["ec2_start_instances"]).validate(started)
         Draft202012Validator(schemas["ec2_stop_instances"]).validate(halted)
@@ -210,7 +216,8 @@ async def test_start_and_stop_change_instance_state(demo_url: str, mode: str, ve
         trail = await call_ok(client, "audit_query", {"tool": "ec2_stop_instances", "outcome": "success"})
         Draft202012Validator(schemas["audit_query"]).validate(trail)
         newest = trail["records"][0]
-        assert newest["arguments"] == {"instance_ids": [running]}
+        # The confirmation shows on the record, its token redacted.
+        assert newest["arguments"] == {"instance_ids": [running], "confirmation": "***redacted***"}
         assert newest["caller"] == "local" and newest["status"] == "complete" and newest["mutating"] is True
         assert newest["protocol_version"] == version and newest["aws_request_ids"]
 

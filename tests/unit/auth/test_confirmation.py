@@ -336,11 +336,15 @@ class TestWithoutElicitation:
         assert done["isError"] is False and WIPED == ["d-1"]
         assert one.outcomes() == ["confirmation_required", "success"]
 
-    def test_the_audit_record_keeps_the_plan_not_the_token(self, one: Instance) -> None:
+    def test_the_audit_records_keep_the_plan_and_never_the_token(self, one: Instance) -> None:
         text = one.call(DISK, version=LEGACY)["content"][0]["text"]
         token = TOKEN.search(text)
-        assert token is not None and token[1] not in one.log.getvalue()
-        assert "Confirmation required" in one.log.getvalue()
+        assert token is not None
+        one.call({**DISK, "confirmation": token[1]}, version=LEGACY)
+        log = one.log.getvalue()
+        assert token[1] not in log and "Confirmation required" in log
+        confirmed = json.loads(log.splitlines()[-1])["audit"]
+        assert confirmed["arguments"] == {**DISK, "confirmation": "***redacted***"}
 
     def test_a_token_replayed_for_other_arguments_or_by_another_caller_is_refused(
         self, one: Instance

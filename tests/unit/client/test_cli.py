@@ -26,7 +26,7 @@ def test_starting_the_command_loads_neither_the_sdk_nor_the_client_library() -> 
     assert loaded.strip() == "[]"
 
 
-CLIENT_COMMANDS = ("test-connection", "health-check", "tools", "call", "list")
+CLIENT_COMMANDS = ("test-connection", "health-check", "tools", "call", "proxy", "list")
 
 
 def test_the_client_commands_are_listed() -> None:

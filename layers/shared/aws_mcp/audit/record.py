@@ -34,7 +34,9 @@ _SECRET_NAME: Final = re.compile(
     r"pass(word|wd|phrase)?|secret|token|credential|private|api[_-]?key|access[_-]?key|auth|cookie|session"
     r"|^key$|(ssh|signing|encryption|master)[_-]?key"
     # What is handed to a machine to run with: a launch script, a function's variables.
-    r"|user[_-]?data|^environment$|environment[_-]?variables",
+    r"|user[_-]?data|^environment$|environment[_-]?variables"
+    # The token that confirms a destructive change (aws_mcp.auth.confirmation): never kept.
+    r"|^confirmation$",
     re.IGNORECASE,
 )
 # Values that are secrets whatever they are called: AWS access key ids, JWTs, PEM keys,
