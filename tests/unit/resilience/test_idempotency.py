@@ -197,8 +197,26 @@ def lose_the_answer(clients: Any, sent: list[str]) -> None:
     clients.client("ec2", SCRATCH_REGION).meta.events.register_first("before-send.ec2.StopInstances", send)
 
 
+def one_table_request_at_a_time(clients: Any) -> None:
+    """moto checks a conditional write and then makes it, with no lock between (DynamoDB does both
+    at once): racing threads could both pass. The state tables' requests go one at a time here."""
+    lock = threading.Lock()
+
+    def take(**_: Any) -> None:  # a before-call handler's answer would stand in for AWS's: none
+        lock.acquire()
+
+    def give(**_: Any) -> None:
+        lock.release()
+
+    events = clients.client("dynamodb", "us-east-1", state=True).meta.events
+    events.register("before-call.dynamodb", take)
+    for event in ("after-call.dynamodb", "after-call-error.dynamodb"):
+        events.register(event, give)
+
+
 def test_a_change_that_got_no_answer_is_not_sent_again_with_its_key(build: Build, launch: Launch) -> None:
     registry, clients, _ = build(aws_max_attempts=1)
+    one_table_request_at_a_time(clients)
     sent: list[str] = []
     lose_the_answer(clients, sent)
     arguments = {"instance_ids": [launch("running")], "region": SCRATCH_REGION, "idempotency_key": "stop-1"}
