@@ -307,7 +307,7 @@ def function_environment(
     ReadWrite so that every tool exists, and the demo's table names.
     """
     from aws_mcp.config import ENV
-    from aws_mcp_local.demo import DEMO_KEY, DEMO_REGIONS, table_names
+    from aws_mcp_local.demo import CONFIRMATION_SECRET, DEMO_KEY, DEMO_REGIONS, table_names
 
     tables = table_names()
     region = DEMO_REGIONS[0]
@@ -343,6 +343,7 @@ def function_environment(
         ENV.FLEET_TABLE: tables["fleet"],
         # No health function here: integrations_test runs its check in the function itself.
         ENV.INTEGRATIONS_TABLE: tables["integrations"],
+        ENV.CONFIRMATION_SECRET: CONFIRMATION_SECRET,
         # template.yaml: read-only records reach the table through the log subscription, not a write.
         ENV.AUDIT_TABLE_WRITES: "mutations",
         ENV.STAGE: "emulator",

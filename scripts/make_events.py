@@ -191,12 +191,20 @@ def _expectation(arguments_answer: dict[str, Any] | None, error_contains: tuple[
 
 
 def _example_call(spec: ToolSpec, example: Example) -> dict[str, Any]:
-    """What to expect of an example call: its answer, and the same call on a demo machine if it names one."""
-    expectation: dict[str, Any] = {"tool": _expectation(example.answer, example.error_contains)}
+    """What to expect of an example call: its answer, and the same call on a demo machine if it names one.
+
+    A destructive change (not a dry run) answers a first call with its plan and nothing else
+    (tools/guards.py, Confirm): one event is one call, so that plan is what to expect.
+    """
+    planned = spec.destructive and example.arguments.get("dry_run") is not True
+    plan = _expectation(None, ("Confirmation required", spec.name))
+    expectation: dict[str, Any] = {
+        "tool": plan if planned else _expectation(example.answer, example.error_contains)
+    }
     if example.demo_machine is not None:
         expectation["seeded"] = {
             "instance": example.demo_machine,
-            "tool": _expectation(example.demo_answer, ()),
+            "tool": plan if planned else _expectation(example.demo_answer, ()),
         }
     return expectation
 
@@ -296,7 +304,7 @@ def build() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     add(
         "modern-tools-list",
         modern_post("modern-tools-list", "list-1", "tools/list", {}),
-        {"status": 200, "result": {**complete, "cacheScope": "public"}, "tools": _tool_names()},
+        {"status": 200, "result": {**complete, "cacheScope": "private"}, "tools": _tool_names()},
     )
     # Each read-only tool's last example, in the modern era.
     for spec in sorted(CATALOG, key=lambda t: t.name):

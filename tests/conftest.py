@@ -26,7 +26,8 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(access_mode=AccessMode.READ_WRITE, default_region="us-east-1")
+    # The local caller as an admin: tests of the tools call every kind of them.
+    return Settings(access_mode=AccessMode.READ_WRITE, default_region="us-east-1", local_role="admin")
 
 
 @pytest.fixture(scope="module")

@@ -297,6 +297,26 @@ def _type_of(resource: str) -> str:
     return "EC2::Instance" if resource.lower() in EC2_ALIASES else resource
 
 
+@app.command()
+def proxy(
+    url: Annotated[str, typer.Argument(help="The deployed endpoint (the stack's McpEndpoint output).")],
+    region: Annotated[
+        str | None, typer.Option(help="Region to sign for; default: the URL's, else the credential chain's.")
+    ] = None,
+    profile: Annotated[
+        str | None, typer.Option(help="AWS profile to sign with; default: the chain's.")
+    ] = None,
+) -> None:
+    """Serve MCP on stdin/stdout, forwarding every message to an AuthMode=AWS_IAM endpoint, SigV4-signed."""
+    from aws_mcp_client.proxy import run
+
+    try:
+        run(url, region=region, profile=profile)
+    except InfrastructureException as err:
+        _stderr().print(f"aws-mcp proxy: {_escape(err.message)}")
+        raise typer.Exit(2) from None
+
+
 @app.command("list")
 @_reports_failures
 def list_resources(

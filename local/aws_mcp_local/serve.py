@@ -209,13 +209,15 @@ def serve_http(host: str, port: int, demo: bool, out: IO[str] = sys.stderr) -> N
         )
         raise SystemExit(EXIT_CANNOT_SERVE) from None
     with sock, server_parts(demo) as parts:
+        server = build_server(parts.settings, parts.clients)
         hosts = trusted_hosts(host, port, parts.settings)
         app = with_integrations_api(
             create_app(
                 parts.settings,
-                build_server(parts.settings, parts.clients).dispatcher,
+                server.dispatcher,
                 trusted_hosts=hosts,
                 problems=parts.problems,
+                oauth=server.oauth,
             ),
             parts,
             hosts,

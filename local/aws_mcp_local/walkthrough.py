@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from aws_mcp.auth.confirmation import token_in
 from aws_mcp.errors import AwsMcpError
 
 __all__ = ["Made", "Options", "Walkthrough"]
@@ -283,6 +284,10 @@ class Walkthrough:
         if self._options.region:
             arguments = {**arguments, "region": self._options.region}
         ok, result = await self._call(name, arguments)
+        if not ok and isinstance(result, str) and (token := token_in(result)):
+            # A destructive change answers first with its plan; the user agreed to this step above.
+            self._say(result.split("\nShow this plan")[0])
+            ok, result = await self._call(name, {**arguments, "confirmation": token})
         if not ok or not isinstance(result, dict):
             raise StepFailedError(f"{name}: {result}")
         if result.get("dry_run"):

@@ -8,6 +8,7 @@ Every test runs under a deadline so a wedged server fails the test instead of ha
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -62,6 +63,18 @@ async def call_ok(client: Client, name: str, arguments: dict[str, Any]) -> dict[
     assert json.loads(text) == result.structured_content
     structured: dict[str, Any] = result.structured_content
     return structured
+
+
+PLAN_TOKEN = re.compile(r'plus "confirmation": "([A-Za-z0-9_.-]+)"')
+
+
+async def call_confirmed(client: Client, name: str, arguments: dict[str, Any]) -> types.CallToolResult:
+    """A call as an agent makes it once the user agreed: a destructive change's plan (this client
+    answers no elicitations) is answered by calling again with its confirmation token."""
+    result = await client.call_tool(name, arguments)
+    if result.is_error and (token := PLAN_TOKEN.search(_only_text(result))):
+        result = await client.call_tool(name, {**arguments, "confirmation": token[1]})
+    return result
 
 
 def _only_text(result: types.CallToolResult) -> str:
@@ -183,7 +196,13 @@ async def test_start_and_stop_change_instance_state(demo_url: str, mode: str, ve
         stopped, running = await pick(client, "stopped"), await pick(client, "running")
 
         started = await call_ok(client, "ec2_start_instances", {"instance_ids": [stopped]})
-        halted = await call_ok(client, "ec2_stop_instances", {"instance_ids": [running]})
+        # Stopping is destructive: this client answers no elicitations, so it gets a plan first.
+        plan = await client.call_tool("ec2_stop_instances", {"instance_ids": [running]})
+        token = PLAN_TOKEN.search(_only_text(plan))
+        assert plan.is_error and token, _only_text(plan)
+        halted = await call_ok(
+            client, "ec2_stop_instances", {"instance_ids": [running], "confirmation": token[1]}
+        )
 
         Draft202012Validator(schemas["ec2_start_instances"]).validate(started)
         Draft202012Validator(schemas["ec2_stop_instances"]).validate(halted)
@@ -197,7 +216,8 @@ async def test_start_and_stop_change_instance_state(demo_url: str, mode: str, ve
         trail = await call_ok(client, "audit_query", {"tool": "ec2_stop_instances", "outcome": "success"})
         Draft202012Validator(schemas["audit_query"]).validate(trail)
         newest = trail["records"][0]
-        assert newest["arguments"] == {"instance_ids": [running]}
+        # The confirmation shows on the record, its token redacted.
+        assert newest["arguments"] == {"instance_ids": [running], "confirmation": "***redacted***"}
         assert newest["caller"] == "local" and newest["status"] == "complete" and newest["mutating"] is True
         assert newest["protocol_version"] == version and newest["aws_request_ids"]
 
@@ -274,7 +294,7 @@ async def test_every_tool_answers_its_example_calls_with_structured_content_its_
                     )
                     calls.append((json.loads(seeded), example.demo_answer))
                 for arguments, answer in calls:
-                    result = await client.call_tool(spec.name, arguments)
+                    result = await call_confirmed(client, spec.name, arguments)
                     text = _only_text(result)
                     where = f"{spec.name}({json.dumps(arguments)})"
                     if answer is None:
@@ -297,3 +317,37 @@ async def test_every_tool_answers_its_example_calls_with_structured_content_its_
 def validator(schema: dict[str, Any] | None) -> Draft202012Validator:
     assert schema is not None
     return Draft202012Validator(schema)
+
+
+class TestConfirmingADestructiveChange:
+    """The SDK's own MRTR loop (2026-07-28): our input-required result reaches its elicitation
+    callback, and its answer decides. The instance is unknown, so a confirmed call reaches EC2
+    and fails there, and nothing in the demo changes."""
+
+    ARGUMENTS: dict[str, Any] = {"instance_ids": [SAMPLE_INSTANCE_ID]}
+
+    async def answer_with(self, demo_url: str, action: str) -> tuple[types.CallToolResult, list[str]]:
+        asked: list[str] = []
+
+        async def elicit(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+            asked.append(params.message)
+            content = {"confirm": True} if action == "accept" else None
+            return types.ElicitResult(action=action, content=content)  # type: ignore[arg-type]
+
+        with anyio.fail_after(TEST_TIMEOUT_S):
+            async with Client(
+                demo_url, read_timeout_seconds=READ_TIMEOUT_S, elicitation_callback=elicit
+            ) as client:
+                result = await client.call_tool("ec2_stop_instances", self.ARGUMENTS)
+        return result, asked
+
+    async def test_an_accepted_elicitation_runs_the_change(self, demo_url: str) -> None:
+        result, asked = await self.answer_with(demo_url, "accept")
+        (message,) = asked
+        assert "ec2_stop_instances" in message and SAMPLE_INSTANCE_ID in message and "us-east-1" in message
+        assert result.is_error and "InvalidInstanceID" in _only_text(result)
+
+    async def test_a_declined_elicitation_changes_nothing(self, demo_url: str) -> None:
+        result, asked = await self.answer_with(demo_url, "decline")
+        assert len(asked) == 1
+        assert result.is_error and "not confirmed (decline)" in _only_text(result)

@@ -25,7 +25,7 @@ from moto import mock_aws
 from aws_mcp.config import ENV, AccessMode, Settings
 from aws_mcp.errors import INVALID_PARAMS, INVALID_REQUEST
 from aws_mcp.tools import CATALOG
-from aws_mcp_local.demo import DEMO_REGIONS, FLEET, seed, table_names
+from aws_mcp_local.demo import CONFIRMATION_SECRET, DEMO_REGIONS, FLEET, seed, table_names
 from aws_mcp_local.demo.cloudcontrol import installed
 
 REPO = Path(__file__).resolve().parents[2]
@@ -74,6 +74,7 @@ def function_environment(access_mode: AccessMode) -> dict[str, str]:
         ENV.COST_CACHE_TABLE: tables["cost_cache"],
         ENV.FLEET_TABLE: tables["fleet"],
         ENV.INTEGRATIONS_TABLE: tables["integrations"],
+        ENV.CONFIRMATION_SECRET: CONFIRMATION_SECRET,
         ENV.STAGE: "test",
         "AWS_REGION": DEMO_REGIONS[0],
         "AWS_DEFAULT_REGION": DEMO_REGIONS[0],

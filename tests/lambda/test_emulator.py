@@ -101,6 +101,8 @@ def test_the_function_initializes_without_importing_fastapi(live: Any) -> None:
     assert loaded.returncode == 0, loaded.stderr
     packages = loaded.stdout.strip()
     assert "'starlette'" in packages and "'fastapi'" not in packages
+    # PyJWT and cryptography are for AuthMode=OAUTH only (aws_mcp/auth/oauth.py).
+    assert "'jwt'" not in packages and "'cryptography'" not in packages
 
 
 def _import_origin(live: Any, module: str) -> subprocess.CompletedProcess[str]:

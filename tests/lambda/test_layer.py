@@ -163,6 +163,11 @@ def test_layer_without_an_architecture_carries_both(tmp_path: Path) -> None:
     assert {elf_machine(path) for path in natives} == {EM_X86_64, EM_AARCH64}
     assert any("x86_64-linux-gnu" in p.name for p in natives)
     assert any("aarch64-linux-gnu" in p.name for p in natives)
+    # A stable-ABI extension: arm64's as name.abi3.so, x86_64's beside it under the name CPython
+    # tries first on x86_64 only.
+    for abi3 in (p for p in natives if p.name.endswith(".abi3.so")):
+        tagged = abi3.with_name(abi3.name.removesuffix(".abi3.so") + ".cpython-313-x86_64-linux-gnu.so")
+        assert (elf_machine(abi3), elf_machine(tagged)) == (EM_AARCH64, EM_X86_64), abi3
     assert installed(layer) == pins()
     assert not (tmp_path / ".x86_64").exists()
 

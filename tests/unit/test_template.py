@@ -35,7 +35,7 @@ INFRA_SID_PREFIX = "Infra"
 # Other accounts' roles and the account registry (tests/unit/test_template_fleet.py).
 FLEET_SID_PREFIX = "Fleet"
 # What infrastructure statements may touch: logs, tracing and the function's own tables.
-INFRA_SERVICES = {"logs", "xray", "dynamodb"}
+INFRA_SERVICES = {"logs", "xray", "dynamodb", "secretsmanager", "ssm"}
 TABLES = {
     "breaker": "BreakerTable",
     "idempotency": "IdempotencyTable",
@@ -367,14 +367,21 @@ def test_every_route_of_the_function_is_in_the_api_with_auth_mode_security(templ
         for event in function(template)["Events"].values()
     }
     assert all(event["Type"] == "Api" for event in function(template)["Events"].values())
-    assert routes == {("/mcp", "post"), ("/mcp", "get"), ("/mcp", "delete"), ("/health", "get")}
+    metadata = {
+        ("/.well-known/oauth-protected-resource", "get"),
+        ("/.well-known/oauth-protected-resource/mcp", "get"),
+    }
+    assert routes == {("/mcp", "post"), ("/mcp", "get"), ("/mcp", "delete"), ("/health", "get")} | metadata
+    # Clients read the protected-resource metadata before they have a token (RFC 9728).
+    for path, method in metadata:
+        assert paths[path][method]["security"] == []
     integrations = resources(template)["IntegrationsApiFunction"]["Properties"]["Events"].values()
     api_routes = {(e["Properties"]["Path"], e["Properties"]["Method"]) for e in integrations}
     # Inbound events authenticate by their own HMAC signature (aws_mcp.integrations.signing).
     signed = ("/api/v1/integrations/{integration_id}/events", "post")
     assert signed in api_routes and paths[signed[0]][signed[1]]["security"] == []
     assert {(path, method) for path, methods in paths.items() for method in methods} == routes | api_routes
-    routes |= api_routes - {signed}
+    routes = (routes - metadata) | (api_routes - {signed})
     by_mode = {
         "Fn::If": [
             "UseIamAuth",
@@ -474,7 +481,7 @@ def test_breaker_and_idempotency_tables_use_the_powertools_default_attributes() 
 PARAMETERS = {
     "Architecture": (["arm64", "x86_64"], "arm64"),
     "AccessMode": ([mode.value for mode in AccessMode], AccessMode.READ_ONLY.value),
-    "AuthMode": (["AWS_IAM", "API_KEY", "NONE"], "AWS_IAM"),
+    "AuthMode": (["AWS_IAM", "API_KEY", "OAUTH", "NONE"], "AWS_IAM"),
     "SnapStart": (["None", "PublishedVersions"], "None"),
 }
 
@@ -1159,7 +1166,7 @@ def test_unauthenticated_read_write_is_refused_unless_explicitly_allowed(
 def test_the_rule_is_a_read_write_without_auth_condition_asserting_the_loud_parameter(
     template: dict[str, Any],
 ) -> None:
-    (rule,) = template["Rules"].values()
+    rule = template["Rules"]["NoUnauthenticatedWrites"]
     assert rule["RuleCondition"] == {
         "Fn::And": [
             {"Fn::Equals": [{"Ref": "AuthMode"}, "NONE"]},
@@ -1172,6 +1179,48 @@ def test_the_rule_is_a_read_write_without_auth_condition_asserting_the_loud_para
     assert parameter["AllowedValues"] == ["false", "true"]
     assert parameter["Default"] == "false"
     assert parameter["Description"].startswith("DANGEROUS")
+
+
+def test_an_issuer_of_one_s_own_needs_the_audience_its_tokens_carry(template: dict[str, Any]) -> None:
+    chosen = {"AuthMode": "OAUTH", "OAuthIssuer": "https://issuer.example", "OAuthAudience": ""}
+    (message,) = violated_rules(template, chosen)
+    assert "needs OAuthAudience" in message
+    assert violated_rules(template, {**chosen, "OAuthAudience": "aws-mcp"}) == []
+    assert violated_rules(template, {**chosen, "OAuthIssuer": ""}) == []  # the stack's own user pool
+
+
+def test_oauth_makes_a_user_pool_unless_an_issuer_is_given_and_the_function_checks_its_tokens(
+    template: dict[str, Any],
+) -> None:
+    pool = {n: r for n, r in resources(template).items() if r["Type"].startswith("AWS::Cognito::")}
+    assert set(pool) == {"UserPool", "UserPoolDomain", "UserPoolResourceServer", "UserPoolClient"}
+    assert all(r["Condition"] == "CreateUserPool" for r in pool.values())
+    scopes = {f"aws-mcp/{s['ScopeName']}" for s in pool["UserPoolResourceServer"]["Properties"]["Scopes"]}
+    assert scopes == {"aws-mcp/read", "aws-mcp/write", "aws-mcp/admin"}
+    client = pool["UserPoolClient"]["Properties"]
+    assert client["GenerateSecret"] is False and client["AllowedOAuthFlows"] == ["code"]
+    assert scopes <= set(client["AllowedOAuthScopes"])
+    variables = function(template)["Environment"]["Variables"]
+    assert variables[ENV.AUTH_MODE] == {"Ref": "AuthMode"}
+    assert variables[ENV.OAUTH_ISSUER] == {
+        "Fn::If": ["CreateUserPool", {"Fn::GetAtt": ["UserPool", "ProviderURL"]}, {"Ref": "OAuthIssuer"}]
+    }
+    assert variables[ENV.OAUTH_AUDIENCE] == {
+        "Fn::If": ["CreateUserPool", {"Ref": "UserPoolClient"}, {"Ref": "OAuthAudience"}]
+    }
+
+
+def test_confirmations_are_signed_with_a_secret_of_the_stack_only_the_function_reads(
+    template: dict[str, Any],
+) -> None:
+    secret = resources(template)["ConfirmationSecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+    assert function(template)["Environment"]["Variables"][ENV.CONFIRMATION_SECRET] == {
+        "Ref": "ConfirmationSecret"
+    }
+    granted = [s for _, s in policy_statements(template) if "secretsmanager:GetSecretValue" in actions(s)]
+    assert [s["Resource"] for s in granted] == ["<ConfirmationSecret>"]  # (as evaluate() fills in a Ref)
 
 
 # -- the audit trail cannot be rewritten or deleted by its writers ---------------------------------

@@ -69,6 +69,17 @@ class ENV:
     INTEGRATIONS_API_RATE_LIMIT: Final = "AWS_MCP_INTEGRATIONS_API_RATE_LIMIT"
     INTEGRATIONS_DEAD_LETTER_QUEUE: Final = "AWS_MCP_INTEGRATIONS_DEAD_LETTER_QUEUE"
     METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
+    # Who may do what (aws_mcp/auth).
+    LOCAL_ROLE: Final = "AWS_MCP_LOCAL_ROLE"
+    ROLES_PARAMETER: Final = "AWS_MCP_ROLES_PARAMETER"
+    ROLES_FILE: Final = "AWS_MCP_ROLES_FILE"
+    CONFIRMATION_SECRET: Final = "AWS_MCP_CONFIRMATION_SECRET"  # noqa: S105 (its name, not its value)
+    CONFIRM_TOOLS: Final = "AWS_MCP_CONFIRM_TOOLS"
+    AUTH_MODE: Final = "AWS_MCP_AUTH_MODE"
+    OAUTH_ISSUER: Final = "AWS_MCP_OAUTH_ISSUER"
+    OAUTH_AUDIENCE: Final = "AWS_MCP_OAUTH_AUDIENCE"
+    OAUTH_JWKS_URL: Final = "AWS_MCP_OAUTH_JWKS_URL"
+    RESOURCE_URL: Final = "AWS_MCP_RESOURCE_URL"
     # Set by the Lambda runtime itself.
     LAMBDA_FUNCTION_NAME: Final = "AWS_LAMBDA_FUNCTION_NAME"
     AWS_REGION: Final = "AWS_REGION"
@@ -148,6 +159,27 @@ class Settings:
     integrations_api_rate_limit: int = 120
     # Where outbound deliveries that still fail go (an SQS queue URL; the delivery function's).
     integrations_dead_letter_queue: str | None = None
+    # Who may do what (aws_mcp/auth). The role of the local caller (aws-mcp serve/stdio):
+    # viewer, operator or admin (the demo: admin).
+    local_role: str = "viewer"
+    # The role configuration (JSON): an SSM parameter's name (Lambda), or a file (locally).
+    # Neither: the defaults of aws_mcp.auth.roles.
+    roles_parameter: str | None = None
+    roles_file: str | None = None
+    # The Secrets Manager secret whose value signs confirmations of destructive changes (None:
+    # off Lambda, a key drawn per process; on Lambda, destructive changes cannot be confirmed).
+    confirmation_secret: str | None = None
+    # Tools needing confirmation besides the destructive ones: globs over tool names.
+    confirm_tools: tuple[str, ...] = ()
+    # How callers authenticate (the stack's AuthMode). Only OAUTH changes what the app does: it
+    # checks bearer tokens of oauth_issuer meant for oauth_audiences (aud, or Cognito's client_id),
+    # signed by a key of oauth_jwks_url (default: the issuer's /.well-known/jwks.json).
+    auth_mode: str = "AWS_IAM"
+    oauth_issuer: str | None = None
+    oauth_audiences: tuple[str, ...] = ()
+    oauth_jwks_url: str | None = None
+    # The endpoint's public URL for the protected-resource metadata (None: each request's own).
+    resource_url: str | None = None
     # On Lambda: settings are the stack's parameters (said so in errors), not the shell's.
     on_lambda: bool = False
     # EMF metrics only where CloudWatch collects them from stdout: on Lambda.
@@ -170,6 +202,7 @@ class Settings:
         """Read the settings from ``environ`` (default ``os.environ``); raise on bad values."""
         env = os.environ if environ is None else environ
         defaults = cls()
+        auth_mode, issuer, audiences = _oauth(env)
         return cls(
             access_mode=_access_mode(env.get(ENV.ACCESS_MODE)),
             allowed_origins=tuple(
@@ -236,10 +269,32 @@ class Settings:
             integrations_api_rate_limit=_int(
                 env, ENV.INTEGRATIONS_API_RATE_LIMIT, defaults.integrations_api_rate_limit, minimum=1
             ),
+            local_role=_choice(env, ENV.LOCAL_ROLE, defaults.local_role, ("viewer", "operator", "admin")),
+            roles_parameter=env.get(ENV.ROLES_PARAMETER) or None,
+            roles_file=env.get(ENV.ROLES_FILE) or None,
+            confirmation_secret=env.get(ENV.CONFIRMATION_SECRET) or None,
+            confirm_tools=tuple(g.strip() for g in env.get(ENV.CONFIRM_TOOLS, "").split(",") if g.strip()),
+            auth_mode=auth_mode,
+            oauth_issuer=issuer,
+            oauth_audiences=audiences,
+            oauth_jwks_url=env.get(ENV.OAUTH_JWKS_URL) or None,
+            resource_url=env.get(ENV.RESOURCE_URL) or None,
             on_lambda=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             metrics_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
             tracing_enabled=bool(env.get(ENV.LAMBDA_FUNCTION_NAME)),
         )
+
+
+def _oauth(env: Mapping[str, str]) -> tuple[str, str | None, tuple[str, ...]]:
+    mode = _choice(env, ENV.AUTH_MODE, "AWS_IAM", ("AWS_IAM", "API_KEY", "NONE", "OAUTH"))
+    issuer = (env.get(ENV.OAUTH_ISSUER) or "").rstrip("/") or None
+    audiences = tuple(a.strip() for a in env.get(ENV.OAUTH_AUDIENCE, "").split(",") if a.strip())
+    if mode == "OAUTH" and not (issuer and audiences):
+        raise ConfigurationError(
+            f"{ENV.AUTH_MODE}=OAUTH needs {ENV.OAUTH_ISSUER} and {ENV.OAUTH_AUDIENCE} (the token issuer, "
+            "and the audience or app client ids its tokens for this server carry)"
+        )
+    return mode, issuer, audiences
 
 
 def _access_mode(raw: str | None) -> AccessMode:

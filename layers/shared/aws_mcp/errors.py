@@ -19,6 +19,7 @@
           │     └── AwsUnavailableError   throttling, 5xx, timeouts: the service is unhealthy
           │           └── OutcomeUnknownError   a change was sent and no answer came
           ├── AccessDeniedError the call is not allowed (by AWS, or by the server's own rules)
+          ├── ConfirmationRequiredError  a destructive change awaits confirmation; nothing done
           ├── BreakerOpenError  the circuit for a service and region is open; no AWS call made
           ├── DeadlineError     the call ran out of time before AWS answered
           └── InProgressError   the same idempotent call is still running elsewhere
@@ -47,6 +48,7 @@ __all__ = [
     "AwsUnavailableError",
     "BreakerOpenError",
     "ConfigurationError",
+    "ConfirmationRequiredError",
     "DeadlineError",
     "IllegalTransitionError",
     "InProgressError",
@@ -188,6 +190,19 @@ class OutcomeUnknownError(AwsUnavailableError):
 
 class AccessDeniedError(ToolError):
     """AWS refused the caller's permissions, or the server refused the call itself."""
+
+
+class ConfirmationRequiredError(ToolError):
+    """A destructive change waits for the user's confirmation; nothing was done.
+
+    ``input_required``: the 2026-07-28 input-required result (an elicitation and its
+    ``requestState``) to answer with; None: the message is a plan with a confirmation token.
+    """
+
+    def __init__(self, message: str, plan: str, input_required: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.plan = plan
+        self.input_required = input_required
 
 
 class BreakerOpenError(ToolError):

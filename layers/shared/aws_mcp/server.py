@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aws_mcp.audit.query import AUDIT_STORE, AuditStore
 from aws_mcp.audit.trail import AuditTrail
+from aws_mcp.auth.confirmation import Confirmations, SecretKeys, StaticKeys
+from aws_mcp.auth.oauth import OAuth, TokenCaller
+from aws_mcp.auth.roles import STANDARD_SCOPES, Role, Roles
 from aws_mcp.config import ENV, Settings
+from aws_mcp.context import CallContext, Via
+from aws_mcp.errors import AccessDeniedError
 from aws_mcp.executor import CLI_EXECUTOR, Executor
 from aws_mcp.executor.policy import CliPolicy
 from aws_mcp.fleet.bulk import BULK, Bulk
@@ -33,7 +39,15 @@ from aws_mcp.tracing import Tracing
 if TYPE_CHECKING:
     from aws_mcp.aws.clients import ClientFactory
 
-__all__ = ["Server", "build_server", "lambda_handler", "with_accounts"]
+__all__ = [
+    "Server",
+    "build_confirmations",
+    "build_oauth",
+    "build_roles",
+    "build_server",
+    "lambda_handler",
+    "with_accounts",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +55,8 @@ class Server:
     settings: Settings
     registry: ToolRegistry
     dispatcher: Dispatcher
+    # AuthMode=OAUTH: the bearer-token check and metadata the HTTP app uses.
+    oauth: OAuth | None = None
 
 
 def build_server(
@@ -94,6 +110,7 @@ def build_server(
         deadlines=Deadlines(settings.deadline_margin_ms),
     )
     store = AuditStore(query_client, table) if table else None
+    roles = build_roles(settings, clients)
     cost_cache = AnswerCache(query_client, settings.cost_cache_table) if settings.cost_cache_table else None
     registry = ToolRegistry(
         read_manifest() if tools is None else tools,
@@ -103,6 +120,9 @@ def build_server(
         resilience=resilience,
         telemetry=telemetry,
         tracing=tracing,
+        roles=roles,
+        confirmations=build_confirmations(settings, clients),
+        account=_account(settings, clients),
         services={
             AUDIT_STORE: store,
             COST_CACHE: cost_cache,
@@ -133,7 +153,83 @@ def build_server(
             **_integration_services(settings, clients),
         },
     )
-    return Server(settings, registry, Dispatcher(settings, registry))
+    return Server(settings, registry, Dispatcher(settings, registry), build_oauth(settings, roles))
+
+
+def build_oauth(settings: Settings, roles: Roles) -> OAuth | None:
+    """For AuthMode=OAUTH, the issuer's tokens (a token must give its caller a role), else None."""
+    if settings.auth_mode != "OAUTH" or not settings.oauth_issuer:
+        return None
+    from aws_mcp.auth.oauth import bearer_tokens
+
+    def has_role(token: TokenCaller) -> bool:
+        context = CallContext(caller=token.caller, via=Via.BEARER, scopes=token.scopes, groups=token.groups)
+        try:
+            return roles.policy().role_of(context) is not None
+        except AccessDeniedError:  # a bad role configuration: the guard says so on every call
+            return True
+
+    issuer = settings.oauth_issuer
+    tokens = bearer_tokens(
+        issuer,
+        settings.oauth_audiences,
+        settings.oauth_jwks_url or f"{issuer}/.well-known/jwks.json",
+        has_role=has_role,
+        least_scope=next(iter(STANDARD_SCOPES)),
+    )
+    return OAuth(tokens, issuer, tuple(STANDARD_SCOPES), settings.resource_url)
+
+
+def build_confirmations(settings: Settings, clients: ClientFactory) -> Confirmations:
+    """Confirmations signed with the secret the settings name; off Lambda without one, this process's key."""
+    if settings.confirmation_secret:
+        secret = settings.confirmation_secret
+        return Confirmations(
+            SecretKeys(lambda: clients.client("secretsmanager", settings.tables_region, state=True), secret)
+        )
+    if settings.on_lambda:
+        # Each instance would draw its own key and refuse the others' tokens: refuse plainly instead.
+        return Confirmations(None, unavailable=f"no signing secret is configured ({ENV.CONFIRMATION_SECRET})")
+    return Confirmations(StaticKeys())
+
+
+def _account(settings: Settings, clients: ClientFactory) -> Callable[[], str | None]:
+    """The account the server acts in, asked of STS once (for plans of destructive changes)."""
+    known: list[str] = []
+
+    def account() -> str | None:
+        if not known:
+            try:
+                sts = clients.client("sts", settings.tables_region, state=True)
+                known.append(sts.get_caller_identity()["Account"])
+            except Exception:  # a plan without the account is still a plan
+                return None
+        return known[0]
+
+    return account
+
+
+def build_roles(settings: Settings, clients: ClientFactory) -> Roles:
+    """The roles, from the SSM parameter or file the settings name (read on first use, once)."""
+    source: Callable[[], str | None] | None = None
+    where = "the role configuration"
+    if settings.roles_parameter:
+        name = settings.roles_parameter
+        where = f"the role configuration (SSM parameter {name})"
+
+        def source() -> str | None:
+            ssm = clients.client("ssm", settings.tables_region, state=True)
+            value: str = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+            return value
+
+    elif settings.roles_file:
+        path = Path(settings.roles_file)
+        where = f"the role configuration ({path})"
+
+        def source() -> str | None:
+            return path.read_text(encoding="utf-8")
+
+    return Roles(source, Role.named(settings.local_role), where=where)
 
 
 def with_accounts(settings: Settings, clients: ClientFactory) -> Settings:
@@ -190,7 +286,7 @@ def lambda_handler(settings: Settings | None = None) -> Callable[[Any, Any], dic
     asyncio.set_event_loop(asyncio.new_event_loop())
     # lifespan="off": Mangum would otherwise run startup/shutdown on every invocation.
     # one_request_at_a_time: Lambda sends an instance one invocation at a time.
-    app = create_app(settings, server.dispatcher, one_request_at_a_time=True)
+    app = create_app(settings, server.dispatcher, one_request_at_a_time=True, oauth=server.oauth)
     return answer_events(Mangum(app, lifespan="off"))
 
 

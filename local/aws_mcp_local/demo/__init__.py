@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import boto3
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AUDIT_BY_CALLER",
+    "CONFIRMATION_SECRET",
     "DEMO_ACCOUNTS",
     "DEMO_IMAGE",
     "DEMO_READ_TIMEOUT",
@@ -89,6 +91,7 @@ def seed(endpoint_url: str | None, parts: Iterable[str] | None = None) -> dict[s
     """
     clients = _clients(endpoint_url)
     _create_tables(clients("dynamodb"))
+    _create_confirmation_secret(clients("secretsmanager"))
     return _seed_estate(clients, parts)
 
 
@@ -198,6 +201,14 @@ def _set_event() -> threading.Event:
     return done
 
 
+# The secret signing confirmations of destructive changes, as the stack's ConfirmationSecret.
+CONFIRMATION_SECRET: Final = "aws-mcp-demo-confirmation"  # noqa: S105 (its name)
+
+
+def _create_confirmation_secret(secretsmanager: Any) -> None:
+    secretsmanager.create_secret(Name=CONFIRMATION_SECRET, SecretString=secrets.token_urlsafe(32))
+
+
 @dataclass(frozen=True)
 class DemoAws:
     endpoint_url: str
@@ -218,13 +229,15 @@ class DemoAws:
         The demo's AWS is fake, so it allows writes (every tool can be tried) unless
         ``AWS_MCP_ACCESS_MODE`` is set in ``environ`` (default: the process environment): then
         ``base``'s mode, read from it, stands, to preview a production default. Its read
-        timeout fits moto rather than AWS, unless ``AWS_MCP_AWS_READ_TIMEOUT`` is set.
+        timeout fits moto rather than AWS, unless ``AWS_MCP_AWS_READ_TIMEOUT`` is set; its local
+        caller is an admin, unless ``AWS_MCP_LOCAL_ROLE`` says otherwise.
         """
         env = os.environ if environ is None else environ
         tables = table_names()
         return base.with_changes(
             access_mode=base.access_mode if env.get(ENV.ACCESS_MODE) else AccessMode.READ_WRITE,
             aws_read_timeout=base.aws_read_timeout if env.get(ENV.AWS_READ_TIMEOUT) else DEMO_READ_TIMEOUT,
+            local_role=base.local_role if env.get(ENV.LOCAL_ROLE) else "admin",
             default_region=DEMO_REGIONS[0],
             tables_region=DEMO_REGIONS[0],
             breaker_table=tables["breaker"],
@@ -236,6 +249,7 @@ class DemoAws:
             accounts=base.accounts or DEMO_ACCOUNTS,
             integrations_table=tables["integrations"],
             integrations_secret_prefix="aws-mcp-demo/integrations",  # noqa: S106 - a name prefix
+            confirmation_secret=CONFIRMATION_SECRET,
             stage="demo",
         )
 
@@ -270,6 +284,7 @@ def running_demo(
             queue_url = _fleet_queue(endpoint)
             if seed_in_background:
                 _create_tables(_clients(endpoint)("dynamodb"))
+                _create_confirmation_secret(_clients(endpoint)("secretsmanager"))
                 aws = DemoAws(endpoint, {}, emulator, queue_url, seeded=threading.Event())
                 work = threading.Thread(
                     target=_seed_in_background, args=(aws,), name="demo-seed", daemon=True

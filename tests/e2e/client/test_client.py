@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from aws_mcp.auth.confirmation import token_in
 from aws_mcp_client import ErrorCodes, InfrastructureException, MCPClient, MCPClientFactory
 from aws_mcp_client.breaker import BreakerState
 from aws_mcp_client.config import (
@@ -160,8 +161,14 @@ async def test_a_change_whose_answer_is_lost_is_retried_with_its_key_and_replaye
         assert listed.structured_content is not None
         running = listed.structured_content["instances"][0]["instance_id"]
 
+        # A destructive change: its plan first, then the call that carries the plan's token.
+        plan = await client.call_tool("ec2_stop_instances", {"instance_ids": [running]})
+        token = token_in(" ".join(getattr(block, "text", "") for block in plan.content))
+        assert plan.is_error and token, plan
         lossy.tool, lossy.lose = "ec2_stop_instances", 1
-        result = await client.call_tool("ec2_stop_instances", {"instance_ids": [running]})
+        result = await client.call_tool(
+            "ec2_stop_instances", {"instance_ids": [running], "confirmation": token}
+        )
         assert lossy.lost == 1 and clock.slept == [0.5], "the first answer was lost, then one retry"
         assert result.is_error is False and result.structured_content is not None
         # The answer is the first call's: a second stop would have found the instance stopping.
@@ -169,7 +176,8 @@ async def test_a_change_whose_answer_is_lost_is_retried_with_its_key_and_replaye
 
         trail = await client.call_tool("audit_query", {"tool": "ec2_stop_instances"})
         assert trail.structured_content is not None
-        retry, first = trail.structured_content["records"]  # newest first
+        retry, first, planned = trail.structured_content["records"]  # newest first
+    assert planned["outcome"] == "confirmation_required"
     assert (first["outcome"], retry["outcome"]) == ("success", "replay"), "acted once, then replayed"
     assert len(first["aws_request_ids"]) == 1 and retry["aws_request_ids"] == [], "one StopInstances"
     key = first["arguments"].get("idempotency_key")

@@ -31,6 +31,7 @@ CLIENT_COMMANDS = (
     "health-check",
     "tools",
     "call",
+    "proxy",
     "list",
     "get",
     "smoke",

@@ -27,6 +27,7 @@ def test_the_command_lists_the_server_commands_then_the_client_commands() -> Non
         "health-check",
         "tools",
         "call",
+        "proxy",
         "list",
         "get",
         "smoke",

@@ -57,6 +57,7 @@ def lambda_settings(**changes: Any) -> Settings:
         breaker_failure_threshold=3,
         breaker_recovery_timeout=30,
         breaker_success_threshold=2,
+        local_role="admin",
     )
     return base.with_changes(**changes)
 

@@ -17,6 +17,7 @@ from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import table_names
 from tests.conftest import SCRATCH_REGION
 from tests.unit.resilience.conftest import Build
+from tests.unit.tools.services.calling import PLAN_TOKEN, confirmed
 
 Launch = Any
 
@@ -70,11 +71,11 @@ def test_without_a_key_the_same_change_after_the_retry_window_is_a_new_intent(
     ec2.meta.events.register("after-call.ec2.StartInstances", lambda **_: calls.append("start"))
     instance = launch("running")
     arguments = {"instance_ids": [instance], "region": SCRATCH_REGION}
-    stop = registry.call("ec2_stop_instances", arguments, CallContext())
+    stop = confirmed(registry, "ec2_stop_instances", arguments)
     time.sleep(2.1)  # past the window (Powertools keeps expiry to the whole second)
     registry.call("ec2_start_instances", arguments, CallContext())
     time.sleep(2.1)
-    again = registry.call("ec2_stop_instances", arguments, CallContext())
+    again = confirmed(registry, "ec2_stop_instances", arguments)
     assert calls == ["stop", "start", "stop"]
     assert stop.structured is not None and again.structured is not None
     assert "replayed" not in again.structured
@@ -196,24 +197,46 @@ def lose_the_answer(clients: Any, sent: list[str]) -> None:
     clients.client("ec2", SCRATCH_REGION).meta.events.register_first("before-send.ec2.StopInstances", send)
 
 
+def one_table_request_at_a_time(clients: Any) -> None:
+    """moto checks a conditional write and then makes it, with no lock between (DynamoDB does both
+    at once): racing threads could both pass. The state tables' requests go one at a time here."""
+    lock = threading.Lock()
+
+    def take(**_: Any) -> None:  # a before-call handler's answer would stand in for AWS's: none
+        lock.acquire()
+
+    def give(**_: Any) -> None:
+        lock.release()
+
+    events = clients.client("dynamodb", "us-east-1", state=True).meta.events
+    events.register("before-call.dynamodb", take)
+    for event in ("after-call.dynamodb", "after-call-error.dynamodb"):
+        events.register(event, give)
+
+
 def test_a_change_that_got_no_answer_is_not_sent_again_with_its_key(build: Build, launch: Launch) -> None:
     registry, clients, _ = build(aws_max_attempts=1)
+    one_table_request_at_a_time(clients)
     sent: list[str] = []
     lose_the_answer(clients, sent)
     arguments = {"instance_ids": [launch("running")], "region": SCRATCH_REGION, "idempotency_key": "stop-1"}
+    plan = registry.call("ec2_stop_instances", arguments, CallContext())
+    token = PLAN_TOKEN.search(plan.text)
+    assert token is not None, plan.text
+    confirmed_arguments = {**arguments, "confirmation": token[1]}
     barrier = threading.Barrier(8)
     results: list[ToolOutcome] = []
 
     def race() -> None:
         barrier.wait()
-        results.append(registry.call("ec2_stop_instances", arguments, CallContext()))
+        results.append(registry.call("ec2_stop_instances", confirmed_arguments, CallContext()))
 
     threads = [threading.Thread(target=race) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    later = registry.call("ec2_stop_instances", arguments, CallContext())
+    later = registry.call("ec2_stop_instances", confirmed_arguments, CallContext())
     assert len(sent) == 1
     assert all(r.is_error and "unknown" in r.text for r in [*results, later])
     assert "not sent again" in later.text and "Check the resource's state" in later.text

@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from boto3.dynamodb.types import DYNAMODB_CONTEXT
 
-__all__ = ["BY_CALLER_INDEX", "REDACTED", "AuditRecord", "Outcome", "redact", "redact_text"]
+__all__ = ["BY_CALLER_INDEX", "REDACTED", "AuditRecord", "Outcome", "redact", "redact_text", "redact_values"]
 
 BY_CALLER_INDEX: Final = "by-caller"
 REDACTED: Final = "***redacted***"
@@ -34,7 +34,9 @@ _SECRET_NAME: Final = re.compile(
     r"pass(word|wd|phrase)?|secret|token|credential|private|api[_-]?key|access[_-]?key|auth|cookie|session"
     r"|^key$|(ssh|signing|encryption|master)[_-]?key"
     # What is handed to a machine to run with: a launch script, a function's variables.
-    r"|user[_-]?data|^environment$|environment[_-]?variables",
+    r"|user[_-]?data|^environment$|environment[_-]?variables"
+    # The token that confirms a destructive change (aws_mcp.auth.confirmation): never kept.
+    r"|^confirmation$",
     re.IGNORECASE,
 )
 # Values that are secrets whatever they are called: AWS access key ids, JWTs, PEM keys,
@@ -54,6 +56,8 @@ class Outcome(StrEnum):
     IN_PROGRESS = "in_progress"
     TIMEOUT = "timeout"
     OUTCOME_UNKNOWN = "outcome_unknown"
+    # A destructive change answered with its plan or an elicitation: nothing done yet.
+    CONFIRMATION_REQUIRED = "confirmation_required"
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +177,23 @@ def _encodable(text: str) -> str:
 def redact_text(text: str) -> str:
     """``text`` with secret-looking values (the same rules as :func:`redact`) replaced."""
     return _SECRET_VALUE.sub(REDACTED, text)
+
+
+def redact_values(value: Any) -> Any:
+    """A tool result's ``value`` with secrets replaced by :func:`redact`'s rules: what a secret-looking
+    name holds, and secret-looking runs within any text (the rest of the text kept, and not cut)."""
+    if isinstance(value, dict):
+        return {
+            k: REDACTED
+            if isinstance(k, str) and _SECRET_NAME.search(k) and v not in (None, "")
+            else redact_values(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact_values(v) for v in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
 
 
 def redact(value: Any, *, _depth: int = 0) -> Any:

@@ -38,19 +38,24 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as ASGIMessage
 
+from aws_mcp.auth.oauth import OAuth, Refusal, metadata
 from aws_mcp.config import Settings
-from aws_mcp.context import CallContext
+from aws_mcp.context import CallContext, Via
 from aws_mcp.errors import INTERNAL_ERROR, INVALID_REQUEST
 from aws_mcp.jsontext import dumps
 from aws_mcp.protocol import Dispatcher, Message, Reply, parse
 
-__all__ = ["MCP_PATH", "create_app", "host_matcher"]
+__all__ = ["CALLER_SCOPE_KEY", "MCP_PATH", "METADATA_PATH", "create_app", "host_matcher"]
 
 MCP_PATH: Final = "/mcp"
 _ENDPOINT_PATHS: Final = (MCP_PATH, MCP_PATH + "/")
 _JSON: Final = "application/json"
 _INTERNAL_MESSAGE: Final = "Internal error: the server logged it"
 MISDIRECTED: Final = 421
+# RFC 9728's well-known path; the endpoint's own is this with /mcp after it.
+METADATA_PATH: Final = "/.well-known/oauth-protected-resource"
+# Where the bearer-token check (OAuth) leaves the caller it verified in the ASGI scope.
+CALLER_SCOPE_KEY: Final = "aws_mcp.caller"
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +67,7 @@ def create_app(
     one_request_at_a_time: bool = False,
     trusted_hosts: Collection[str] | None = None,
     problems: Sequence[str] = (),
+    oauth: OAuth | None = None,
 ) -> Starlette:
     """The ASGI app answering MCP with ``dispatcher`` (the composition root builds both).
 
@@ -70,6 +76,9 @@ def create_app(
     ``trusted_hosts``: the ``Host`` values served (see :func:`host_matcher`); None serves
     any (on Lambda API Gateway sets it). ``problems``: why the server cannot work as it
     should (missing credentials, ...); ``/health`` then reports ``degraded`` with them.
+    ``oauth``: the endpoint takes OAuth bearer tokens (``AuthMode=OAUTH``): a request without a
+    valid one is refused (401, or 403 for a token that grants no role) with a
+    ``WWW-Authenticate`` header pointing to the RFC 9728 metadata, which is served too.
     """
     origin_allowed = _origin_matcher(settings.allowed_origins)
 
@@ -92,6 +101,15 @@ def create_app(
             return _refuse(415, "Content-Type must be application/json")
         if not _accepts_json(request.headers.get("accept", "")):
             return _refuse(406, "Accept must include application/json and text/event-stream")
+        if oauth is not None:
+            checked = oauth.tokens.check(request.headers.get("authorization"))
+            if isinstance(checked, Refusal):
+                return _unauthorized(checked, _metadata_url(request))
+            request.scope[CALLER_SCOPE_KEY] = {
+                "caller": checked.caller,
+                "scopes": checked.scopes,
+                "groups": checked.groups,
+            }
         body = await _read_body(request, settings.max_body_bytes)
         if body is None:
             return _refuse(413, f"Request body exceeds {settings.max_body_bytes} bytes")
@@ -123,6 +141,12 @@ def create_app(
             report["problems"] = list(problems)
         return _plain(200, report)
 
+    async def protected_resource(request: Request) -> Response:
+        if oauth is None:
+            return _plain(404, {"error": "not found", "path": request.url.path})
+        resource = oauth.resource or _base_url(request) + MCP_PATH
+        return _plain(200, metadata(oauth, resource))
+
     # Outermost first: the host check sees every request before anything else does.
     middleware = [Middleware(_LastResort)]
     if trusted_hosts is not None:
@@ -132,6 +156,8 @@ def create_app(
             Route(MCP_PATH, mcp_post, methods=["POST"]),
             Route(MCP_PATH + "/", mcp_post, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
+            Route(METADATA_PATH, protected_resource, methods=["GET"]),
+            Route(METADATA_PATH + MCP_PATH, protected_resource, methods=["GET"]),
         ],
         middleware=middleware,
         exception_handlers={HTTPException: routing_error},
@@ -242,6 +268,39 @@ def _split_host(value: str) -> tuple[str, int | None] | None:
     return found["name"].lower(), int(port) if port else None
 
 
+def _unauthorized(refusal: Refusal, metadata_url: str) -> Response:
+    """401/403 as RFC 6750 and the MCP authorization spec have them: where the metadata is, and why."""
+    challenge = f'Bearer resource_metadata="{metadata_url}"'
+    if refusal.error:
+        challenge += f', error="{refusal.error}", error_description="{_quotable(refusal.description)}"'
+    if refusal.scope:
+        challenge += f', scope="{refusal.scope}"'
+    headers = {"WWW-Authenticate": challenge} if refusal.status in (401, 403) else {}
+    return _refuse(refusal.status, refusal.description, headers=headers)
+
+
+def _quotable(text: str) -> str:
+    return "".join(c for c in text if c not in '"\\' and 0x20 <= ord(c) < 0x7F)
+
+
+def _base_url(request: Request) -> str:
+    """The URL this server is reached at, up to (not including) ``/mcp``: behind API Gateway
+    the stage (or a custom domain's base path) comes first, and Mangum's path leaves it out."""
+    event = request.scope.get("aws.event")
+    prefix = ""
+    if isinstance(event, dict):
+        full = _mapping(event.get("requestContext")).get("path")
+        path = request.url.path
+        if isinstance(full, str) and full.endswith(path):
+            prefix = full[: len(full) - len(path)]
+    proto = request.headers.get("x-forwarded-proto", request.url.scheme).split(",")[0].strip()
+    return f"{proto}://{request.headers.get('host', '')}{prefix}"
+
+
+def _metadata_url(request: Request) -> str:
+    return _base_url(request) + METADATA_PATH + MCP_PATH
+
+
 def _reply(reply: Reply) -> Response:
     if reply.body is None:
         return Response(status_code=reply.status)
@@ -292,26 +351,54 @@ def _headers(request: Request) -> dict[str, tuple[str, ...]]:
 
 
 def _context(scope: Mapping[str, Any]) -> CallContext:
-    """Caller identity from the API Gateway request context (via Mangum), or ``local``."""
+    """Caller identity from the API Gateway request context (via Mangum) or a bearer token this
+    app checked (``CALLER_SCOPE_KEY``), or ``local``; and how it was authenticated (its role's source)."""
+    token = scope.get(CALLER_SCOPE_KEY)
     event = scope.get("aws.event")
+    request_context = _mapping(event.get("requestContext")) if isinstance(event, dict) else {}
+    request_id = str(request_context.get("requestId", ""))
+    lambda_context = scope.get("aws.context")
+    if isinstance(token, Mapping):
+        return CallContext(
+            caller=str(token.get("caller", "anonymous")),
+            request_id=request_id,
+            lambda_context=lambda_context,
+            via=Via.BEARER,
+            scopes=frozenset(token.get("scopes", ())),
+            groups=frozenset(token.get("groups", ())),
+        )
     if not isinstance(event, dict):
         return CallContext()
-    request_context = _mapping(event.get("requestContext"))
     identity = _mapping(request_context.get("identity"))
     authorizer = _mapping(request_context.get("authorizer"))
     claims = _mapping(authorizer.get("claims"))
-    caller = (
-        identity.get("userArn")
-        or (f"apikey:{identity['apiKeyId']}" if identity.get("apiKeyId") else None)
-        or claims.get("sub")
-        or authorizer.get("principalId")
-        or "anonymous"
-    )
+    via, caller, scopes, groups = Via.ANONYMOUS, "anonymous", frozenset[str](), frozenset[str]()
+    if identity.get("userArn"):
+        via, caller = Via.IAM, str(identity["userArn"])
+    elif identity.get("apiKeyId"):
+        via, caller = Via.API_KEY, f"apikey:{identity['apiKeyId']}"
+    elif claims.get("sub") or authorizer.get("principalId"):
+        # A Cognito (or Lambda) authorizer in front: its claims say who and with which scopes.
+        via, caller = Via.BEARER, str(claims.get("sub") or authorizer.get("principalId"))
+        scopes = frozenset(str(claims.get("scope", "")).split())
+        groups = frozenset(_groups(claims.get("cognito:groups")))
     return CallContext(
-        caller=str(caller),
-        request_id=str(request_context.get("requestId", "")),
-        lambda_context=scope.get("aws.context"),
+        caller=caller,
+        request_id=request_id,
+        lambda_context=lambda_context,
+        via=via,
+        scopes=scopes,
+        groups=groups,
     )
+
+
+def _groups(value: Any) -> list[str]:
+    """Groups as a claim carries them: a list, or (API Gateway's flattening) one text."""
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, str):
+        return value.strip("[]").replace(",", " ").split()
+    return []
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

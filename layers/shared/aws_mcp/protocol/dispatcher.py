@@ -20,7 +20,7 @@ Era selection follows the SDK and the spec's dual-era rules:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from aws_mcp.config import Settings
@@ -349,7 +349,9 @@ class Dispatcher:
         }
 
     def _tools_list(self, params: dict[str, Any], version: str, ctx: CallContext) -> dict[str, Any]:
-        definitions = self._registry.definitions(with_titles_and_output=version in WITH_TITLES_AND_STRUCTURED)
+        definitions = self._registry.definitions(
+            with_titles_and_output=version in WITH_TITLES_AND_STRUCTURED, context=ctx
+        )
         start = _decode_cursor(params.get("cursor"), definitions)
         page_size = self._settings.tools_page_size
         page = definitions[start : start + page_size]
@@ -357,12 +359,22 @@ class Dispatcher:
         if start + page_size < len(definitions):
             result["nextCursor"] = _encode_cursor(page[-1]["name"])
         if version in MODERN_VERSIONS:
-            # The list depends only on the deployment (its access mode), never on the caller.
+            # The list depends on the caller's role: no shared cache may hand it to another caller.
             result["ttlMs"] = self._settings.tools_ttl_ms
-            result["cacheScope"] = "public"
+            result["cacheScope"] = "private"
         return result
 
     def _tools_call(self, params: dict[str, Any], version: str, ctx: CallContext) -> dict[str, Any]:
+        if version in MODERN_VERSIONS:
+            # MRTR (2026-07-28): whether the client answers elicitations, and what a retry brings back.
+            capabilities = (params.get("_meta") or {}).get(CLIENT_CAPABILITIES_META)
+            elicitation = isinstance(capabilities, dict) and isinstance(capabilities.get("elicitation"), dict)
+            ctx = replace(
+                ctx,
+                elicitation=elicitation,
+                input_responses=params.get("inputResponses"),
+                request_state=params.get("requestState"),
+            )
         # The registry checks name and arguments itself, so malformed calls are audited too.
         outcome = self._registry.call(params.get("name"), params.get("arguments"), ctx)
         return _render_outcome(outcome, structured=version in WITH_TITLES_AND_STRUCTURED)
@@ -394,6 +406,8 @@ def _why(reply: Reply) -> str:
 
 
 def _render_outcome(outcome: ToolOutcome, *, structured: bool) -> dict[str, Any]:
+    if outcome.input_required is not None:
+        return {"resultType": "input_required", **outcome.input_required}
     result: dict[str, Any] = {
         "content": [{"type": "text", "text": outcome.text}],
         "isError": outcome.is_error,

@@ -21,6 +21,7 @@ from typing import Any, Final
 
 import orjson
 
+from aws_mcp.auth.roles import Kind
 from aws_mcp.tools.contract import ToolSpec
 
 __all__ = ["CORE", "MANIFEST", "Catalog", "Entry", "read_manifest"]
@@ -80,6 +81,13 @@ def _legacy(definition: dict[str, Any]) -> dict[str, Any]:
     legacy = {k: v for k, v in definition.items() if k not in _NEWER_FIELDS}
     legacy["annotations"] = {"title": definition["title"], **definition["annotations"]}
     return legacy
+
+
+def _kind(definition: dict[str, Any]) -> Kind:
+    hints = definition.get("annotations", {})
+    if hints.get("readOnlyHint"):
+        return Kind.READ
+    return Kind.DESTRUCTIVE if hints.get("destructiveHint") else Kind.WRITE
 
 
 def read_manifest(path: Path = MANIFEST) -> tuple[Entry, ...]:
@@ -148,6 +156,14 @@ class Catalog:
     def mutating(self, name: str) -> bool:
         entry = self._entries.get(name)
         return entry is not None and not entry.read_only
+
+    def kinds(self) -> dict[str, Kind]:
+        """Each tool served, by name: ``read``, ``write`` or ``destructive`` (which roles may call it)."""
+        return {d["name"]: _kind(d) for d in self._full}
+
+    def kind(self, name: str) -> Kind:
+        entry = self._entries.get(name)
+        return _kind(entry.definition) if entry else Kind.READ
 
     def aws_service(self, name: str) -> str | None:
         return self._aws_service.get(name)

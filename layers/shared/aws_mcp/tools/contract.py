@@ -23,6 +23,7 @@ from aws_mcp.tools.schema import model_schema
 __all__ = [
     "CALLER",
     "CALL_CLIENTS",
+    "CONFIRMATION",
     "READ_TOOL",
     "SAMPLE_INSTANCE_ID",
     "CallClients",
@@ -136,6 +137,8 @@ class ToolOutcome:
     text: str
     structured: dict[str, Any] | None = None
     is_error: bool = False
+    # 2026-07-28: the input-required result (inputRequests, requestState) to answer with instead.
+    input_required: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +159,9 @@ class ToolSpec:
     open_world: bool = True
     # Calls as an agent makes them, with what the demo answers (events/ is generated from them).
     examples: tuple[Example, ...] = ()
+    # Output fields that can carry secrets (outputs, parameters, log lines): the registry redacts
+    # them by the audit trail's rules before the result leaves (audit.record.redact_values).
+    secret_fields: tuple[str, ...] = ()
     _definition: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -180,11 +186,26 @@ class ToolSpec:
                 name=self.name,
                 title=self.title,
                 description=self.description,
-                inputSchema=model_schema(self.input_model, "validation"),
+                inputSchema=_with_confirmation(model_schema(self.input_model, "validation"))
+                if self.destructive
+                else model_schema(self.input_model, "validation"),
                 outputSchema=model_schema(self.output_model, "serialization"),
                 annotations=self.annotations(),
             )
         return self._definition
+
+
+# The argument a destructive tool takes the token of its plan back in (aws_mcp/auth/confirmation.py).
+# Not in the input model: the Validate guard takes it off the arguments, so it never reaches the
+# tool or its idempotency key; undescribed, since the plan says how to use it.
+CONFIRMATION: Final = "confirmation"
+
+
+def _with_confirmation(schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **schema,
+        "properties": {**schema.get("properties", {}), CONFIRMATION: {"type": "string", "maxLength": 2048}},
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +240,7 @@ def tool(
     idempotent: bool = False,
     open_world: bool = True,
     examples: tuple[Example, ...] = (),
+    secret_fields: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., BaseModel]], ToolSpec]:
     """Declare a tool ``fn(*clients, args: Input) -> Output``.
 
@@ -246,6 +268,8 @@ def tool(
             raise ValueError(f"mutating tool {name!r} must return a MutatingOutput (it may be a replay)")
         for example in examples:
             input_model.model_validate(example.arguments)  # an example that cannot run is a bug here
+        if missing := set(secret_fields) - set(output_model.model_fields):
+            raise ValueError(f"tool {name!r}: secret_fields {sorted(missing)} are not fields of its output")
         return ToolSpec(
             name=name,
             title=title,
@@ -260,6 +284,7 @@ def tool(
             idempotent=idempotent,
             open_world=open_world,
             examples=examples,
+            secret_fields=secret_fields,
         )
 
     return declare

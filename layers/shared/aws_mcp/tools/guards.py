@@ -12,19 +12,28 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pydantic import ValidationError
 
 from aws_mcp.accounts import HOME, Account, Accounts
-from aws_mcp.audit.record import AuditRecord
+from aws_mcp.audit.record import AuditRecord, redact
 from aws_mcp.config import ENV, Settings
 from aws_mcp.context import CallContext
-from aws_mcp.errors import INVALID_PARAMS, ProtocolError, ToolInputError
-from aws_mcp.tools.contract import MutatingInput, ToolInput, ToolSpec
+from aws_mcp.errors import (
+    INVALID_PARAMS,
+    AccessDeniedError,
+    ConfirmationRequiredError,
+    ProtocolError,
+    ToolInputError,
+)
+from aws_mcp.jsontext import dumps_text
+from aws_mcp.tools.contract import CONFIRMATION, MutatingInput, ToolInput, ToolSpec
 
 if TYPE_CHECKING:
     from aws_mcp.audit.trail import AuditTrail
+    from aws_mcp.auth.confirmation import Confirmations
+    from aws_mcp.auth.roles import Roles
     from aws_mcp.resilience import Breakers, Deadlines, Idempotency
     from aws_mcp.resilience.idempotency import Replay
     from aws_mcp.tools.catalog import Catalog
@@ -32,7 +41,9 @@ if TYPE_CHECKING:
 __all__ = [
     "AccessMode",
     "AuditIntent",
+    "Authorize",
     "Breaker",
+    "Confirm",
     "Deadline",
     "Guard",
     "Idempotent",
@@ -57,6 +68,8 @@ class ToolCall:
     region: str = ""
     # The account the call acts in (InAccount): the server's own unless the call names one.
     account: Account = HOME
+    # The token of a destructive change's plan, taken off the arguments (Validate, for Confirm).
+    confirmation: Any = None
     # Set when the result repeats an earlier identical call's (Idempotent).
     replay: Replay | None = None
     # The result's JSON text, when the tool ran in this call (the end of the pipeline).
@@ -92,6 +105,18 @@ class AccessMode:
         return proceed(call)
 
 
+class Authorize:
+    """A caller calls only what its role allows; a refusal names the role needed (audited ``denied``)."""
+
+    def __init__(self, roles: Roles, catalog: Catalog) -> None:
+        self._roles = roles
+        self._catalog = catalog
+
+    def __call__(self, call: ToolCall, proceed: Step) -> dict[str, Any]:
+        self._roles.check(call.context, call.spec.name, self._catalog.kind(call.spec.name))
+        return proceed(call)
+
+
 class Validate:
     """The arguments against the tool's input model; the region the call acts in."""
 
@@ -100,8 +125,16 @@ class Validate:
 
     def __call__(self, call: ToolCall, proceed: Step) -> dict[str, Any]:
         spec = call.spec
+        arguments = call.arguments
+        if CONFIRMATION in arguments:
+            arguments = dict(arguments)
+            call.confirmation = arguments.pop(CONFIRMATION)
+            if not isinstance(call.confirmation, str) or len(call.confirmation) > 2048:
+                raise ToolInputError(
+                    f"Invalid arguments for {spec.name}: {CONFIRMATION} must be the token a plan gave."
+                )
         try:
-            call.args = spec.input_model.model_validate(call.arguments)
+            call.args = spec.input_model.model_validate(arguments)
         except ValidationError as err:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in err.errors()
@@ -128,6 +161,110 @@ class InAccount:
         call.account = self._accounts.resolve(name)
         call.record = dataclasses.replace(call.record, account=call.account.label)
         return proceed(call)
+
+
+class Confirm:
+    """A destructive change runs only once confirmed, the confirmation bound to the exact change.
+
+    First call: on 2026-07-28 with a client that answers elicitations, an input-required result
+    (an elicitation stating the change, and a signed ``requestState``); otherwise a plan and a
+    confirmation token (an error result: nothing was done). The retry runs with an accepting
+    answer and that state, or with the token; declines, expiries, altered states and
+    confirmations of another change or caller are refused (audited ``denied``). A dry run
+    changes nothing and needs none. See :mod:`aws_mcp.auth.confirmation`.
+    """
+
+    ANSWER: ClassVar[str] = "confirm"
+
+    def __init__(
+        self,
+        confirmations: Confirmations,
+        needs: Callable[[ToolSpec], bool],
+        account: Callable[[], str | None],
+    ) -> None:
+        self._confirmations = confirmations
+        self._needs = needs
+        self._account = account
+
+    def __call__(self, call: ToolCall, proceed: Step) -> dict[str, Any]:
+        from aws_mcp.auth.confirmation import Binding, plan_asks
+
+        if not self._needs(call.spec) or getattr(call.args, "dry_run", False) is True:
+            return proceed(call)
+        context = call.context
+        binding = Binding(context.caller, call.spec.name, _normalized(call))
+        if call.confirmation is not None:
+            self._confirmations.check(call.confirmation, binding, "token")
+            return proceed(call)
+        if context.request_state is not None:
+            self._confirmations.check(context.request_state, binding, "state")
+            responses = context.input_responses if isinstance(context.input_responses, dict) else {}
+            found = responses.get(self.ANSWER)
+            answer: dict[str, Any] = found if isinstance(found, dict) else {}
+            content = answer.get("content")
+            content = content if isinstance(content, dict) else {}
+            if answer.get("action") == "accept" and content.get(self.ANSWER) is True:
+                return proceed(call)
+            said = answer.get("action") if answer.get("action") in ("decline", "cancel") else "no answer"
+            raise AccessDeniedError(
+                f"{call.spec.name} was not confirmed ({said}): nothing was changed. "
+                "Do not retry unless the user asks for this change again."
+            )
+        plan = self._plan(call)
+        if context.elicitation:
+            schema = {
+                "type": "object",
+                "properties": {
+                    self.ANSWER: {
+                        "type": "boolean",
+                        "title": "Make this change",
+                        "description": "Yes makes the change described; it cannot be undone.",
+                        "default": False,
+                    }
+                },
+                "required": [self.ANSWER],
+            }
+            elicitation = {
+                "method": "elicitation/create",
+                "params": {"mode": "form", "message": plan, "requestedSchema": schema},
+            }
+            raise ConfirmationRequiredError(
+                f"Waiting for the user to confirm. {plan}",
+                plan,
+                input_required={
+                    "inputRequests": {self.ANSWER: elicitation},
+                    "requestState": self._confirmations.mint(binding, "state"),
+                },
+            )
+        token = self._confirmations.mint(binding, "token")
+        raise ConfirmationRequiredError(
+            f"{plan}\nShow this plan to the user and ask them. Only if they agree, call {call.spec.name} "
+            f"again with exactly the same arguments {plan_asks(token)} "
+            f"(good for {self._confirmations.ttl_seconds} s, for this change and caller only).",
+            plan,
+        )
+
+    def _plan(self, call: ToolCall) -> str:
+        spec = call.spec
+        # The account the call names (InAccount, before this guard), else the server's own.
+        account = (
+            call.account.label if call.account is not HOME else self._account() or "the server's account"
+        )
+        targets = {
+            k: v for k, v in redact(_normalized(call)).items() if k != "region" and v not in (None, [], {})
+        }
+        return (
+            f"Confirmation required: nothing has been changed yet.\n"
+            f"Change: {spec.name} ({spec.title}) in account {account}, region {call.region}.\n"
+            f"Targets: {dumps_text(targets)}\n"
+            f"What it does, and what is lost: {spec.description}"
+        )
+
+
+def _normalized(call: ToolCall) -> dict[str, Any]:
+    """The arguments that make the change, as a confirmation binds them (and the idempotency key)."""
+    assert call.args is not None
+    return {**call.args.model_dump(mode="json", exclude={"idempotency_key"}), "region": call.region}
 
 
 class AuditIntent:
@@ -164,7 +301,7 @@ class Idempotent:
         args = call.args
         if not call.spec.mutating or not isinstance(args, MutatingInput):
             return proceed(call)
-        normalized = {**args.model_dump(mode="json", exclude={"idempotency_key"}), "region": call.region}
+        normalized = _normalized(call)
         result, call.replay = self._idempotency.run(
             tool=call.spec.name,
             caller=call.context.caller,

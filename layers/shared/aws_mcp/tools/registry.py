@@ -2,9 +2,10 @@
 
 ::
 
-    access mode → argument validation → account → audit intent (mutations) → deadline
-      → idempotency (mutations) → circuit breaker (account + service + region) → the tool
-      → AWS error translation → result shaping → audit record → metrics
+    access mode → role → argument validation → account → confirmation (destructive)
+      → audit intent (mutations) → deadline → idempotency (mutations)
+      → circuit breaker (account + service + region) → the tool → AWS error translation
+      → result shaping → audit record → metrics
 
 The guards (:mod:`aws_mcp.tools.guards`) are listed once, in that order, in
 :meth:`ToolRegistry.__init__`. Result shaping (:func:`~aws_mcp.tools.paging.fit`): fields a
@@ -17,11 +18,14 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, Final
 
-from aws_mcp.audit.record import AuditRecord, Outcome, redact
+from pydantic import BaseModel
+
+from aws_mcp.audit.record import AuditRecord, Outcome, redact, redact_values
 from aws_mcp.audit.record import now as audit_now
 from aws_mcp.aws.errors import THROTTLING, translated
 from aws_mcp.aws.request_ids import collect_request_ids
@@ -32,6 +36,7 @@ from aws_mcp.errors import (
     AccessDeniedError,
     AwsCallError,
     BreakerOpenError,
+    ConfirmationRequiredError,
     DeadlineError,
     InProgressError,
     OutcomeUnknownError,
@@ -45,7 +50,9 @@ from aws_mcp.tools.contract import CALL_CLIENTS, CALLER, READ_TOOL, ToolOutcome,
 from aws_mcp.tools.guards import (
     AccessMode,
     AuditIntent,
+    Authorize,
     Breaker,
+    Confirm,
     Deadline,
     Guard,
     Idempotent,
@@ -59,6 +66,8 @@ from aws_mcp.tracing import Tracing
 
 if TYPE_CHECKING:
     from aws_mcp.audit.trail import AuditTrail
+    from aws_mcp.auth.confirmation import Confirmations
+    from aws_mcp.auth.roles import Roles
     from aws_mcp.aws.clients import ClientFactory
     from aws_mcp.resilience import Resilience
     from aws_mcp.telemetry import Telemetry
@@ -85,8 +94,12 @@ class ToolRegistry:
         telemetry: Telemetry | None = None,
         tracing: Tracing | None = None,
         services: Mapping[str, Any] | None = None,
+        roles: Roles | None = None,
+        confirmations: Confirmations | None = None,
+        account: Callable[[], str | None] = lambda: None,
     ) -> None:
         self._settings = settings
+        self._roles = roles
         self._clients = clients
         self._audit = audit
         self._resilience = resilience
@@ -103,8 +116,10 @@ class ToolRegistry:
         # The guards, outermost first: the order every call goes through.
         guards: list[Guard | None] = [
             AccessMode(self.catalog, settings),
+            Authorize(roles, self.catalog) if roles else None,
             Validate(settings.default_region),
             InAccount(settings.accounts),
+            Confirm(confirmations, self._needs_confirmation, account) if confirmations else None,
             AuditIntent(audit) if audit else None,
             Deadline(resilience.deadlines) if resilience else None,
             Idempotent(resilience.idempotency) if resilience else None,
@@ -122,13 +137,24 @@ class ToolRegistry:
             self._invoke,
         )
 
+    def _needs_confirmation(self, spec: ToolSpec) -> bool:
+        """Destructive tools, and those the deployment names (``AWS_MCP_CONFIRM_TOOLS`` globs)."""
+        return spec.destructive or any(fnmatchcase(spec.name, g) for g in self._settings.confirm_tools)
+
     @property
     def names(self) -> tuple[str, ...]:
         """The tools served, by name."""
         return self.catalog.names
 
-    def definitions(self, *, with_titles_and_output: bool = True) -> list[dict[str, Any]]:
-        return self.catalog.definitions(with_titles_and_output=with_titles_and_output)
+    def definitions(
+        self, *, with_titles_and_output: bool = True, context: CallContext | None = None
+    ) -> list[dict[str, Any]]:
+        """The served tools' definitions; with a ``context``, only those its caller's role allows."""
+        every = self.catalog.definitions(with_titles_and_output=with_titles_and_output)
+        if context is None or self._roles is None:
+            return every
+        visible = self._roles.visible(context, self.catalog.kinds())
+        return [d for d in every if d["name"] in visible]
 
     def iam_actions(self) -> set[str]:
         return self.catalog.iam_actions()
@@ -176,7 +202,7 @@ class ToolRegistry:
 
     def _finish(self, ran: _Ran, elapsed_ms: float, request_ids: tuple[str, ...]) -> None:
         if self._audit is not None:
-            error = ran.result.text if ran.result.is_error else None
+            error = ran.note or (ran.result.text if ran.result.is_error else None)
             self._audit.finish(
                 ran.record.completed(
                     ran.outcome, duration_ms=elapsed_ms, error=error, aws_request_ids=request_ids
@@ -206,6 +232,12 @@ class ToolRegistry:
             structured = self._pipeline(call)
         except ProtocolError:
             raise
+        except ConfirmationRequiredError as err:
+            # Nothing done: the plan (an error result) or, on 2026-07-28, the input-required result.
+            result = ToolOutcome(
+                text=str(err), is_error=err.input_required is None, input_required=err.input_required
+            )
+            return _Ran(Outcome.CONFIRMATION_REQUIRED, result, call.record)
         except ToolError as err:
             throttled = isinstance(err, AwsCallError) and err.code in THROTTLING
             return _Ran(_outcome_of(err), ToolOutcome(text=str(err), is_error=True), call.record, throttled)
@@ -236,6 +268,8 @@ class ToolRegistry:
             read_timeout=self._settings.aws_read_timeout,
         ):
             output = spec.func(*clients, call.args)
+        if spec.secret_fields:
+            output = _without_secrets(output, spec.secret_fields)
         # A list tool's fields (paging.Fields): its items cut to them, before the page is measured.
         fields = getattr(call.args, "fields", None)
         structured, call.text = fit(output, self._settings.max_result_chars, fields)
@@ -290,6 +324,18 @@ def _chained(guards: list[Guard | None], last: Step) -> Step:
     return step
 
 
+def _without_secrets(output: BaseModel, fields: tuple[str, ...]) -> BaseModel:
+    """``output`` with its secret-carrying fields redacted by the audit trail's rules."""
+    data = output.model_dump()
+    for name in fields:
+        data[name] = redact_values(data[name])
+    redacted = type(output).model_validate(data)
+    # What the output keeps for paging (paging.Paged's resume) goes along.
+    if output.__pydantic_private__:
+        redacted.__pydantic_private__ = dict(output.__pydantic_private__)
+    return redacted
+
+
 def _record(name: Any, arguments: Any, context: CallContext, *, mutating: bool) -> AuditRecord:
     return AuditRecord(
         # Whatever a caller sent as the name, kept short: it names log lines and trace segments too.
@@ -311,6 +357,8 @@ class _Ran:
     result: ToolOutcome
     record: AuditRecord  # with the region, once known
     throttled: bool = False
+    # What the audit record says instead of the result's text.
+    note: str | None = None
 
 
 def _outcome_of(err: ToolError) -> Outcome:

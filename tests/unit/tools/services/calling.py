@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Final
 
 from aws_mcp.context import CallContext
+from aws_mcp.tools.contract import ToolOutcome
 from aws_mcp.tools.registry import ToolRegistry
 
-__all__ = ["FakeClock", "answers_as_declared", "assert_within", "call", "refused", "walk"]
+__all__ = ["FakeClock", "answers_as_declared", "assert_within", "call", "confirmed", "refused", "walk"]
+
+# The token a destructive change's plan asks to be passed back (tools/guards.py, Confirm).
+PLAN_TOKEN: Final = re.compile(r'plus "confirmation": "([A-Za-z0-9_.-]+)"')
+
+
+def confirmed(
+    registry: ToolRegistry, tool: str, arguments: dict[str, Any], context: CallContext | None = None
+) -> ToolOutcome:
+    """The call as an agent makes it once the user agreed: a destructive change's plan is answered
+    by calling again with its confirmation token."""
+    context = context or CallContext()
+    outcome = registry.call(tool, arguments, context)
+    if outcome.is_error and (token := PLAN_TOKEN.search(outcome.text)):
+        outcome = registry.call(tool, {**arguments, "confirmation": token[1]}, context)
+    return outcome
 
 
 def call(registry: ToolRegistry, tool: str, /, **arguments: Any) -> dict[str, Any]:
-    """The tool's structured result; the test fails on an error result, saying it."""
-    outcome = registry.call(tool, arguments, CallContext())
+    """The tool's structured result (confirmed, if it asks); the test fails on an error result, saying it."""
+    outcome = confirmed(registry, tool, arguments)
     assert not outcome.is_error, outcome.text
     assert outcome.structured is not None
     return outcome.structured
 
 
 def refused(registry: ToolRegistry, tool: str, /, **arguments: Any) -> str:
-    """The text of the tool's error result; the test fails if the tool answered."""
-    outcome = registry.call(tool, arguments, CallContext())
+    """The text of the tool's error result (confirmed, if it asks); the test fails if the tool answered."""
+    outcome = confirmed(registry, tool, arguments)
     assert outcome.is_error, outcome.structured
     return outcome.text
 
@@ -64,7 +81,7 @@ def answers_as_declared(registry: ToolRegistry, prefix: str, /, *, skip: tuple[s
     assert specs, prefix
     for spec in specs:
         for example in spec.examples:
-            outcome = registry.call(spec.name, example.arguments, CallContext())
+            outcome = confirmed(registry, spec.name, example.arguments)
             if example.answer is None:
                 assert outcome.is_error and all(f in outcome.text for f in example.error_contains), (
                     outcome.text

@@ -13,6 +13,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from aws_mcp.audit.record import REDACTED
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import AccessMode, Settings
 from aws_mcp.context import CallContext
@@ -68,7 +69,8 @@ class TestListStacks:
 class TestDescribeStack:
     def test_shows_parameters_outputs_and_resources_with_no_echo_masked(self, registry: ToolRegistry) -> None:
         result = call(registry, "cloudformation_describe_stack", stack="storefront-queues")
-        assert result["parameters"] == {"Env": "prod", "AlertToken": "****"}
+        # NoEcho masks it, and its name alone would have it redacted (aws_mcp.audit.record rules).
+        assert result["parameters"] == {"Env": "prod", "AlertToken": REDACTED}
         assert "demo-not-a-secret" not in json.dumps(result)
         assert result["outputs"]["OrdersQueueUrl"].endswith("/storefront-orders")
         assert {r["logical_id"] for r in result["resources"]} == {"OrdersQueue", "OrdersDeadLetters"}

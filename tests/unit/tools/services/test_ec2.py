@@ -16,7 +16,7 @@ from aws_mcp.server import build_server
 from aws_mcp.tools.contract import ToolOutcome
 from aws_mcp.tools.registry import ToolRegistry
 from tests.conftest import SCRATCH_REGION
-from tests.unit.tools.services.calling import call
+from tests.unit.tools.services.calling import call, confirmed
 
 Launch = Callable[[str], str]
 
@@ -272,7 +272,7 @@ class TestRebootAndTerminate:
 
     @pytest.mark.parametrize("tool", ["ec2_reboot_instances", "ec2_terminate_instances"])
     def test_an_unknown_instance_is_a_tool_error_naming_it(self, registry: ToolRegistry, tool: str) -> None:
-        outcome = registry.call(tool, {"instance_ids": ["i-0123456789abcdef0"]}, CallContext())
+        outcome = confirmed(registry, tool, {"instance_ids": ["i-0123456789abcdef0"]})
         assert outcome.is_error
         assert "InvalidInstanceID.NotFound" in outcome.text and "i-0123456789abcdef0" in outcome.text
 
@@ -304,8 +304,8 @@ class TestRebootAndTerminate:
         with Stubber(clients.client("ec2", region)) as stubber:
             stubber.add_client_error(operation, "UnauthorizedOperation", http_status_code=403)
             stubber.add_client_error(operation, "RequestLimitExceeded", http_status_code=503)
-            denied = registry.call(tool, arguments, CallContext())
-            throttled = registry.call(tool, arguments, CallContext())
+            denied = confirmed(registry, tool, arguments)
+            throttled = confirmed(registry, tool, arguments)
         assert denied.is_error and "denied" in denied.text and "UnauthorizedOperation" in denied.text
         assert (
             throttled.is_error and "transient" in throttled.text and "RequestLimitExceeded" in throttled.text
@@ -342,9 +342,7 @@ class TestStartAndStop:
         assert [state_of(registry, i) for i in mine] == before == ["running", "stopped"]
 
     def test_stopping_an_unknown_instance_is_a_tool_error(self, registry: ToolRegistry) -> None:
-        outcome = registry.call(
-            "ec2_stop_instances", {"instance_ids": ["i-0123456789abcdef0"]}, CallContext()
-        )
+        outcome = confirmed(registry, "ec2_stop_instances", {"instance_ids": ["i-0123456789abcdef0"]})
         assert outcome.is_error and "InvalidInstanceID" in outcome.text
 
     def test_an_empty_instance_list_is_refused(self, registry: ToolRegistry) -> None:

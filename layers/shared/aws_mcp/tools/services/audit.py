@@ -93,7 +93,7 @@ class AuditQueryOutput(Paged):
 def audit_query(audit_store: AuditStore | None, args: AuditQueryInput) -> AuditQueryOutput:
     """Search the record of every tool call made through this server: by time range, caller, tool and
     outcome (success, tool_error, protocol_error, denied, breaker_open, replay, in_progress, timeout,
-    outcome_unknown).
+    outcome_unknown, confirmation_required).
     Newest first, paginated. Records with status intent are changes that were started but never
     finished."""
     if audit_store is None:

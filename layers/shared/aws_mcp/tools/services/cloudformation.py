@@ -152,6 +152,7 @@ class DescribeStackOutput(BaseModel):
             },
         ),
     ),
+    secret_fields=("parameters", "outputs"),
 )
 def describe_stack(cloudformation: CloudFormationClient, args: StackInput) -> DescribeStackOutput:
     """One stack: status, parameters (NoEcho ones masked), outputs and resources with their status."""

@@ -163,6 +163,7 @@ class FilterEventsOutput(Paged):
             {"region": "us-east-1", "count": 3, "next_cursor": None},
         ),
     ),
+    secret_fields=("events",),
 )
 def filter_events(logs: CloudWatchLogsClient, args: FilterEventsInput) -> FilterEventsOutput:
     """A log group's events matching a filter pattern in a window, newest first."""
@@ -242,7 +243,10 @@ def _read_slice(
         token = response.get("nextToken")
         if not token:
             # One order for every read of the slice (an instant's events are counted off the end).
-            events.sort(key=lambda e: (e.get("timestamp", 0), e.get("eventId", "")))
+            # Event ids are digits: a shorter one is smaller (AWS's are all one length, moto's are not).
+            events.sort(
+                key=lambda e: (e.get("timestamp", 0), len(e.get("eventId", "")), e.get("eventId", ""))
+            )
             return events, used, True
         if len(events) >= _SLICE_EVENTS:
             return events, used, False
@@ -302,6 +306,7 @@ class QueryInput(Window):
             {"region": "us-east-1", "status": "Complete"},
         ),
     ),
+    secret_fields=("rows",),
 )
 def query(logs: CloudWatchLogsClient, wait_budget: WaitBudget, args: QueryInput) -> QueryOutput:
     """Run a Logs Insights query over a window and wait for its rows; if it outlasts this call,
@@ -331,6 +336,7 @@ class QueryResultsInput(RegionalInput):
             error_contains=("logs_query_results",),
         ),
     ),
+    secret_fields=("rows",),
 )
 def query_results(
     logs: CloudWatchLogsClient, wait_budget: WaitBudget, args: QueryResultsInput
