@@ -30,12 +30,13 @@ The mapping, in one place:
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
 import mcp_types as types
@@ -59,6 +60,11 @@ from aws_mcp_client.models import (
 )
 from aws_mcp_client.retry import Sleep
 from aws_mcp_client.transports import TransportOpener
+
+# A destructive change's plan asks for its token back as ``"confirmation": "<token>"``.
+_CONFIRMATION: Final = re.compile(r'"confirmation": "([A-Za-z0-9_.-]+)"')
+# Asked with the server's plan of a destructive change; True (or an awaitable of it) makes it.
+Confirm = Callable[[str], bool | Awaitable[bool]]
 
 __all__ = [
     "PROJECT_TAG",
@@ -124,6 +130,7 @@ class AWSMCPClient(MCPClient):
         transport: TransportOpener | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Sleep | None = None,
+        confirm: Confirm | None = None,
     ) -> None:
         settings = settings or ClientSettings()
         changes: dict[str, Any] = {}
@@ -139,6 +146,7 @@ class AWSMCPClient(MCPClient):
             config = MCPServerConfig(name=name, url=url, auth=auth)
         super().__init__(config, settings, transport=transport, clock=clock, sleep=sleep)
         self._clock = clock
+        self._confirm = confirm
         self._schemas: dict[str, dict[str, Any]] = {}
         self._requests: dict[str, str] = {}  # resource id → the request still changing it
 
@@ -452,6 +460,19 @@ class AWSMCPClient(MCPClient):
     async def _call(self, tool: str, args: Mapping[str, Any]) -> dict[str, Any]:
         result = await self.call_tool(tool, args)
         text = " ".join(block.text for block in result.content if isinstance(block, types.TextContent))
+        token = _CONFIRMATION.search(text) if result.is_error else None
+        if token is not None:
+            # The server's plan of a destructive change: made only if ``confirm`` agrees.
+            agreed = self._confirm(text) if self._confirm else False
+            if not (await agreed if inspect.isawaitable(agreed) else agreed):
+                raise InfrastructureException(
+                    ErrorCodes.CONFIRMATION_REQUIRED,
+                    f"{tool}: {text}",
+                    server=self.name,
+                    details={"tool": tool},
+                )
+            result = await self.call_tool(tool, {**args, "confirmation": token[1]})
+            text = " ".join(block.text for block in result.content if isinstance(block, types.TextContent))
         if result.is_error:
             raise InfrastructureException(
                 _classify(text), f"{tool}: {text}", server=self.name, details={"tool": tool}

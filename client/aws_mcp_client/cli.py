@@ -607,7 +607,8 @@ def delete(
         deleted = await client.delete_resource(project, resource_id)
         return {"id": resource_id, "deleted": deleted, "status": "DELETED" if deleted else "DELETING"}
 
-    _render(output, _session(server, config, run))
+    # The user agreed above (or with --yes): the server's plan of the deletion is confirmed.
+    _render(output, _session(server, config, run, confirm=lambda plan: True))
 
 
 def _interactive() -> bool:
@@ -696,14 +697,21 @@ def _target(server: str | None, config: Path) -> tuple[Any, Any]:
     return settings, servers[str(server)]
 
 
-def _session(server: str | None, config: Path, work: Callable[[AWSMCPClient], Awaitable[T]]) -> T:
-    """Connect to the server, do ``work``, disconnect; errors become messages and exit codes."""
+def _session(
+    server: str | None,
+    config: Path,
+    work: Callable[[AWSMCPClient], Awaitable[T]],
+    *,
+    confirm: Callable[[str], bool] | None = None,
+) -> T:
+    """Connect to the server, do ``work``, disconnect; errors become messages and exit codes.
+    ``confirm`` answers the server's plans of destructive changes (None: each is refused)."""
     from aws_mcp_client.aws import AWSMCPClient
 
     settings, server_config = _target(server, config)
 
     async def run() -> T:
-        async with AWSMCPClient(config=server_config, settings=settings) as client:
+        async with AWSMCPClient(config=server_config, settings=settings, confirm=confirm) as client:
             return await work(client)
 
     return _run(run)

@@ -80,6 +80,9 @@ class ErrorCodes(StrEnum):
     """The connection manager has no server by that name."""
     SERVER_DISABLED = "SERVER_DISABLED"
     """The connection manager's server is disabled: enable it before connecting."""
+    CONFIRMATION_REQUIRED = "CONFIRMATION_REQUIRED"
+    """The server asks for the user's confirmation of a destructive change (the plan is in the
+    message), and none was given: nothing was changed."""
 
 
 RETRYABLE = frozenset(

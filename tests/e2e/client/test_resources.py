@@ -70,9 +70,9 @@ def demo_has_cloud_control(demo_url: str) -> bool:
 
 @pytest.fixture
 async def client(demo_url: str, demo_has_cloud_control: bool) -> AsyncIterator[AWSMCPClient]:
-    if not demo_has_cloud_control:
-        pytest.skip("the demo server has no cloudcontrol_* tools yet (issue 14, parts 1 and 2)")
-    async with AWSMCPClient(server_url=demo_url, timeout=60) as connected:
+    assert demo_has_cloud_control
+    # This test is the user: it agrees to every deletion the server plans.
+    async with AWSMCPClient(server_url=demo_url, timeout=60, confirm=lambda plan: True) as connected:
         yield connected
 
 
@@ -123,3 +123,20 @@ async def test_an_unsupported_type_is_refused_naming_the_supported_ones(client: 
     with pytest.raises(InfrastructureException) as raised:
         await client.create_resource("p", ResourceConfig(type="Foo::Bar", name="x"))
     assert "AWS::Foo::Bar" in str(raised.value), json.dumps(raised.value.details)
+
+
+async def test_a_deletion_nobody_confirms_is_refused_and_changes_nothing(
+    demo_url: str, demo_has_cloud_control: bool
+) -> None:
+    assert demo_has_cloud_control
+    project = f"p{uuid.uuid4().hex[:10]}"
+    async with AWSMCPClient(server_url=demo_url, timeout=60) as unconfirmed:
+        made = await unconfirmed.create_resource(
+            project, ResourceConfig(type="SQS::Queue", name=f"q{project}")
+        )
+        with pytest.raises(InfrastructureException) as raised:
+            await unconfirmed.delete_resource(project, made.id)
+        assert raised.value.code is ErrorCodes.CONFIRMATION_REQUIRED and "Confirmation required" in str(
+            raised.value
+        )
+        assert await unconfirmed.get_resource(project, made.id) is not None
