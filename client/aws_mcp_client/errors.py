@@ -33,6 +33,7 @@ NOT_SUPPORTED               no       the server has no tool for the operation as
 CONFIGURATION_INVALID       no       a setting, an ``mcp_servers.json`` entry or an argument
 UNKNOWN_SERVER              no       the connection manager has no server by that name
 SERVER_DISABLED             no       the connection manager's server is disabled
+CONFIRMATION_REQUIRED       no       a destructive change the ``confirm`` hook did not agree to
 ==========================  =======  ==========================================================
 """
 

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 WORKFLOWS = REPO / ".github" / "workflows"
 STAGES = ["dev", "staging", "prod"]
 # What may name no resource, and why: the API cannot scope them (see the template's Sids).
-UNSCOPED = {"TemplateChecksNameNoResource", "LogGroupListingNamesNoGroup"}
+UNSCOPED = {"TemplateChecksNameNoResource", "LogGroupListingNamesNoGroup", "CreationsNamingNoResource"}
 # Each resource type template.yaml holds (SAM's expanded into what they make), and the statement of
 # the CloudFormation role that lets CloudFormation manage it.
 COVERED_BY = {
@@ -40,6 +40,11 @@ COVERED_BY = {
     "AWS::SQS::Queue": "DeadLetterQueueOfTheStack",
     "AWS::CloudWatch::Alarm": "AlarmsAndDashboardOfTheStack",
     "AWS::CloudWatch::Dashboard": "AlarmsAndDashboardOfTheStack",
+    "AWS::SecretsManager::Secret": "ConfirmationSecretOfTheStack",
+    "AWS::Cognito::UserPool": "UserPoolIdsAreUnknownBeforehand",
+    "AWS::Cognito::UserPoolDomain": "UserPoolIdsAreUnknownBeforehand",
+    "AWS::Cognito::UserPoolResourceServer": "UserPoolIdsAreUnknownBeforehand",
+    "AWS::Cognito::UserPoolClient": "UserPoolIdsAreUnknownBeforehand",
 }
 
 

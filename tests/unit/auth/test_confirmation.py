@@ -298,7 +298,9 @@ class TestOn2026WithElicitation:
         )
         old = Confirmations(keys, clock=lambda: json.loads(_unb64(body))["x"] - 300 - 301).mint(
             Binding(
-                BINDING.caller, "test_wipe_disk", {"disk": "d-1", "dry_run": False, "region": "us-east-1"}
+                BINDING.caller,
+                "test_wipe_disk",
+                {"account": None, "disk": "d-1", "dry_run": False, "region": "us-east-1"},
             ),
             "state",
         )

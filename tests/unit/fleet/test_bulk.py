@@ -20,6 +20,7 @@ from aws_mcp.fleet.bulk import Bulk
 from aws_mcp.server import build_server
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import DEMO_ACCOUNTS, refresh_fleet, seed, table_names
+from tests.unit.tools.services.calling import confirmed
 
 TABLE = table_names()["fleet"]
 ALICE = CallContext(caller="alice")
@@ -39,7 +40,8 @@ class Audited:
         self.registry: ToolRegistry = build_server(changed, clients, logger=logger).registry
 
     def call(self, tool: str, context: CallContext = ALICE, **arguments: Any) -> Any:
-        return self.registry.call(tool, arguments, context)
+        """The call, its plan confirmed (the test is the user agreeing) where the tool is destructive."""
+        return confirmed(self.registry, tool, arguments, context)
 
     def records(self, tool: str) -> list[dict[str, Any]]:
         found = [
