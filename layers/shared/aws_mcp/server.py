@@ -24,7 +24,6 @@ from aws_mcp.errors import AccessDeniedError
 from aws_mcp.executor import CLI_EXECUTOR, Executor
 from aws_mcp.executor.policy import CliPolicy
 from aws_mcp.fleet.bulk import BULK, Bulk
-from aws_mcp.fleet.fanout import FLEET_SCOPE, FleetScope
 from aws_mcp.fleet.inventory import FLEET_STORE, InventoryStore
 from aws_mcp.protocol import Dispatcher
 from aws_mcp.resilience import Breakers, Deadlines, Idempotency, Resilience
@@ -126,7 +125,6 @@ def build_server(
         services={
             AUDIT_STORE: store,
             COST_CACHE: cost_cache,
-            FLEET_SCOPE: FleetScope(settings.accounts, settings.default_region),
             FLEET_STORE: InventoryStore(query_client, settings.fleet_table) if settings.fleet_table else None,
             BULK: Bulk(
                 state_tables, settings.fleet_table, settings.accounts, clients.client, audit=trail.finish

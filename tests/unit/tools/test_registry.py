@@ -146,7 +146,15 @@ class TestCatalog:
             }
             assert spec.iam_actions or spec.name in reach_elsewhere, spec.name
             # Every argument a tool adds is described; the shared ones' names say it all (see contract).
-            shared = {"region", "account", "idempotency_key", "cursor", "max_results", "confirmation"}
+            shared = {
+                "region",
+                "account",
+                "regions",
+                "idempotency_key",
+                "cursor",
+                "max_results",
+                "confirmation",
+            }
             for name, prop in definition["inputSchema"]["properties"].items():
                 assert name in shared or prop.get("description"), f"{spec.name}.{name} has no description"
 

@@ -1,8 +1,12 @@
 """One read across many accounts and regions: every target tried, in parallel, within the call's time.
 
-A target is an (account, region) pair; ``accounts`` and ``regions`` name them, ``"*"`` meaning
-every registered account, and each account's own regions (its registry entry's, else the
-server's default region). Each target is a read-only tool run as part of this call
+Two ways in: ``fleet_list`` runs any read-only tool so, and every list tool that needs no
+particular resource takes ``accounts`` and ``regions`` itself (:class:`Spread`, applied by the
+registry's fan-out guard). A target is an (account, region) pair; ``accounts`` and ``regions``
+name them, ``"*"`` meaning every registered account, and each account's own regions (its
+registry entry's, else the server's default region). A list whose answer names no region
+(IAM's, S3's buckets, Route 53's) is account-wide: one target per account. Each target is a
+read-only tool run as part of this call
 (:data:`aws_mcp.tools.contract.READ_TOOL`: validated, in its account, behind its breaker), at
 most ``concurrency`` at once. The answer is never a silent partial one: it names each target
 that failed and why, and each that was not reached before the call's deadline.
@@ -21,7 +25,7 @@ from aws_mcp.errors import ToolError, ToolInputError
 from aws_mcp.resilience.deadline import call_deadline
 from aws_mcp.tools.contract import ReadTool
 
-__all__ = ["FLEET_SCOPE", "FanOut", "FleetScope", "Target"]
+__all__ = ["FLEET_SCOPE", "FanOut", "FanOutResult", "FleetScope", "Target"]
 
 # The name tools take the scope by (built in aws_mcp.server).
 FLEET_SCOPE: Final = "fleet_scope"
@@ -50,19 +54,30 @@ class FleetScope:
     default_region: str
     concurrency: int = 8
 
-    def targets(self, accounts: list[str] | None, regions: list[str] | None) -> list[Target]:
-        """Every (account, region) named; None or ``["*"]``: every registered account, or each
-        account's own regions."""
+    def chosen(self, accounts: list[str] | None) -> list[Account]:
+        """The accounts named; None or ``["*"]``: every registered one (none: the server's own)."""
         if accounts is None or ALL in accounts:
-            chosen = list(self.accounts.all()) or [HOME]
-        else:
-            chosen = list(dict.fromkeys(self.accounts.resolve(name) for name in accounts))
+            return list(self.accounts.all()) or [HOME]
+        return list(dict.fromkeys(self.accounts.resolve(name) for name in accounts))
+
+    def targets(
+        self, accounts: list[str] | None, regions: list[str] | None, *, account_wide: bool = False
+    ) -> list[Target]:
+        """Every (account, region) named (:meth:`chosen`; regions None or ``["*"]``: each account's own)."""
+        return self.targets_in(self.chosen(accounts), regions, account_wide=account_wide)
+
+    def targets_in(
+        self, accounts: list[Account], regions: list[str] | None, *, account_wide: bool = False
+    ) -> list[Target]:
+        """Each account in each region; ``account_wide``: each account once, in its first region."""
         found: list[Target] = []
-        for account in chosen:
+        for account in accounts:
             if regions is None or ALL in regions:
                 places = list(account.regions) or [self.default_region]
             else:
                 places = list(dict.fromkeys(regions))
+            if account_wide:
+                places = places[:1]
             found += [Target(account, region) for region in places]
         if len(found) > MAX_TARGETS:
             raise ToolInputError(f"{len(found)} targets: at most {MAX_TARGETS} in one call. Name fewer.")
@@ -71,11 +86,28 @@ class FleetScope:
 
 @dataclass
 class FanOutResult:
-    items: list[dict[str, Any]] = field(default_factory=list)
-    answered: list[Target] = field(default_factory=list)
+    targets: list[Target]
+    # Per target that answered, in the order the targets were named: its items.
+    answers: dict[Target, list[dict[str, Any]]] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
     not_reached: list[dict[str, str]] = field(default_factory=list)
+    # Targets with further pages, each with the cursor that continues it.
     more: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def items(self) -> list[dict[str, Any]]:
+        return [item for target in self.targets for item in self.answers.get(target, ())]
+
+    def summary(self) -> dict[str, Any]:
+        """How the fan-out went: targets asked and answered, and each that failed, ran out of time
+        or has more."""
+        return {
+            "targets": len(self.targets),
+            "answered": len(self.answers),
+            "errors": self.errors,
+            "not_reached": self.not_reached,
+            "more": self.more,
+        }
 
 
 class FanOut:
@@ -83,8 +115,12 @@ class FanOut:
         self._scope = scope
         self._read = read_tool
 
-    def run(self, tool: str, arguments: dict[str, Any], targets: list[Target]) -> FanOutResult:
-        result = FanOutResult()
+    def run(
+        self, tool: str, arguments: dict[str, Any], targets: list[Target], items_field: str | None = None
+    ) -> FanOutResult:
+        """``tool`` with ``arguments`` at every target; ``items_field``: where its answer's items are
+        (else its one list field, or the answer as one item)."""
+        result = FanOutResult(targets)
         deadline = call_deadline()
         until = (deadline - _MARGIN_S) if deadline is not None else time.monotonic() + _LOCAL_WAIT_S
         pool = ThreadPoolExecutor(max_workers=max(1, min(self._scope.concurrency, len(targets))))
@@ -104,7 +140,7 @@ class FanOut:
                     break
                 done, pending = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
                 for future in done:
-                    self._collect(result, futures[future], future)
+                    self._collect(result, futures[future], future, items_field)
             for future in pending:
                 future.cancel()
                 result.not_reached.append(futures[future].named())
@@ -113,7 +149,9 @@ class FanOut:
         return result
 
     @staticmethod
-    def _collect(result: FanOutResult, target: Target, future: Future[dict[str, Any]]) -> None:
+    def _collect(
+        result: FanOutResult, target: Target, future: Future[dict[str, Any]], items_field: str | None
+    ) -> None:
         try:
             answer = future.result()
         except ToolError as err:
@@ -122,10 +160,11 @@ class FanOut:
         except Exception as err:  # a bug in one target's tool must not lose the others' answers
             result.errors.append({**target.named(), "error": f"internal error ({type(err).__name__})"})
             return
-        result.answered.append(target)
-        # A list tool's items (its one list field), or a single answer as one item.
-        lists = [v for v in answer.values() if isinstance(v, list)]
-        for item in lists[0] if len(lists) == 1 else [answer]:
-            result.items.append({**item, "account": target.account.alias, "region": target.region})
-        if answer.get("next_cursor") or answer.get("truncated"):
-            result.more.append(target.named())
+        if items_field is None:
+            lists = [v for v in answer.values() if isinstance(v, list)]
+            items = lists[0] if len(lists) == 1 else [answer]
+        else:
+            items = answer.get(items_field, [])
+        result.answers[target] = [{**item, **target.named()} for item in items]
+        if cursor := answer.get("next_cursor"):
+            result.more.append({**target.named(), "next_cursor": cursor})

@@ -57,8 +57,11 @@ __all__ = ["Dispatcher", "Reply"]
 ACCEPTED: Final = 202
 
 INSTRUCTIONS: Final = (
-    "Tools for inspecting and operating the AWS account this server runs in. "
-    "Every tool takes an optional `region`; without it the server's default region is used. "
+    "Tools for inspecting and operating AWS accounts. Every tool takes an optional `region` and "
+    "`account` (an alias of this server's account registry); without them it acts in the server's "
+    "own account and default region. List tools also take `accounts` and `regions` lists to read "
+    'across the fleet in one call (["*"]: every registered account, each account\'s own regions); '
+    "their answer's `fanout` names every target that failed or was not reached. "
     "Mutating tools exist only when the server allows writes; use their `dry_run` argument "
     "to check permissions before acting. Call aws_whoami first to see the account and region."
 )

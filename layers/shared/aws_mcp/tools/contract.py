@@ -17,13 +17,16 @@ from typing import Annotated, Any, Final, Protocol, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from aws_mcp.accounts import ALL
 from aws_mcp.aws.regions import check_region
+from aws_mcp.tools.paging import Paged
 from aws_mcp.tools.schema import model_schema
 
 __all__ = [
     "CALLER",
     "CALL_CLIENTS",
     "CONFIRMATION",
+    "FANOUT",
     "READ_TOOL",
     "SAMPLE_INSTANCE_ID",
     "CallClients",
@@ -33,9 +36,11 @@ __all__ = [
     "ReadTool",
     "RegionalInput",
     "Replayed",
+    "Spread",
     "ToolInput",
     "ToolOutcome",
     "ToolSpec",
+    "region_or_all",
     "tool",
 ]
 
@@ -83,6 +88,25 @@ class RegionalInput(ToolInput):
     # Undescribed like region: an alias or id of the server's account registry (aws_mcp.accounts),
     # checked by the Account guard; default: the server's own account.
     account: str | None = Field(default=None, max_length=32)
+
+
+def region_or_all(name: str) -> str:
+    return name if name == ALL else check_region(name)
+
+
+class Spread(BaseModel):
+    """The arguments by which a list tool fans out across accounts and regions (aws_mcp.fleet.fanout):
+    not in its input model; the Validate guard takes them off its arguments."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    accounts: list[Annotated[str, Field(max_length=32)]] | None = Field(
+        default=None, max_length=50, description='["*"]: all'
+    )
+    # Undescribed as region is; the server's instructions say what ["*"] means.
+    regions: list[Annotated[str, Field(max_length=32), AfterValidator(region_or_all)]] | None = Field(
+        default=None, max_length=40
+    )
 
 
 class MutatingInput(RegionalInput):
@@ -168,6 +192,20 @@ class ToolSpec:
     def mutating(self) -> bool:
         return not self.read_only
 
+    @property
+    def spread_over(self) -> tuple[str, ...]:
+        """The :class:`Spread` arguments this tool takes: a read-only list that needs no particular
+        resource fans out over accounts, and over regions unless its answer names none (IAM's,
+        S3's buckets: account-wide)."""
+        if not (
+            self.read_only
+            and issubclass(self.output_model, Paged)
+            and issubclass(self.input_model, RegionalInput)
+            and not any(f.is_required() for f in self.input_model.model_fields.values())
+        ):
+            return ()
+        return ("accounts", "regions") if "region" in self.output_model.model_fields else ("accounts",)
+
     def annotations(self) -> dict[str, bool]:
         """The hints. Whether a tool reads or destroys is always said (a client that reads
         ``destructiveHint`` alone must not take a read for a deletion); the others are said
@@ -182,14 +220,19 @@ class ToolSpec:
     def definition(self) -> dict[str, Any]:
         """The ``tools/list`` entry (latest shape), computed once."""
         if not self._definition:
+            schema = model_schema(self.input_model, "validation")
+            if self.destructive:
+                schema = _with_confirmation(schema)
+            if self.spread_over:
+                schema = _with_spread(schema, self.spread_over)
             self._definition.update(
                 name=self.name,
                 title=self.title,
                 description=self.description,
-                inputSchema=_with_confirmation(model_schema(self.input_model, "validation"))
-                if self.destructive
-                else model_schema(self.input_model, "validation"),
-                outputSchema=model_schema(self.output_model, "serialization"),
+                inputSchema=schema,
+                outputSchema=_with_fanout(model_schema(self.output_model, "serialization"))
+                if self.spread_over
+                else model_schema(self.output_model, "serialization"),
                 annotations=self.annotations(),
             )
         return self._definition
@@ -206,6 +249,19 @@ def _with_confirmation(schema: dict[str, Any]) -> dict[str, Any]:
         **schema,
         "properties": {**schema.get("properties", {}), CONFIRMATION: {"type": "string", "maxLength": 2048}},
     }
+
+
+def _with_spread(schema: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    spread = model_schema(Spread, "validation")["properties"]
+    return {**schema, "properties": {**schema.get("properties", {}), **{n: spread[n] for n in names}}}
+
+
+# Where a fanned-out list says how its fan-out went (aws_mcp.fleet.fanout.FanOutResult.summary).
+FANOUT: Final = "fanout"
+
+
+def _with_fanout(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "properties": {**schema["properties"], FANOUT: {"type": "object"}}}
 
 
 @dataclass(frozen=True, slots=True)

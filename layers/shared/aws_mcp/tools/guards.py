@@ -10,11 +10,12 @@ here and one entry there.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from aws_mcp.accounts import HOME, Account, Accounts
 from aws_mcp.audit.record import AuditRecord, redact
@@ -27,8 +28,10 @@ from aws_mcp.errors import (
     ProtocolError,
     ToolInputError,
 )
+from aws_mcp.fleet.fanout import FanOut, FleetScope
 from aws_mcp.jsontext import dumps_text
-from aws_mcp.tools.contract import CONFIRMATION, MutatingInput, ToolInput, ToolSpec
+from aws_mcp.tools.contract import CONFIRMATION, FANOUT, MutatingInput, Spread, ToolInput, ToolSpec
+from aws_mcp.tools.paging import Paged, cut_to_fit
 
 if TYPE_CHECKING:
     from aws_mcp.audit.trail import AuditTrail
@@ -45,6 +48,7 @@ __all__ = [
     "Breaker",
     "Confirm",
     "Deadline",
+    "FanOutReads",
     "Guard",
     "Idempotent",
     "InAccount",
@@ -70,6 +74,8 @@ class ToolCall:
     account: Account = HOME
     # The token of a destructive change's plan, taken off the arguments (Validate, for Confirm).
     confirmation: Any = None
+    # A list tool's fan-out arguments, taken off the arguments (Validate, for FanOutReads).
+    spread: Spread | None = None
     # Set when the result repeats an earlier identical call's (Idempotent).
     replay: Replay | None = None
     # The result's JSON text, when the tool ran in this call (the end of the pipeline).
@@ -133,18 +139,26 @@ class Validate:
                 raise ToolInputError(
                     f"Invalid arguments for {spec.name}: {CONFIRMATION} must be the token a plan gave."
                 )
-        try:
-            call.args = spec.input_model.model_validate(arguments)
-        except ValidationError as err:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in err.errors()
-            )
-            raise ToolInputError(
-                f"Invalid arguments for {spec.name}: {problems}. Fix them and call again."
-            ) from None
+        if spread := {name: arguments[name] for name in spec.spread_over if name in arguments}:
+            arguments = {k: v for k, v in arguments.items() if k not in spread}
+            call.spread = _validated(Spread, spread, spec.name)
+        call.args = _validated(spec.input_model, arguments, spec.name)
         call.region = getattr(call.args, "region", None) or self._default_region
         call.record = dataclasses.replace(call.record, region=call.region)
         return proceed(call)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validated(model: type[M], arguments: dict[str, Any], tool: str) -> M:
+    try:
+        return model.model_validate(arguments)
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in err.errors()
+        )
+        raise ToolInputError(f"Invalid arguments for {tool}: {problems}. Fix them and call again.") from None
 
 
 class InAccount:
@@ -311,6 +325,63 @@ class Idempotent:
             call=lambda: proceed(call),
         )
         return result
+
+
+class FanOutReads:
+    """A list tool called with ``accounts`` or ``regions`` (:class:`Spread`) runs once per account and
+    region (:mod:`aws_mcp.fleet.fanout`): in parallel within this call's deadline, each target through
+    its own breaker, all under this call's one audit record. Its items come back together, each
+    with its account and region, and ``fanout`` names the targets that failed, ran out of time or
+    have more pages (with the cursor that continues each)."""
+
+    def __init__(
+        self,
+        scope: FleetScope,
+        read: Callable[[CallContext, str, dict[str, Any]], dict[str, Any]],
+        budget: int,
+    ) -> None:
+        self._scope = scope
+        self._read = read
+        self._budget = budget
+
+    def __call__(self, call: ToolCall, proceed: Step) -> dict[str, Any]:
+        spread, args, spec = call.spread, call.args, call.spec
+        if spread is None:
+            return proceed(call)
+        for one, many in (("account", spread.accounts), ("region", spread.regions)):
+            if many == []:
+                raise ToolInputError(f'{spec.name}: {one}s names none: name some, or ["*"] for all.')
+            if many and getattr(args, one, None) is not None:
+                raise ToolInputError(f"{spec.name}: give {one} or {one}s, not both.")
+        if getattr(args, "cursor", None) is not None:
+            raise ToolInputError(
+                f"{spec.name}: a fan-out reads each target's first page. To continue one, call again with "
+                "its account, region and the cursor fanout.more gives it."
+            )
+        accounts = self._scope.chosen(spread.accounts) if spread.accounts else [call.account]
+        regions = spread.regions or ([call.region] if getattr(args, "region", None) else None)
+        targets = self._scope.targets_in(accounts, regions, account_wide="regions" not in spec.spread_over)
+        arguments = {
+            k: v for k, v in call.arguments.items() if k not in ("account", "region", *spec.spread_over)
+        }
+        assert issubclass(spec.output_model, Paged)  # what spread_over requires
+        field = spec.output_model.items_field
+        found = FanOut(self._scope, functools.partial(self._read, call.context)).run(
+            spec.name, arguments, targets, field
+        )
+        call.record = dataclasses.replace(
+            call.record,
+            account=",".join(dict.fromkeys(t.account.label for t in targets))[:200],
+            region=",".join(dict.fromkeys(t.region for t in targets))[:200],
+        )
+        answer = {field: found.items, "count": len(found.items), FANOUT: found.summary()}
+        structured, call.text = cut_to_fit(
+            answer,
+            field,
+            self._budget,
+            "Ask fewer accounts or regions, fewer fields or a smaller max_results.",
+        )
+        return structured
 
 
 class Breaker:

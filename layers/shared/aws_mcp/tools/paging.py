@@ -39,6 +39,7 @@ __all__ = [
     "TokenPages",
     "asked",
     "bind",
+    "cut_to_fit",
     "fields_of",
     "fit",
     "malformed_cursor",
@@ -316,6 +317,25 @@ def fit(output: BaseModel, budget: int, fields: Collection[str] | None = None) -
     raise ResultTooLargeError(
         _too_large(size, budget) + f" Even one of its {field} is too large: ask for fewer fields."
     )
+
+
+def cut_to_fit(data: dict[str, Any], field: str, budget: int, advice: str) -> tuple[dict[str, Any], str]:
+    """``data`` with its ``field`` list cut to the longest prefix whose JSON fits ``budget``
+    characters, ``count`` and ``truncated`` saying so (``advice``: how to get the rest); and that JSON."""
+    text = dumps_text(data)
+    if len(text) <= budget:
+        return data, text
+    items = data[field]
+    note = (
+        f"Cut to {{}} of {len(items)} {field} to fit {budget} characters (AWS_MCP_MAX_RESULT_CHARS). {advice}"
+    )
+    shell = {**data, field: [], "count": len(items), "truncated": note.format(len(items))}
+    room = budget - len(dumps_text(shell)) + 2
+    keep = _largest_prefix([len(dumps_text(item)) for item in items], room)
+    if keep == 0:
+        raise ResultTooLargeError(_too_large(len(text), budget) + f" {advice}")
+    cut = {**data, field: items[:keep], "count": keep, "truncated": note.format(keep)}
+    return cut, dumps_text(cut)
 
 
 def _cut(output: Paged, data: dict[str, Any], field: str, keep: int, *, budget: int) -> dict[str, Any]:

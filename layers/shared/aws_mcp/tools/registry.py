@@ -4,6 +4,7 @@
 
     access mode → role → argument validation → account → confirmation (destructive)
       → audit intent (mutations) → deadline → idempotency (mutations)
+      → fan-out (a list tool's accounts and regions: the rest once per target)
       → circuit breaker (account + service + region) → the tool → AWS error translation
       → result shaping → audit record → metrics
 
@@ -44,6 +45,7 @@ from aws_mcp.errors import (
     ToolError,
     ToolInputError,
 )
+from aws_mcp.fleet.fanout import FLEET_SCOPE, FleetScope
 from aws_mcp.jsontext import dumps_text
 from aws_mcp.tools.catalog import Catalog, Entry
 from aws_mcp.tools.contract import CALL_CLIENTS, CALLER, READ_TOOL, ToolOutcome, ToolSpec
@@ -54,6 +56,7 @@ from aws_mcp.tools.guards import (
     Breaker,
     Confirm,
     Deadline,
+    FanOutReads,
     Guard,
     Idempotent,
     InAccount,
@@ -105,8 +108,10 @@ class ToolRegistry:
         self._resilience = resilience
         self._telemetry = telemetry
         self._tracing = tracing or Tracing()
-        # Non-boto3 dependencies a tool may name in ``clients`` (the audit store, ...).
+        # Non-boto3 dependencies a tool may name in ``clients`` (the audit store, ...), and the
+        # accounts and regions a fan-out reaches (fleet_list's and the FanOutReads guard's).
         self._services = dict(services or {})
+        scope = self._services.setdefault(FLEET_SCOPE, FleetScope(settings.accounts, settings.default_region))
         self.catalog = Catalog(
             tools,
             allows_writes=settings.allows_writes,
@@ -123,6 +128,7 @@ class ToolRegistry:
             AuditIntent(audit) if audit else None,
             Deadline(resilience.deadlines) if resilience else None,
             Idempotent(resilience.idempotency) if resilience else None,
+            FanOutReads(scope, self._read_tool, settings.max_result_chars),
             Breaker(resilience.breakers, self.catalog) if resilience else None,
         ]
         self._pipeline = _chained(guards, self._invoke)

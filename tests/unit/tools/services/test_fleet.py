@@ -103,7 +103,7 @@ def test_targets_out_of_time_are_named_not_dropped(
     monkeypatch.setattr(fanout, "call_deadline", lambda: time.monotonic() + 1.5)
     scope = FleetScope(DEMO_ACCOUNTS, "us-east-1")
     found = FanOut(scope, slow).run("x", {}, scope.targets(["prod"], ["us-east-1", "eu-west-1"]))
-    assert [t.region for t in found.answered] == ["us-east-1"]
+    assert [t.region for t in found.answers] == ["us-east-1"]
     assert found.not_reached == [{"account": "prod", "region": "eu-west-1"}]
 
 

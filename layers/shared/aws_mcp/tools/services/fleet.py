@@ -7,21 +7,23 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 
-from aws_mcp.accounts import ALL
 from aws_mcp.audit.record import AuditRecord
 from aws_mcp.audit.record import now as audit_now
-from aws_mcp.aws.regions import check_region
 from aws_mcp.errors import ToolInputError
 from aws_mcp.fleet.bulk import Bulk
 from aws_mcp.fleet.fanout import FanOut, FleetScope
 from aws_mcp.fleet.inventory import InventoryStore
-from aws_mcp.tools.contract import Example, MutatingInput, MutatingOutput, ReadTool, ToolInput, tool
+from aws_mcp.tools.contract import (
+    Example,
+    MutatingInput,
+    MutatingOutput,
+    ReadTool,
+    ToolInput,
+    region_or_all,
+    tool,
+)
 
 __all__ = ["TOOLS", "TOOLSET"]
-
-
-def _region_or_all(name: str) -> str:
-    return name if name == ALL else check_region(name)
 
 
 class FleetListInput(ToolInput):
@@ -32,7 +34,7 @@ class FleetListInput(ToolInput):
     accounts: list[Annotated[str, Field(max_length=32)]] | None = Field(
         default=None, max_length=50, description="Aliases or ids; default: every registered"
     )
-    regions: list[Annotated[str, Field(max_length=32), AfterValidator(_region_or_all)]] | None = Field(
+    regions: list[Annotated[str, Field(max_length=32), AfterValidator(region_or_all)]] | None = Field(
         default=None, max_length=40, description="Default: each account's own"
     )
 
@@ -43,7 +45,9 @@ class FleetListOutput(BaseModel):
     items: list[dict[str, Any]] = Field(description="Every answer's items, each with account and region.")
     errors: list[dict[str, str]] = Field(default_factory=list, description="Targets that failed, and why.")
     not_reached: list[dict[str, str]] = Field(default_factory=list, description="Targets out of time.")
-    more: list[dict[str, str]] = Field(default_factory=list, description="Targets with further pages.")
+    more: list[dict[str, str]] = Field(
+        default_factory=list, description="Targets with further pages, and the cursor to continue each."
+    )
     truncated: str | None = Field(default=None, description="Items left out to fit.")
 
     def shrunk(self) -> FleetListOutput | None:
@@ -81,7 +85,7 @@ def fleet_list(fleet_scope: FleetScope, read_tool: ReadTool, args: FleetListInpu
     found = FanOut(fleet_scope, read_tool).run(args.tool, arguments, targets)
     return FleetListOutput(
         targets=len(targets),
-        answered=len(found.answered),
+        answered=len(found.answers),
         items=found.items,
         errors=found.errors,
         not_reached=found.not_reached,
