@@ -173,6 +173,22 @@ async def test_read_only_tools_return_structured_content_that_matches_their_text
 
 
 @pytest.mark.parametrize(("mode", "version"), MODES)
+async def test_a_list_fans_out_over_the_demos_accounts_and_regions_in_one_call(
+    demo_url: str, mode: str, version: str
+) -> None:
+    async with connected(demo_url, mode) as client:
+        schemas = {tool.name: tool.output_schema for tool in (await client.list_tools()).tools}
+        found = await call_ok(client, "ec2_list_instances", {"accounts": ["*"], "regions": ["*"]})
+        Draft202012Validator(schemas["ec2_list_instances"]).validate(found)
+        # prod, staging and sandbox, each in its two regions.
+        assert found["fanout"]["targets"] == found["fanout"]["answered"] == 6
+        assert {i["account"] for i in found["instances"]} == {"prod", "staging", "sandbox"}
+        home = await call_ok(client, "ec2_list_instances", {"region": "eu-west-1"})
+        in_prod_eu = [i for i in found["instances"] if (i["account"], i["region"]) == ("prod", "eu-west-1")]
+        assert {i["instance_id"] for i in in_prod_eu} == {i["instance_id"] for i in home["instances"]}
+
+
+@pytest.mark.parametrize(("mode", "version"), MODES)
 async def test_dry_runs_of_start_and_stop_succeed_and_change_nothing(
     demo_url: str, mode: str, version: str
 ) -> None:
