@@ -67,6 +67,10 @@ def arguments() -> st.SearchStrategy[Any]:
             | json_values(),
             "states": json_values(),
             "cursor": json_values(),
+            # A list tool's fan-out (the demo's accounts, all, none, unknown, anything).
+            "accounts": st.lists(st.sampled_from(["*", "prod", "staging", "nope", ""]), max_size=3)
+            | json_values(),
+            "regions": st.lists(st.sampled_from(["*", "us-east-1", "mars-1"]), max_size=2) | json_values(),
             "dry_run": st.just(True),
             "limit": json_values(),
         },
