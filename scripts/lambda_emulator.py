@@ -307,7 +307,8 @@ def function_environment(
     ReadWrite so that every tool exists, and the demo's table names.
     """
     from aws_mcp.config import ENV
-    from aws_mcp_local.demo import CONFIRMATION_SECRET, DEMO_KEY, DEMO_REGIONS, table_names
+    from aws_mcp_local.demo import CONFIRMATION_SECRET, DEMO_KEY, DEMO_REGIONS, FLEET_QUEUE, table_names
+    from aws_mcp_local.demo.estate.accounts import HOME_ACCOUNT_ID
 
     tables = table_names()
     region = DEMO_REGIONS[0]
@@ -341,6 +342,8 @@ def function_environment(
         ENV.AUDIT_TABLE: tables["audit"],
         ENV.COST_CACHE_TABLE: tables["cost_cache"],
         ENV.FLEET_TABLE: tables["fleet"],
+        # The demo's queue (moto's SQS takes a queue by the account and name in its URL's path).
+        ENV.FLEET_QUEUE_URL: f"{aws_endpoint}/{HOME_ACCOUNT_ID}/{FLEET_QUEUE}",
         # No health function here: integrations_test runs its check in the function itself.
         ENV.INTEGRATIONS_TABLE: tables["integrations"],
         ENV.CONFIRMATION_SECRET: CONFIRMATION_SECRET,

@@ -25,8 +25,9 @@ from moto import mock_aws
 from aws_mcp.config import ENV, AccessMode, Settings
 from aws_mcp.errors import INVALID_PARAMS, INVALID_REQUEST
 from aws_mcp.tools import CATALOG
-from aws_mcp_local.demo import CONFIRMATION_SECRET, DEMO_REGIONS, FLEET, seed, table_names
+from aws_mcp_local.demo import CONFIRMATION_SECRET, DEMO_REGIONS, FLEET, FLEET_QUEUE, seed, table_names
 from aws_mcp_local.demo.cloudcontrol import installed
+from aws_mcp_local.demo.estate.accounts import HOME_ACCOUNT_ID
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "functions" / "mcp" / "app.py"
@@ -73,6 +74,7 @@ def function_environment(access_mode: AccessMode) -> dict[str, str]:
         ENV.AUDIT_TABLE: tables["audit"],
         ENV.COST_CACHE_TABLE: tables["cost_cache"],
         ENV.FLEET_TABLE: tables["fleet"],
+        ENV.FLEET_QUEUE_URL: f"https://sqs.{DEMO_REGIONS[0]}.amazonaws.com/{HOME_ACCOUNT_ID}/{FLEET_QUEUE}",
         ENV.INTEGRATIONS_TABLE: tables["integrations"],
         ENV.CONFIRMATION_SECRET: CONFIRMATION_SECRET,
         ENV.STAGE: "test",

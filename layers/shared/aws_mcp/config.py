@@ -102,7 +102,7 @@ class Settings:
     # Where the server's own tables (breaker, idempotency, audit) are: the stack's region, the
     # one the function runs in, whatever default region the tools are given.
     tables_region: str = "us-east-1"
-    tools_page_size: int = 100
+    tools_page_size: int = 200
     tools_ttl_ms: int = 300_000
     # A tool result's JSON text stays within this many characters (about 4,000 tokens): lists
     # are cut at an item boundary with a cursor to continue. An agent's context is the budget.

@@ -25,6 +25,7 @@ from aws_mcp.executor import CLI_EXECUTOR, Executor
 from aws_mcp.executor.policy import CliPolicy
 from aws_mcp.fleet.bulk import BULK, Bulk
 from aws_mcp.fleet.inventory import FLEET_STORE, InventoryStore
+from aws_mcp.fleet.refresh import FLEET_REFRESHER, Refresher, drain, worker
 from aws_mcp.protocol import Dispatcher
 from aws_mcp.resilience import Breakers, Deadlines, Idempotency, Resilience
 from aws_mcp.resilience.waiting import WAIT_BUDGET, WaitBudget
@@ -126,6 +127,7 @@ def build_server(
             AUDIT_STORE: store,
             COST_CACHE: cost_cache,
             FLEET_STORE: InventoryStore(query_client, settings.fleet_table) if settings.fleet_table else None,
+            FLEET_REFRESHER: _refresher(settings, clients),
             BULK: Bulk(
                 state_tables, settings.fleet_table, settings.accounts, clients.client, audit=trail.finish
             )
@@ -189,6 +191,26 @@ def build_confirmations(settings: Settings, clients: ClientFactory) -> Confirmat
         # Each instance would draw its own key and refuse the others' tokens: refuse plainly instead.
         return Confirmations(None, unavailable=f"no signing secret is configured ({ENV.CONFIRMATION_SECRET})")
     return Confirmations(StaticKeys())
+
+
+def _refresher(settings: Settings, clients: ClientFactory) -> Refresher | None:
+    """fleet_refresh's: on Lambda it queues units for the worker function; elsewhere no function
+    reads the queue, so the call works through it as the worker would."""
+    table, queue = settings.fleet_table, settings.fleet_queue_url
+    if not (table and queue):
+        return None
+
+    def sqs() -> Any:
+        return clients.client("sqs", settings.tables_region, state=True)
+
+    if settings.on_lambda:
+        return Refresher(sqs, queue)
+
+    def work_through() -> dict[str, int]:
+        dynamodb = clients.client("dynamodb", settings.tables_region, state=True)
+        return drain(sqs(), queue, worker(settings.accounts, clients.client, dynamodb, table))
+
+    return Refresher(sqs, queue, work_through)
 
 
 def _account(settings: Settings, clients: ClientFactory) -> Callable[[], str | None]:

@@ -39,6 +39,7 @@ __all__ = [
     "DEMO_REGIONS",
     "FLEET",
     "FLEET_BY_TYPE",
+    "FLEET_QUEUE",
     "TABLE_KEYS",
     "DemoAws",
     "refresh_fleet",
@@ -84,7 +85,7 @@ def table_names(prefix: str = "aws-mcp-demo") -> dict[str, str]:
 
 
 def seed(endpoint_url: str | None, parts: Iterable[str] | None = None) -> dict[str, list[str]]:
-    """Create the server's tables and the estate (every part, or only ``parts``: names of
+    """Create the server's tables, secret and queue, and the estate (every part, or only ``parts``: names of
     :mod:`aws_mcp_local.demo.estate` modules); return the fleet's instance ids by region.
 
     ``endpoint_url=None`` seeds whatever AWS boto3 reaches: in-process moto in tests.
@@ -92,6 +93,7 @@ def seed(endpoint_url: str | None, parts: Iterable[str] | None = None) -> dict[s
     clients = _clients(endpoint_url)
     _create_tables(clients("dynamodb"))
     _create_confirmation_secret(clients("secretsmanager"))
+    _fleet_queue(endpoint_url)
     return _seed_estate(clients, parts)
 
 

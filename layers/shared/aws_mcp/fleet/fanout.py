@@ -18,16 +18,18 @@ import contextvars
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from aws_mcp.accounts import ALL, HOME, Account, Accounts
 from aws_mcp.errors import ToolError, ToolInputError
 from aws_mcp.resilience.deadline import call_deadline
-from aws_mcp.tools.contract import ReadTool
+
+if TYPE_CHECKING:  # at run time, aws_mcp.tools (whose registry imports this module) is not needed
+    from aws_mcp.tools.contract import ReadTool
 
 __all__ = ["FLEET_SCOPE", "FanOut", "FanOutResult", "FleetScope", "Target"]
 
-# The name tools take the scope by (built in aws_mcp.server).
+# The name tools take the scope by (the registry builds it).
 FLEET_SCOPE: Final = "fleet_scope"
 # Targets at most in one call (accounts x regions).
 MAX_TARGETS: Final = 200

@@ -9,8 +9,9 @@ queue), bounded concurrency (the worker's reserved concurrency), no state machin
 step with the code, no per-transition charge, and a local run on the same code against the
 embedded AWS (moto's SQS), which moto's Step Functions could not execute.
 
-:func:`enqueue` is the schedule's (and on-demand) half; :func:`worker` builds the batch handler;
-:func:`refresh_locally` runs both against whatever AWS the clients reach (the demo's).
+:func:`enqueue` is the schedule's half; :func:`worker` builds the batch handler;
+:func:`refresh_locally` runs both against whatever AWS the clients reach (the demo's), and a
+:class:`Refresher` does either for the targets ``fleet_refresh`` names.
 """
 
 from __future__ import annotations
@@ -22,10 +23,22 @@ from typing import Any, Final
 import orjson
 
 from aws_mcp.accounts import HOME, Accounts
-from aws_mcp.fleet.fanout import FleetScope
+from aws_mcp.fleet.fanout import FleetScope, Target
 from aws_mcp.fleet.inventory import Refreshed, collect, refresh_target
 
-__all__ = ["REFRESH_CALLER", "enqueue", "refresh_locally", "units", "worker"]
+__all__ = [
+    "FLEET_REFRESHER",
+    "REFRESH_CALLER",
+    "Refresher",
+    "drain",
+    "enqueue",
+    "refresh_locally",
+    "units",
+    "worker",
+]
+
+# The name tools take the refresher by (built in aws_mcp.server).
+FLEET_REFRESHER: Final = "fleet_refresher"
 
 # Who member accounts' CloudTrail shows for a refresh (the assumed role's SourceIdentity).
 REFRESH_CALLER: Final = "aws-mcp-refresh"
@@ -108,9 +121,16 @@ def refresh_locally(  # noqa: PLR0917 - the worker's parts, as the Lambda functi
     table: str,
 ) -> dict[str, Any]:
     """The same refresh, off Lambda: queue the units, then drain the queue through the worker's
-    handler (SQS-shaped events, as Lambda would deliver them); how it went."""
+    handler; how it went."""
     run_id = enqueue(sqs, queue_url, units(accounts, default_region))
-    handle = worker(accounts, clients, dynamodb, table)
+    return {"run_id": run_id, **drain(sqs, queue_url, worker(accounts, clients, dynamodb, table))}
+
+
+def drain(
+    sqs: Any, queue_url: str, handle: Callable[[dict[str, Any], Any], dict[str, Any]]
+) -> dict[str, int]:
+    """Every message on the queue through ``handle`` (SQS-shaped events, as Lambda would deliver
+    them), the failed ones left for their retry; how many units were done and failed."""
     done = failed = 0
     for _ in range(1000):
         messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
@@ -138,4 +158,25 @@ def refresh_locally(  # noqa: PLR0917 - the worker's parts, as the Lambda functi
             else:
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
                 done += 1
-    return {"run_id": run_id, "units": done, "failed": failed}
+    return {"units": done, "failed": failed}
+
+
+class Refresher:
+    """A refresh of chosen targets now (``fleet_refresh``): their units queued as the schedule
+    queues every one. ``drain``: off Lambda, where no worker function reads the queue, the queue
+    is then worked through in the call (:func:`drain`), so the registry is fresh when it answers."""
+
+    def __init__(
+        self, sqs: Callable[[], Any], queue_url: str, drain: Callable[[], dict[str, int]] | None = None
+    ) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+        self._drain = drain
+
+    def start(self, targets: list[Target]) -> dict[str, Any]:
+        """Queue a unit per target; the run's id, and what the drain did, if any."""
+        work = [{"account": t.account.alias, "region": t.region} for t in targets]
+        answer: dict[str, Any] = {"run_id": enqueue(self._sqs(), self._queue_url, work), "queued": len(work)}
+        if self._drain is not None:
+            answer |= self._drain()
+        return answer

@@ -13,6 +13,7 @@ from aws_mcp.errors import ToolInputError
 from aws_mcp.fleet.bulk import Bulk
 from aws_mcp.fleet.fanout import FanOut, FleetScope
 from aws_mcp.fleet.inventory import InventoryStore
+from aws_mcp.fleet.refresh import Refresher
 from aws_mcp.tools.contract import (
     Example,
     MutatingInput,
@@ -218,6 +219,41 @@ def fleet_summary(fleet_store: InventoryStore | None, args: FleetSummaryInput) -
     return FleetSummaryOutput(counts=counts, refreshed=refreshed)
 
 
+class RefreshInput(ToolInput):
+    accounts: list[_Short] | None = Field(
+        default=None, max_length=50, description="Aliases or ids; default: every registered"
+    )
+    regions: list[Annotated[str, Field(max_length=32), AfterValidator(region_or_all)]] | None = Field(
+        default=None, max_length=40, description="Default: each account's own"
+    )
+
+
+class RefreshOutput(BaseModel):
+    run_id: str
+    queued: int = Field(description="Accounts x regions queued.")
+    units: int | None = Field(default=None, description="Done already (no worker function here).")
+    failed: int | None = Field(default=None, description="Failed (retried on the next refresh).")
+
+
+@tool(
+    name="fleet_refresh",
+    title="Refresh the resource registry",
+    iam_actions=("sqs:SendMessage",),
+    read_only=True,
+    idempotent=True,
+    open_world=False,
+    examples=(Example({"regions": ["us-east-1"]}, {}),),
+)
+def fleet_refresh(
+    fleet_refresher: Refresher | None, fleet_scope: FleetScope, args: RefreshInput
+) -> RefreshOutput:
+    """Refresh the resource registry now (it refreshes hourly) for some or all accounts and regions,
+    e.g. after changes. Queued; fleet_summary's refreshed times show each target done."""
+    if fleet_refresher is None:
+        raise ToolInputError("The resource registry is not set up here (no fleet table and queue).")
+    return RefreshOutput(**fleet_refresher.start(fleet_scope.targets(args.accounts, args.regions)))
+
+
 class Target(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -361,4 +397,4 @@ def execute_plan(
 
 
 TOOLSET = "fleet"
-TOOLS = (fleet_list, fleet_search, fleet_summary, plan_change, execute_plan)
+TOOLS = (fleet_list, fleet_search, fleet_summary, fleet_refresh, plan_change, execute_plan)
