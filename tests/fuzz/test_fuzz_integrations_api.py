@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from moto import mock_aws
 
+from aws_mcp.auth.roles import Role, Roles
 from aws_mcp.integrations.api import create_api
 from aws_mcp.integrations.integration import PluginContext
 from aws_mcp.integrations.model import AuthType, Direction, IntegrationType
@@ -44,7 +45,12 @@ def api() -> Iterator[TestClient]:
             SecretVault(lambda: secrets, "fuzz"),
             PluginContext(aws=aws, default_region="us-east-1"),
         ).register_built_in()
-        app = create_api(registry, RateLimiter(lambda: dynamodb, TABLE), rate_limit_per_minute=1_000_000)
+        app = create_api(
+            registry,
+            RateLimiter(lambda: dynamodb, TABLE),
+            roles=Roles(None, Role.ADMIN),
+            rate_limit_per_minute=1_000_000,
+        )
         with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
             yield client
 

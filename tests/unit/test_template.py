@@ -1345,3 +1345,28 @@ def test_read_only_actions_are_not_narrowed(template: dict[str, Any]) -> None:
         for statement in reads:
             assert "Condition" not in statement, statement["Sid"]
         assert any(statement["Resource"] == "*" for statement in reads)
+
+
+def test_the_integrations_api_knows_callers_and_roles_as_the_mcp_function_does(
+    template: dict[str, Any],
+) -> None:
+    mcp = function(template)["Environment"]["Variables"]
+    api = resources(template)["IntegrationsApiFunction"]["Properties"]["Environment"]["Variables"]
+    for name in (
+        ENV.AUTH_MODE,
+        ENV.OAUTH_ISSUER,
+        ENV.OAUTH_AUDIENCE,
+        ENV.OAUTH_JWKS_URL,
+        ENV.ROLES_PARAMETER,
+    ):
+        assert api[name] == mcp[name], name
+    statements = resources(template)["IntegrationsFunctionRole"]["Properties"]["Policies"][0][
+        "PolicyDocument"
+    ]["Statement"]
+    (reads_roles,) = [s for s in statements if "Fn::If" in s]
+    condition, statement, otherwise = reads_roles["Fn::If"]
+    assert (condition, statement["Action"], otherwise) == (
+        "HasRolesParameter",
+        ["ssm:GetParameter"],
+        {"Ref": "AWS::NoValue"},
+    )
