@@ -744,6 +744,10 @@ SERVER_METRICS: dict[str, set[tuple[str, ...]]] = {
     "BreakerStoreErrors": {("service",)},
     "AuditWriteErrors": {("service",)},
     "BreakerTransitions": {("aws_service", "service", "to_state")},
+    # The integrations' delivery function (aws_mcp.integrations.delivery).
+    "IntegrationDeliveries": {("service",)},
+    "IntegrationRetries": {("service",)},
+    "IntegrationDeadLetters": {("service",)},
 }
 LAMBDA_METRICS = {"Errors", "Throttles", "Invocations", "Duration", "ConcurrentExecutions"}
 
@@ -759,7 +763,9 @@ def emitted_metrics() -> dict[str, set[tuple[str, ...]]]:
     counted = {
         name
         for path in (REPO / "layers" / "shared" / "aws_mcp").rglob("*.py")
-        for name in re.findall(r'telemetry\.count\("(\w+)"\)', path.read_text(encoding="utf-8"))
+        for name in re.findall(
+            r'(?:telemetry\.count|self\._count)\("(\w+)"\)', path.read_text(encoding="utf-8")
+        )
     }
     assert counted, "Telemetry.count is called somewhere"
     for name in counted:
@@ -818,9 +824,10 @@ def test_alarms_read_the_documented_server_metrics_in_the_server_namespace(templ
                 continue
             if metric["Namespace"] == "AWS/SQS":
                 assert metric["MetricName"] == "ApproximateNumberOfMessagesVisible", name
-                assert dimensions == {
-                    "QueueName": {"Fn::GetAtt": ["AuditIngestDeadLetterQueue", "QueueName"]}
-                }, name
+                assert dimensions in [
+                    {"QueueName": {"Fn::GetAtt": [queue, "QueueName"]}}
+                    for queue in ("AuditIngestDeadLetterQueue", "IntegrationsDeadLetterQueue")
+                ], name
                 continue
             assert resolve(template, metric["Namespace"]) == namespace, name
             assert tuple(sorted(dimensions)) in SERVER_METRICS[metric["MetricName"]], name
@@ -836,6 +843,7 @@ def test_every_documented_failure_has_an_alarm(template: dict[str, Any]) -> None
         "Throttles",
         "BreakerStoreErrors",
         "AuditWriteErrors",
+        "IntegrationDeadLetters",
     ):
         alarm_on(template, namespace, metric, service=service)
     for metric in ("Errors", "Throttles"):
@@ -896,6 +904,7 @@ def test_tool_error_rate_alarm_divides_errors_by_calls_over_5_minutes_ignoring_f
         ("Throttles", 300, {"Ref": "ThrottleAlarmThreshold"}),
         ("BreakerStoreErrors", 300, 1),
         ("AuditWriteErrors", 300, 1),
+        ("IntegrationDeadLetters", 300, 1),
     ],
 )
 def test_counter_alarms_go_off_at_their_threshold(
@@ -1370,3 +1379,24 @@ def test_the_integrations_api_knows_callers_and_roles_as_the_mcp_function_does(
         ["ssm:GetParameter"],
         {"Ref": "AWS::NoValue"},
     )
+
+
+def test_a_dead_letter_of_the_integrations_delivery_raises_an_alarm(template: dict[str, Any]) -> None:
+    queue = {"Fn::GetAtt": ["IntegrationsDeadLetterQueue", "QueueName"]}
+    props = alarms(template)[
+        alarm_on(template, "AWS/SQS", "ApproximateNumberOfMessagesVisible", QueueName=queue)
+    ]
+    assert (props["Statistic"], props["ComparisonOperator"], props["Threshold"]) == (
+        "Maximum",
+        "GreaterThanThreshold",
+        0,
+    )
+    delivery = resources(template)["IntegrationsDeliveryFunction"]["Properties"]
+    stream = delivery["Events"]["AuditStream"]["Properties"]
+    assert stream["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["IntegrationsDeadLetterQueue", "Arn"]
+    }
+    # The function counts IntegrationDeadLetters where the alarm on it looks.
+    assert delivery["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"] == {
+        "Fn::FindInMap": ["Metrics", "Server", "Namespace"]
+    }
