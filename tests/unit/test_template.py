@@ -1400,3 +1400,24 @@ def test_a_dead_letter_of_the_integrations_delivery_raises_an_alarm(template: di
     assert delivery["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"] == {
         "Fn::FindInMap": ["Metrics", "Server", "Namespace"]
     }
+
+
+def test_circuits_opening_and_closing_reach_the_delivery_function(template: dict[str, Any]) -> None:
+    table = resources(template)["BreakerTable"]["Properties"]
+    assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    delivery = resources(template)["IntegrationsDeliveryFunction"]["Properties"]
+    stream = delivery["Events"]["BreakerStream"]["Properties"]
+    assert stream["Stream"] == {"Fn::GetAtt": ["BreakerTable", "StreamArn"]}
+    assert stream["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["IntegrationsDeadLetterQueue", "Arn"]
+    }
+    (pattern,) = [json.loads(f["Pattern"]) for f in stream["FilterCriteria"]["Filters"]]
+    assert pattern == {
+        "eventName": ["INSERT", "MODIFY"],
+        "dynamodb": {"NewImage": {"state": {"S": ["OPEN", "CLOSED"]}}},
+    }
+    statements = resources(template)["IntegrationsFunctionRole"]["Properties"]["Policies"][0][
+        "PolicyDocument"
+    ]["Statement"]
+    (reads,) = [s for s in statements if s.get("Sid") == "IntegrationsAuditStream"]
+    assert {"Fn::GetAtt": ["BreakerTable", "StreamArn"]} in reads["Resource"]

@@ -4,7 +4,8 @@ subscribe to them.
 The audit table holds one record per ``tools/call``; its DynamoDB stream (new images) is the
 server's event log. A completed record is an event: ``tool_call`` (a mutating call's outcome),
 ``denied`` (the server or AWS refused it), ``breaker_open`` (refused because its AWS service's
-circuit was open). Each goes to every enabled, ``ACTIVE``, outbound integration whose
+circuit was open). The breaker table's stream adds ``breaker_opened`` and ``breaker_closed``
+(``breaker_events``). Each goes to every enabled, ``ACTIVE``, outbound integration whose
 ``subscription`` wants it (event type, tool, account).
 
 Per integration and event: attempts up to ``retry.max_attempts`` (one when retries are off), a
@@ -35,6 +36,7 @@ import orjson
 from boto3.dynamodb.types import TypeDeserializer
 
 from aws_mcp.audit.record import redact
+from aws_mcp.integrations.breaker_events import breaker_event, is_breaker_image
 from aws_mcp.integrations.integration import SendResult, describe_failure
 from aws_mcp.integrations.model import EventType, IntegrationRecord, IntegrationStatus
 from aws_mcp.integrations.ratelimit import RateLimiter
@@ -82,11 +84,17 @@ def event_of(record: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def events_from_stream(stream_event: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The events of a DynamoDB stream batch of the audit table (new images)."""
+    """The events of a DynamoDB stream batch: of the audit table (its completed records) or of
+    the breaker table (its circuits opening and closing, ``breaker_events``)."""
     events = []
     for entry in stream_event.get("Records") or ():
         image = (entry.get("dynamodb") or {}).get("NewImage")
         if entry.get("eventName") not in ("INSERT", "MODIFY") or not image:
+            continue
+        if is_breaker_image(image):
+            event = breaker_event(entry)
+            if event is not None:
+                events.append(event)
             continue
         record = {k: _DESERIALIZER.deserialize(v) for k, v in image.items()}
         event = event_of(record)

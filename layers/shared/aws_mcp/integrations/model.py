@@ -101,6 +101,9 @@ class EventType(StrEnum):
     DENIED = "denied"
     # A call refused because its AWS service's circuit breaker was open.
     BREAKER_OPEN = "breaker_open"
+    # An AWS service's circuit breaker opened (it kept failing), or closed again (it recovered).
+    BREAKER_OPENED = "breaker_opened"
+    BREAKER_CLOSED = "breaker_closed"
 
 
 # Secret fields of AuthConfig, in the order they are listed in answers.
