@@ -56,7 +56,8 @@ def stream_batch(aws: Callable[[str, str], Any]) -> dict[str, Any]:
         records += streams.get_records(ShardIterator=iterator)["Records"]
     batch = {"Records": [r | {"eventSourceARN": arn} for r in records]}
     # Lambda gives ApproximateCreationDateTime as epoch seconds; boto3 parsed it to a datetime.
-    return json.loads(json.dumps(batch, default=lambda moment: moment.timestamp()))
+    plain: dict[str, Any] = json.loads(json.dumps(batch, default=lambda moment: moment.timestamp()))
+    return plain
 
 
 def unavailable() -> Any:
