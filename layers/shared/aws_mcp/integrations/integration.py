@@ -46,6 +46,7 @@ __all__ = [
     "IntegrationType",
     "PluginContext",
     "SendResult",
+    "TokenRefusedError",
     "check_url",
     "describe_failure",
 ]
@@ -143,6 +144,8 @@ class Integration:
         self.context = context
         self.initialized = False
         self.last_check: CheckResult | None = None
+        # OAUTH2: the access token and until when it is used (this plugin's lifetime at most).
+        self._token: tuple[str, float] | None = None
 
     @classmethod
     def validate(cls, config: IntegrationConfig) -> None:
@@ -210,11 +213,13 @@ class Integration:
                 False, error=f"{self.config.type.value} integrations send only to an http(s) endpoint"
             )
         body = self.body_for(event)
-        headers = {
-            "Content-Type": "application/json",
-            **await self.auth_headers(),
-            **self.extra_headers(event, body),
-        }
+        try:
+            authenticated = await self.auth_headers()
+        except Exception as err:  # no credentials to send with: worth another attempt unless refused
+            return SendResult(
+                False, retryable=not isinstance(err, TokenRefusedError), error=describe_failure(err)
+            )
+        headers = {"Content-Type": "application/json", **authenticated, **self.extra_headers(event, body)}
         headers = self.signed_for_aws(self.method, self.config.endpoint or "", body, headers)
         try:
             answer = await self.context.request(
@@ -313,7 +318,11 @@ class Integration:
         return dict(request.headers.items())
 
     async def _oauth2_token(self) -> str:
-        """A client-credentials token from ``auth.token_url`` (RFC 6749 §4.4)."""
+        """A client-credentials token from ``auth.token_url`` (RFC 6749 §4.4), kept by this plugin
+        until shortly before its ``expires_in``."""
+        now = self.context.clock()
+        if self._token is not None and now < self._token[1]:
+            return self._token[0]
         auth = self.config.auth
         if not auth.token_url:
             raise InvalidIntegrationError("OAUTH2 needs auth.token_url")
@@ -333,12 +342,25 @@ class Integration:
             },
             timeout=self.config.timeout_seconds,
         )
+        if 400 <= answer.status < 500:
+            raise TokenRefusedError(f"the token endpoint answered HTTP {answer.status}")
         if answer.status != 200:
             raise ConnectionError(f"the token endpoint answered HTTP {answer.status}")
-        token = orjson.loads(answer.body).get("access_token")
+        try:
+            granted = orjson.loads(answer.body)
+        except orjson.JSONDecodeError:
+            granted = None
+        token = granted.get("access_token") if isinstance(granted, dict) else None
         if not isinstance(token, str):
             raise ConnectionError("the token endpoint's answer has no access_token")
+        lifetime = granted.get("expires_in") if isinstance(granted, dict) else None
+        if isinstance(lifetime, int) and lifetime > 60:
+            self._token = (token, now + lifetime - 30)
         return token
+
+
+class TokenRefusedError(ConnectionError):
+    """The token endpoint refused the client's credentials (4xx): another attempt will not help."""
 
 
 def check_url(url: str | None, name: str, *, required: bool) -> None:

@@ -1,0 +1,204 @@
+"""Each auth kind against a local counterpart on 127.0.0.1 that checks it as the real one would."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from aws_mcp.integrations.model import IntegrationConfig
+from aws_mcp.integrations.registry import IntegrationRegistry
+from tests.unit.integrations.conftest import Received, Receiver
+
+EVENT = {"id": "e1", "type": "tool_call", "tool": "ec2_stop_instances", "outcome": "success"}
+KEY, SECRET = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+SIGNED = re.compile(
+    r"Credential=(?P<key>[^/]+)/[^,]+, SignedHeaders=(?P<headers>[^,]+), Signature=(?P<sig>\w+)"
+)
+
+
+def run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+def plugin_for(registry: IntegrationRegistry, **config: Any) -> Any:
+    base = {"name": "it", "direction": "OUTBOUND", "type": "WEBHOOK"} | config
+    record = run(registry.create(IntegrationConfig.model_validate(base), caller="me"))
+    return run(registry.plugin(record))
+
+
+# -- AWS_SIG_V4 ----------------------------------------------------------------------------------
+
+
+def sigv4_valid(request: Received, host: str, *, service: str, region: str) -> bool:
+    """Whether ``request`` carries a SigV4 signature botocore computes the same for KEY/SECRET."""
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    found = SIGNED.search(headers.get("authorization", ""))
+    if found is None or found["key"] != KEY or "x-amz-date" not in headers:
+        return False
+    names = found["headers"].split(";")
+    signed = AWSRequest(
+        method=request.method,
+        url=f"http://{host}{request.path}",
+        data=request.body,
+        headers={n: headers[n] for n in names if n in headers},
+    )
+    signed.context["timestamp"] = headers["x-amz-date"]
+    signer = SigV4Auth(Credentials(KEY, SECRET), service, region)
+    expected = signer.signature(signer.string_to_sign(signed, signer.canonical_request(signed)), signed)
+    return bool(expected == found["sig"])
+
+
+def test_aws_sig_v4_signs_each_delivery_with_the_function_s_credentials(
+    registry: IntegrationRegistry, receiver: Receiver
+) -> None:
+    registry.context.credentials = lambda: Credentials(KEY, SECRET)
+    hook = plugin_for(
+        registry,
+        endpoint=receiver.url + "/events?stage=prod",
+        auth={"type": "AWS_SIG_V4", "service": "execute-api", "region": "eu-west-1"},
+    )
+    assert run(hook.send(EVENT)).delivered
+    (request,) = receiver.requests
+    host = receiver.url.removeprefix("http://")
+    assert sigv4_valid(request, host, service="execute-api", region="eu-west-1")
+    assert "x-aws-mcp-event" in SIGNED.search(request.headers["Authorization"])["headers"]  # type: ignore[index]
+    # The check can fail: another body, region or key is refused.
+    assert not sigv4_valid(
+        Received(request.method, request.path, request.headers, request.body + b" "),
+        host,
+        service="execute-api",
+        region="eu-west-1",
+    )
+    assert not sigv4_valid(request, host, service="execute-api", region="us-east-1")
+
+
+# -- OAUTH2 (client credentials) -----------------------------------------------------------------
+
+
+class OAuthServer:
+    """A token endpoint (client credentials, client_secret_basic) and a resource that takes its tokens."""
+
+    def __init__(self, client_id: str, client_secret: str) -> None:
+        self.client = (client_id, client_secret)
+        self.issued: list[str] = []
+        self.token_requests: list[dict[str, list[str]]] = []
+        self.resource_requests: list[Received] = []
+        self.url = ""
+
+    def token(self, authorization: str, form: dict[str, list[str]]) -> tuple[int, bytes]:
+        self.token_requests.append(form)
+        scheme, _, encoded = authorization.partition(" ")
+        pair = base64.b64decode(encoded).decode() if scheme == "Basic" else ""
+        if pair != ":".join(self.client) or form.get("grant_type") != ["client_credentials"]:
+            return 401, b'{"error": "invalid_client"}'
+        issued = f"at-{len(self.issued) + 1}"
+        self.issued.append(issued)
+        return 200, f'{{"access_token": "{issued}", "token_type": "Bearer", "expires_in": 3600}}'.encode()
+
+    def resource(self, request: Received) -> int:
+        self.resource_requests.append(request)
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        return 200 if scheme == "Bearer" and token in self.issued else 401
+
+
+@contextmanager
+def oauth_server(client_id: str, client_secret: str) -> Iterator[OAuthServer]:
+    state = OAuthServer(client_id, client_secret)
+
+    class Handler(BaseHTTPRequestHandler):
+        def _any(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            if self.path == "/oauth2/token":
+                status, answer = state.token(
+                    self.headers.get("Authorization", ""), parse_qs(body.decode(), strict_parsing=False)
+                )
+            else:
+                status = state.resource(Received(self.command, self.path, dict(self.headers.items()), body))
+                answer = b"{}"
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        do_GET = do_POST = _any  # noqa: N815 - http.server's names
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def oauth() -> Iterator[OAuthServer]:
+    with oauth_server("client-9", "cs-never-shown") as found:
+        yield found
+
+
+def oauth2(server: OAuthServer, secret: str = "cs-never-shown") -> dict[str, Any]:
+    return {
+        "type": "OAUTH2",
+        "token_url": server.url + "/oauth2/token",
+        "client_id": "client-9",
+        "client_secret": secret,
+        "scopes": ["events/write", "events/read"],
+    }
+
+
+def test_oauth2_gets_a_client_credentials_token_and_sends_it_as_the_bearer(
+    registry: IntegrationRegistry, oauth: OAuthServer
+) -> None:
+    hook = plugin_for(
+        registry,
+        endpoint=oauth.url + "/events",
+        auth=oauth2(oauth),
+        health_check={"endpoint": oauth.url + "/health"},
+    )
+    assert run(hook.send(EVENT)).delivered
+    assert oauth.token_requests[0] == {
+        "grant_type": ["client_credentials"],
+        "scope": ["events/write events/read"],
+    }
+    assert run(hook.health_check()) is True
+    # One token for both requests: kept until shortly before it expires.
+    assert [r.headers["Authorization"] for r in oauth.resource_requests] == ["Bearer at-1", "Bearer at-1"]
+    assert len(oauth.token_requests) == 1
+
+
+def test_oauth2_with_a_wrong_client_secret_fails_saying_the_token_endpoint_refused(
+    registry: IntegrationRegistry, oauth: OAuthServer
+) -> None:
+    hook = plugin_for(
+        registry,
+        endpoint=oauth.url + "/events",
+        auth=oauth2(oauth, secret="wrong"),
+        health_check={"endpoint": oauth.url + "/health"},
+    )
+    assert run(hook.health_check()) is False
+    assert hook.last_check.error == "TokenRefusedError: the token endpoint answered HTTP 401"
+    assert oauth.resource_requests == []
+    result = run(hook.send(EVENT))
+    # Refused credentials are not retried (dead-lettered at once, saying why).
+    assert (result.delivered, result.retryable) == (False, False)
+    assert "HTTP 401" in (result.error or "")
