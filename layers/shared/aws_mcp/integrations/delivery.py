@@ -37,7 +37,7 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from aws_mcp.audit.record import redact
 from aws_mcp.integrations.breaker_events import breaker_event, is_breaker_image
-from aws_mcp.integrations.integration import SendResult, describe_failure
+from aws_mcp.integrations.integration import SendResult
 from aws_mcp.integrations.model import EventType, IntegrationRecord, IntegrationStatus
 from aws_mcp.integrations.ratelimit import RateLimiter
 from aws_mcp.integrations.registry import IntegrationRegistry
@@ -209,7 +209,7 @@ class Delivery:
             try:
                 result = await plugin.send(event)
             except Exception as err:  # a plugin's bug must not lose the event: dead-lettered below
-                result = SendResult(False, error=describe_failure(err))
+                result = SendResult(False, error=plugin.failure(err))
             if result.delivered:
                 report.delivered += 1
                 self._count("IntegrationDeliveries")

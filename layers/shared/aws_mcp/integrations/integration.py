@@ -37,6 +37,7 @@ import orjson
 import urllib3
 
 from aws_mcp.errors import InvalidIntegrationError
+from aws_mcp.integrations.endpoints import scrub
 from aws_mcp.integrations.model import AuthType, IntegrationConfig, IntegrationType
 
 __all__ = [
@@ -198,7 +199,7 @@ class Integration:
                 timeout=check.timeout_seconds,
             )
         except Exception as err:  # any failure to reach it is an unhealthy answer, said as such
-            return self._checked(started, False, describe_failure(err))
+            return self._checked(started, False, self.failure(err))
         if answer.status != check.expected_status_code:
             return self._checked(
                 started, False, f"HTTP {answer.status}, expected {check.expected_status_code}", answer.status
@@ -217,7 +218,7 @@ class Integration:
             authenticated = await self.auth_headers()
         except Exception as err:  # no credentials to send with: worth another attempt unless refused
             return SendResult(
-                False, retryable=not isinstance(err, TokenRefusedError), error=describe_failure(err)
+                False, retryable=not isinstance(err, TokenRefusedError), error=self.failure(err)
             )
         headers = {"Content-Type": "application/json", **authenticated, **self.extra_headers(event, body)}
         headers = self.signed_for_aws(self.method, self.config.endpoint or "", body, headers)
@@ -230,7 +231,7 @@ class Integration:
                 timeout=self.config.timeout_seconds,
             )
         except Exception as err:  # unreachable: worth another attempt
-            return SendResult(False, retryable=True, error=describe_failure(err))
+            return SendResult(False, retryable=True, error=self.failure(err))
         return self.judge(answer)
 
     async def receive(self, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
@@ -283,6 +284,11 @@ class Integration:
         latency = round((time.perf_counter() - started) * 1000, 1)
         self.last_check = CheckResult(healthy, latency, error, status)
         return healthy
+
+    def failure(self, err: BaseException) -> str:
+        """:func:`describe_failure`, a secret endpoint masked (urllib3 names the URL it failed on)."""
+        said = describe_failure(err)
+        return scrub(said, self.config.endpoint) if self.config.secret_endpoint else said
 
     def secret(self, name: str) -> str | None:
         value = getattr(self.config.auth, name)
@@ -372,7 +378,10 @@ def check_url(url: str | None, name: str, *, required: bool) -> None:
 
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidIntegrationError(f"{name} must be an http:// or https:// URL with a host, not {url!r}")
+        # Not the URL itself: it may be a credential (a webhook's token in its path).
+        raise InvalidIntegrationError(
+            f"{name} must be an http:// or https:// URL with a host (this one's scheme: {parts.scheme!r})"
+        )
 
 
 def describe_failure(err: BaseException) -> str:

@@ -246,6 +246,9 @@ class IntegrationConfig(_Model):
     direction: Direction
     version: str = Field(default="1.0.0", min_length=1, max_length=32, pattern=r"^[0-9A-Za-z.+-]+$")
     endpoint: str | None = Field(default=None, max_length=2048)
+    # The endpoint is itself a credential (kept in Secrets Manager, answered masked): set for any
+    # URL; chat webhooks, URLs with a query or user:password@ are so without it (``endpoints``).
+    endpoint_secret: bool = False
     auth: AuthConfig = Field(default_factory=AuthConfig)
     health_check: HealthCheckConfig = Field(default_factory=HealthCheckConfig)
     retry: RetryConfig = Field(default_factory=RetryConfig)
@@ -266,6 +269,21 @@ class IntegrationConfig(_Model):
         if len(dumps(value)) > 16_384:
             raise ValueError("metadata must be at most 16 kB of JSON")
         return value
+
+    @property
+    def secret_endpoint(self) -> bool:
+        from aws_mcp.integrations.endpoints import is_secret
+
+        return is_secret(self.endpoint, marked=self.endpoint_secret)
+
+    def secrets(self) -> dict[str, str]:
+        """What goes to Secrets Manager: ``auth``'s secrets, and the endpoint when it is one."""
+        from aws_mcp.integrations.endpoints import ENDPOINT_KEY
+
+        found = self.auth.secrets()
+        if self.secret_endpoint and self.endpoint:
+            found[ENDPOINT_KEY] = self.endpoint
+        return found
 
 
 class IntegrationUpdate(IntegrationConfig):
@@ -336,6 +354,8 @@ class IntegrationRecord(BaseModel):
     direction: Direction
     version: str = "1.0.0"
     endpoint: str | None = None
+    # True: ``endpoint`` is shown masked (scheme and host); the URL is in Secrets Manager.
+    endpoint_secret: bool = False
     auth: AuthView = Field(default_factory=AuthView)
     health_check: HealthCheckConfig = Field(default_factory=HealthCheckConfig)
     retry: RetryConfig = Field(default_factory=RetryConfig)
@@ -381,13 +401,21 @@ class IntegrationRecord(BaseModel):
 
     def config_for(self, secrets: dict[str, str]) -> IntegrationConfig:
         """The configuration again, with its secrets (only for the plugin that uses them)."""
+        from aws_mcp.integrations.endpoints import ENDPOINT_KEY
+
         data = self.model_dump(include=set(IntegrationConfig.model_fields))
         auth = {k: v for k, v in data["auth"].items() if k != "secrets_set"}
-        data["auth"] = {**auth, **secrets}
+        data["auth"] = {**auth, **{k: v for k, v in secrets.items() if k != ENDPOINT_KEY}}
+        if self.endpoint_secret:
+            data["endpoint"] = secrets.get(ENDPOINT_KEY)
         return IntegrationConfig.model_validate(data)
 
 
 def _config_fields(config: IntegrationConfig) -> dict[str, Any]:
+    from aws_mcp.integrations.endpoints import masked
+
     values = {name: getattr(config, name) for name in IntegrationConfig.model_fields if name != "auth"}
     values["auth"] = config.auth.view(list(config.auth.secrets()))
+    if config.secret_endpoint and config.endpoint:
+        values["endpoint"], values["endpoint_secret"] = masked(config.endpoint), True
     return values
