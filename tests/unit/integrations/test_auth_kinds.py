@@ -202,3 +202,65 @@ def test_oauth2_with_a_wrong_client_secret_fails_saying_the_token_endpoint_refus
     # Refused credentials are not retried (dead-lettered at once, saying why).
     assert (result.delivered, result.retryable) == (False, False)
     assert "HTTP 401" in (result.error or "")
+
+
+# -- CUSTOM: named headers, each value a secret ---------------------------------------------------
+
+
+def test_custom_auth_sends_its_named_headers_and_answers_only_their_names(
+    registry: IntegrationRegistry, receiver: Receiver
+) -> None:
+    auth = {"type": "CUSTOM", "custom_headers": {"X-Tenant-Key": "tk-secret-1", "X-Signature-Key": "sk-2"}}
+    made = run(
+        registry.create(
+            IntegrationConfig.model_validate(
+                {
+                    "name": "c",
+                    "type": "WEBHOOK",
+                    "direction": "OUTBOUND",
+                    "endpoint": receiver.url,
+                    "auth": auth,
+                }
+            ),
+            caller="me",
+        )
+    )
+    shown = made.model_dump_json()
+    assert made.auth.custom_headers == ["X-Signature-Key", "X-Tenant-Key"]
+    assert "tk-secret-1" not in shown and "sk-2" not in shown
+    assert run(run(registry.plugin(made)).send(EVENT)).delivered
+    (request,) = receiver.requests
+    assert (request.headers["X-Tenant-Key"], request.headers["X-Signature-Key"]) == ("tk-secret-1", "sk-2")
+
+
+def test_a_put_without_custom_headers_keeps_them_and_clear_secrets_removes_them(
+    registry: IntegrationRegistry, receiver: Receiver
+) -> None:
+    from aws_mcp.errors import InvalidIntegrationError
+    from aws_mcp.integrations.model import IntegrationUpdate
+
+    config = {"name": "c", "type": "WEBHOOK", "direction": "OUTBOUND", "endpoint": receiver.url}
+    made = run(
+        registry.create(
+            IntegrationConfig.model_validate(
+                config | {"auth": {"type": "CUSTOM", "custom_headers": {"X-Key": "v-1"}}}
+            ),
+            caller="me",
+        )
+    )
+    put = IntegrationUpdate.model_validate(config | {"auth": {"type": "CUSTOM"}, "revision": 1})
+    kept = run(registry.update(made.id, put, caller="me"))
+    assert kept.auth.custom_headers == ["X-Key"]
+    assert run(run(registry.plugin(kept)).send(EVENT)).delivered
+    assert receiver.requests[-1].headers["X-Key"] == "v-1"
+    cleared = IntegrationUpdate.model_validate(
+        config | {"auth": {"type": "CUSTOM"}, "revision": 2, "clear_secrets": ["custom_headers"]}
+    )
+    with pytest.raises(InvalidIntegrationError, match="custom_headers"):
+        run(registry.update(made.id, cleared, caller="me"))
+    with pytest.raises(InvalidIntegrationError, match="custom_headers"):
+        run(
+            registry.create(
+                IntegrationConfig.model_validate(config | {"auth": {"type": "CUSTOM"}}), caller="me"
+            )
+        )

@@ -162,10 +162,10 @@ class Integration:
             raise InvalidIntegrationError(
                 f"An inbound {kind} integration needs auth.signing_secret: unsigned events are refused"
             )
-        if config.auth.type in (AuthType.OAUTH1, AuthType.CERTIFICATE, AuthType.CUSTOM):
+        if config.auth.type in (AuthType.OAUTH1, AuthType.CERTIFICATE):
             raise InvalidIntegrationError(
                 f"auth type {config.auth.type.value} is not supported yet; "
-                "use NONE, API_KEY, BASIC, BEARER_TOKEN, OAUTH2 or AWS_SIG_V4"
+                "use NONE, API_KEY, BASIC, BEARER_TOKEN, OAUTH2, AWS_SIG_V4 or CUSTOM"
             )
         check_url(config.health_check.endpoint, "health_check.endpoint", required=False)
         cls.validate_endpoint(config)
@@ -306,6 +306,8 @@ class Integration:
             return {"Authorization": f"Bearer {self.secret('token') or ''}"}
         if auth.type is AuthType.OAUTH2:
             return {"Authorization": f"Bearer {await self._oauth2_token()}"}
+        if auth.type is AuthType.CUSTOM:
+            return {name: value.get_secret_value() for name, value in auth.custom_headers.items()}
         return {}
 
     def signed_for_aws(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:

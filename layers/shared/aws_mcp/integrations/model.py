@@ -22,6 +22,8 @@ from typing import Annotated, Any, Final
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 __all__ = [
+    "CUSTOM_HEADERS",
+    "HEADER_PREFIX",
     "SECRET_FIELDS",
     "AuthConfig",
     "AuthType",
@@ -119,6 +121,11 @@ SECRET_FIELDS: Final = (
     "signing_secret",
 )
 _Secret = Annotated[SecretStr, Field(min_length=1, max_length=16_384)]
+_HeaderName = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[!-9;-~]+$")]
+# A custom header's value in the integration's secret: ``header:<name>``.
+HEADER_PREFIX: Final = "header:"
+# In clear_secrets: every custom header.
+CUSTOM_HEADERS: Final = "custom_headers"
 
 
 class _Model(BaseModel):
@@ -149,19 +156,31 @@ class AuthConfig(_Model):
     certificate: _Secret | None = None
     private_key: _Secret | None = None
     signing_secret: _Secret | None = None
+    # CUSTOM: headers sent with every request, each value a secret (answers name the headers only).
+    custom_headers: dict[_HeaderName, _Secret] = Field(default_factory=dict, max_length=16)
+
+    @field_validator("custom_headers", mode="before")
+    @classmethod
+    def _names_as_answered(cls, value: Any) -> Any:
+        # The list of names an answer shows, sent back: no new values (the stored ones stay).
+        return {} if isinstance(value, list) else value
 
     def secrets(self) -> dict[str, str]:
-        """The secrets given, by field name (what goes to Secrets Manager)."""
-        return {
+        """The secrets given, by field name (what goes to Secrets Manager); a custom header's
+        under ``header:<name>``."""
+        found = {
             name: value.get_secret_value()
             for name in SECRET_FIELDS
             if (value := getattr(self, name)) is not None
         }
+        found |= {f"{HEADER_PREFIX}{h}": v.get_secret_value() for h, v in self.custom_headers.items()}
+        return found
 
     def view(self, secrets_set: list[str]) -> AuthView:
         return AuthView(
-            **self.model_dump(exclude=set(SECRET_FIELDS)),
+            **self.model_dump(exclude={*SECRET_FIELDS, "custom_headers"}),
             secrets_set=[n for n in SECRET_FIELDS if n in secrets_set],
+            custom_headers=sorted(self.custom_headers),
         )
 
 
@@ -181,6 +200,9 @@ class AuthView(BaseModel):
     region: str | None = None
     secrets_set: list[str] = Field(
         default_factory=list, description="Which secrets are stored; never their values."
+    )
+    custom_headers: list[str] = Field(
+        default_factory=list, description="CUSTOM: the headers sent, whose values are stored secrets."
     )
 
 
@@ -299,13 +321,14 @@ class IntegrationUpdate(IntegrationConfig):
         default=None, description="A move by hand: INACTIVE, TESTING, DEPRECATED."
     )
     status_reason: Text | None = None
-    clear_secrets: list[str] = Field(default_factory=list, max_length=len(SECRET_FIELDS))
+    clear_secrets: list[str] = Field(default_factory=list, max_length=len(SECRET_FIELDS) + 1)
 
     @model_validator(mode="after")
     def _known_secrets(self) -> IntegrationUpdate:
-        unknown = sorted(set(self.clear_secrets) - set(SECRET_FIELDS))
+        known = [*SECRET_FIELDS, CUSTOM_HEADERS]
+        unknown = sorted(set(self.clear_secrets) - set(known))
         if unknown:
-            raise ValueError(f"clear_secrets: unknown secret names {unknown}; known: {list(SECRET_FIELDS)}")
+            raise ValueError(f"clear_secrets: unknown secret names {unknown}; known: {known}")
         return self
 
     def config(self) -> IntegrationConfig:
@@ -404,8 +427,12 @@ class IntegrationRecord(BaseModel):
         from aws_mcp.integrations.endpoints import ENDPOINT_KEY
 
         data = self.model_dump(include=set(IntegrationConfig.model_fields))
-        auth = {k: v for k, v in data["auth"].items() if k != "secrets_set"}
-        data["auth"] = {**auth, **{k: v for k, v in secrets.items() if k != ENDPOINT_KEY}}
+        auth = {k: v for k, v in data["auth"].items() if k not in ("secrets_set", "custom_headers")}
+        named = {k: v for k, v in secrets.items() if k != ENDPOINT_KEY and not k.startswith(HEADER_PREFIX)}
+        headers = {
+            k.removeprefix(HEADER_PREFIX): v for k, v in secrets.items() if k.startswith(HEADER_PREFIX)
+        }
+        data["auth"] = {**auth, **named, "custom_headers": headers}
         if self.endpoint_secret:
             data["endpoint"] = secrets.get(ENDPOINT_KEY)
         return IntegrationConfig.model_validate(data)

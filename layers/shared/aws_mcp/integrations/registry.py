@@ -25,7 +25,10 @@ from aws_mcp.integrations import lifecycle
 from aws_mcp.integrations.endpoints import ENDPOINT_KEY
 from aws_mcp.integrations.integration import CheckResult, Integration, PluginContext
 from aws_mcp.integrations.model import (
+    CUSTOM_HEADERS,
+    HEADER_PREFIX,
     SECRET_FIELDS,
+    AuthType,
     IntegrationConfig,
     IntegrationRecord,
     IntegrationStatus,
@@ -118,6 +121,7 @@ class IntegrationRegistry:
 
     async def create(self, config: IntegrationConfig, *, caller: str) -> IntegrationRecord:
         self.validate(config)
+        _custom_headers_given(config, config.auth.custom_headers)
         now = self._now()
         record = IntegrationRecord.new(new_id(now), config, caller=caller, now=now)
         values = config.secrets()
@@ -158,7 +162,10 @@ class IntegrationRegistry:
         now = self._now()
         changed = current.reconfigured(config, caller=caller, now=now)
         kept = set(current.auth.secrets_set) - set(update.clear_secrets)
+        if not config.auth.custom_headers and CUSTOM_HEADERS not in update.clear_secrets:
+            kept |= {f"{HEADER_PREFIX}{h}" for h in current.auth.custom_headers}  # left out: kept
         given = config.secrets()
+        _custom_headers_given(config, [n for n in kept | set(given) if n.startswith(HEADER_PREFIX)])
         if given or update.clear_secrets or current.endpoint_secret:
             old = await asyncio.to_thread(self.vault.read, current.secret_arn, current.secret_version)
             values = {k: v for k, v in old.items() if k in kept} | given
@@ -169,7 +176,12 @@ class IntegrationRegistry:
         changed = changed.model_copy(
             update={
                 "auth": changed.auth.model_copy(
-                    update={"secrets_set": [n for n in SECRET_FIELDS if n in names]}
+                    update={
+                        "secrets_set": [n for n in SECRET_FIELDS if n in names],
+                        "custom_headers": sorted(
+                            n.removeprefix(HEADER_PREFIX) for n in names if n.startswith(HEADER_PREFIX)
+                        ),
+                    }
                 )
             }
         )
@@ -275,3 +287,11 @@ class IntegrationRegistry:
         entry = {"at": now.isoformat(), "id": new_id(now), **accepted}
         await asyncio.to_thread(self.store.add_history, integration_id, HistoryKind.EVENT, entry, now)
         return entry
+
+
+def _custom_headers_given(config: IntegrationConfig, headers: Any) -> None:
+    """CUSTOM auth sends its custom headers: an integration without any is refused."""
+    if config.auth.type is AuthType.CUSTOM and not headers:
+        raise InvalidIntegrationError(
+            "auth type CUSTOM sends auth.custom_headers ({header name: secret value}): give at least one"
+        )
