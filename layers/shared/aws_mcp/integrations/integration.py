@@ -41,6 +41,7 @@ from aws_mcp.integrations.endpoints import scrub
 from aws_mcp.integrations.model import AuthType, IntegrationConfig, IntegrationType
 
 __all__ = [
+    "CERTIFICATE_NEEDS",
     "CheckResult",
     "HttpAnswer",
     "Integration",
@@ -107,9 +108,12 @@ class PluginContext:
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float,
+        pool: urllib3.PoolManager | None = None,
     ) -> HttpAnswer:
+        http = pool or self.http
+
         def call() -> HttpAnswer:
-            answer = self.http.request(
+            answer = http.request(
                 method,
                 url,
                 body=body,
@@ -147,6 +151,8 @@ class Integration:
         self.last_check: CheckResult | None = None
         # OAUTH2: the access token and until when it is used (this plugin's lifetime at most).
         self._token: tuple[str, float] | None = None
+        # CERTIFICATE: a pool of its own, presenting the client certificate.
+        self._tls_pool: urllib3.PoolManager | None = None
 
     @classmethod
     def validate(cls, config: IntegrationConfig) -> None:
@@ -162,13 +168,27 @@ class Integration:
             raise InvalidIntegrationError(
                 f"An inbound {kind} integration needs auth.signing_secret: unsigned events are refused"
             )
-        if config.auth.type in (AuthType.OAUTH1, AuthType.CERTIFICATE):
+        if config.auth.type is AuthType.OAUTH1:
             raise InvalidIntegrationError(
-                f"auth type {config.auth.type.value} is not supported yet; "
-                "use NONE, API_KEY, BASIC, BEARER_TOKEN, OAUTH2, AWS_SIG_V4 or CUSTOM"
+                "auth type OAUTH1 is not supported; "
+                "use NONE, API_KEY, BASIC, BEARER_TOKEN, OAUTH2, AWS_SIG_V4, CERTIFICATE or CUSTOM"
             )
+        cls.validate_auth(config)
         check_url(config.health_check.endpoint, "health_check.endpoint", required=False)
         cls.validate_endpoint(config)
+
+    @classmethod
+    def validate_auth(cls, config: IntegrationConfig) -> None:
+        """CERTIFICATE: the PEM given loads (the presence of both is checked where stored ones count)."""
+        auth = config.auth
+        if auth.type is AuthType.CERTIFICATE and (
+            auth.certificate is not None or auth.private_key is not None
+        ):
+            if auth.certificate is None or auth.private_key is None:
+                raise InvalidIntegrationError(CERTIFICATE_NEEDS)
+            _client_tls(
+                auth.certificate.get_secret_value(), auth.private_key.get_secret_value(), auth.ca_certificate
+            )
 
     @classmethod
     def validate_endpoint(cls, config: IntegrationConfig) -> None:
@@ -191,7 +211,7 @@ class Integration:
             return True
         started = time.perf_counter()
         try:
-            answer = await self.context.request(
+            answer = await self.request(
                 check.method,
                 check.endpoint,
                 body=check.body.encode() if check.body is not None else None,
@@ -223,7 +243,7 @@ class Integration:
         headers = {"Content-Type": "application/json", **authenticated, **self.extra_headers(event, body)}
         headers = self.signed_for_aws(self.method, self.config.endpoint or "", body, headers)
         try:
-            answer = await self.context.request(
+            answer = await self.request(
                 self.method,
                 self.config.endpoint or "",
                 body=body,
@@ -285,6 +305,32 @@ class Integration:
         self.last_check = CheckResult(healthy, latency, error, status)
         return healthy
 
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float,
+    ) -> HttpAnswer:
+        """An HTTP request to the counterpart (with the client certificate, for CERTIFICATE)."""
+        return await self.context.request(
+            method, url, body=body, headers=headers, timeout=timeout, pool=self._pool()
+        )
+
+    def _pool(self) -> urllib3.PoolManager | None:
+        auth = self.config.auth
+        if auth.type is not AuthType.CERTIFICATE:
+            return None
+        if self._tls_pool is None:
+            certificate, key = self.secret("certificate"), self.secret("private_key")
+            if certificate is None or key is None:
+                raise InvalidIntegrationError(CERTIFICATE_NEEDS)
+            context = _client_tls(certificate, key, auth.ca_certificate)
+            self._tls_pool = urllib3.PoolManager(retries=False, ssl_context=context)
+        return self._tls_pool
+
     def failure(self, err: BaseException) -> str:
         """:func:`describe_failure`, a secret endpoint masked (urllib3 names the URL it failed on)."""
         said = describe_failure(err)
@@ -340,7 +386,7 @@ class Integration:
         from urllib.parse import urlencode
 
         pair = f"{auth.client_id or ''}:{self.secret('client_secret') or ''}".encode()
-        answer = await self.context.request(
+        answer = await self.request(
             "POST",
             auth.token_url,
             body=urlencode(form).encode(),
@@ -365,6 +411,25 @@ class Integration:
         if isinstance(lifetime, int) and lifetime > 60:
             self._token = (token, now + lifetime - 30)
         return token
+
+
+CERTIFICATE_NEEDS: Final = (
+    "auth type CERTIFICATE needs auth.certificate (PEM, the chain after it) and auth.private_key "
+    "(PEM, the key it certifies); auth.ca_certificate, when set, is PEM too"
+)
+
+
+def _client_tls(certificate: str, private_key: str, ca_certificate: str | None) -> Any:
+    """The client TLS context, or InvalidIntegrationError saying what is wrong (never the PEM)."""
+    import ssl
+
+    from aws_mcp.integrations.tls import client_context
+
+    try:
+        return client_context(certificate, private_key, ca_certificate)
+    except (ssl.SSLError, ValueError, OSError) as err:
+        reason = getattr(err, "reason", None) or type(err).__name__
+        raise InvalidIntegrationError(f"{CERTIFICATE_NEEDS} ({reason})") from None
 
 
 class TokenRefusedError(ConnectionError):

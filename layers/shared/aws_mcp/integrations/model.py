@@ -156,6 +156,9 @@ class AuthConfig(_Model):
     certificate: _Secret | None = None
     private_key: _Secret | None = None
     signing_secret: _Secret | None = None
+    # CERTIFICATE (and grpcs://): the CA, PEM, the counterpart's certificate is checked against
+    # when the system's do not vouch for it. Not a secret.
+    ca_certificate: str | None = Field(default=None, max_length=16_384)
     # CUSTOM: headers sent with every request, each value a secret (answers name the headers only).
     custom_headers: dict[_HeaderName, _Secret] = Field(default_factory=dict, max_length=16)
 
@@ -198,6 +201,7 @@ class AuthView(BaseModel):
     scopes: list[str] = Field(default_factory=list)
     service: str | None = None
     region: str | None = None
+    ca_certificate: str | None = None
     secrets_set: list[str] = Field(
         default_factory=list, description="Which secrets are stored; never their values."
     )

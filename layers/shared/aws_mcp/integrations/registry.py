@@ -121,7 +121,7 @@ class IntegrationRegistry:
 
     async def create(self, config: IntegrationConfig, *, caller: str) -> IntegrationRecord:
         self.validate(config)
-        _custom_headers_given(config, config.auth.custom_headers)
+        _secrets_given(config, config.secrets())
         now = self._now()
         record = IntegrationRecord.new(new_id(now), config, caller=caller, now=now)
         values = config.secrets()
@@ -165,7 +165,7 @@ class IntegrationRegistry:
         if not config.auth.custom_headers and CUSTOM_HEADERS not in update.clear_secrets:
             kept |= {f"{HEADER_PREFIX}{h}" for h in current.auth.custom_headers}  # left out: kept
         given = config.secrets()
-        _custom_headers_given(config, [n for n in kept | set(given) if n.startswith(HEADER_PREFIX)])
+        _secrets_given(config, kept | set(given))
         if given or update.clear_secrets or current.endpoint_secret:
             old = await asyncio.to_thread(self.vault.read, current.secret_arn, current.secret_version)
             values = {k: v for k, v in old.items() if k in kept} | given
@@ -289,9 +289,14 @@ class IntegrationRegistry:
         return entry
 
 
-def _custom_headers_given(config: IntegrationConfig, headers: Any) -> None:
-    """CUSTOM auth sends its custom headers: an integration without any is refused."""
-    if config.auth.type is AuthType.CUSTOM and not headers:
+def _secrets_given(config: IntegrationConfig, names: Any) -> None:
+    """The secrets its auth type cannot do without are among ``names`` (given now or stored)."""
+    names = set(names)
+    if config.auth.type is AuthType.CUSTOM and not any(n.startswith(HEADER_PREFIX) for n in names):
         raise InvalidIntegrationError(
             "auth type CUSTOM sends auth.custom_headers ({header name: secret value}): give at least one"
         )
+    if config.auth.type is AuthType.CERTIFICATE and not {"certificate", "private_key"} <= names:
+        from aws_mcp.integrations.integration import CERTIFICATE_NEEDS
+
+        raise InvalidIntegrationError(CERTIFICATE_NEEDS)

@@ -36,7 +36,7 @@ class _HttpIntegration(Integration):
 
     async def _probe(self) -> HttpAnswer:
         assert self.config.endpoint
-        return await self.context.request(
+        return await self.request(
             "HEAD",
             self.config.endpoint,
             headers=await self.auth_headers(),
@@ -91,7 +91,7 @@ class GraphQLIntegration(_HttpIntegration):
 
     async def _probe(self) -> HttpAnswer:
         assert self.config.endpoint
-        return await self.context.request(
+        return await self.request(
             "POST",
             self.config.endpoint,
             body=b'{"query":"{ __typename }"}',
