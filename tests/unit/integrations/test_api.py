@@ -117,9 +117,9 @@ def test_invalid_input_is_a_422_problem_listing_each_problem(api: TestClient) ->
 
 
 def test_a_type_without_a_plugin_or_a_wrong_endpoint_is_422(api: TestClient) -> None:
-    grpc = api.post(BASE, json=webhook("http://127.0.0.1:9/", type="GRPC"))
-    assert grpc.status_code == 422
-    assert "GRPC" in grpc.json()["detail"] and "WEBHOOK" in grpc.json()["registered"]
+    database = api.post(BASE, json=webhook("http://127.0.0.1:9/", type="DATABASE"))
+    assert database.status_code == 422
+    assert "DATABASE" in database.json()["detail"] and "GRPC" in database.json()["registered"]
     assert api.post(BASE, json=webhook("ftp://x")).status_code == 422
 
 

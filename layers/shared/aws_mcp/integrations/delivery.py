@@ -36,6 +36,7 @@ import orjson
 from boto3.dynamodb.types import TypeDeserializer
 
 from aws_mcp.audit.record import redact
+from aws_mcp.errors import InvalidIntegrationError
 from aws_mcp.integrations.breaker_events import breaker_event, is_breaker_image
 from aws_mcp.integrations.integration import SendResult
 from aws_mcp.integrations.model import EventType, IntegrationRecord, IntegrationStatus
@@ -163,7 +164,7 @@ class Delivery:
             lambda: [
                 i
                 for i in self._registry.store.every(enabled=True, status=IntegrationStatus.ACTIVE.value)
-                if i.direction.sends
+                if i.direction.sends and self._type_sends(i)
             ]
         )
         jobs = [
@@ -184,6 +185,14 @@ class Delivery:
 
         await asyncio.gather(*(run(q) for q in by_integration.values()))
         return report
+
+    def _type_sends(self, integration: IntegrationRecord) -> bool:
+        """Whether its type delivers events (GRPC is only checked); a type with no plugin is
+        tried, and its failure dead-letters the events as any other would."""
+        try:
+            return self._registry.plugin_type(integration.type).sends
+        except InvalidIntegrationError:
+            return True
 
     async def _one(
         self,
