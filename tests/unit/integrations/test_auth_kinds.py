@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import hmac
 import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 import pytest
 from botocore.auth import SigV4Auth
@@ -264,3 +266,74 @@ def test_a_put_without_custom_headers_keeps_them_and_clear_secrets_removes_them(
                 IntegrationConfig.model_validate(config | {"auth": {"type": "CUSTOM"}}), caller="me"
             )
         )
+
+
+# -- OAUTH1 (RFC 5849, HMAC-SHA1) ----------------------------------------------------------------
+
+
+def oauth1_valid(request: Received, url: str, consumer_secret: str, token_secret: str) -> bool:
+    """The RFC 5849 check a provider makes: the signature base string from the request as received,
+    signed with the consumer's and the token's secrets."""
+    from oauthlib.oauth1.rfc5849 import signature
+
+    authorization = request.headers["Authorization"]
+    params = signature.collect_parameters(
+        uri_query=url.partition("?")[2],
+        headers={"Authorization": authorization},
+        exclude_oauth_signature=True,
+    )
+    base = signature.signature_base_string(
+        request.method, signature.base_string_uri(url), signature.normalize_parameters(params)
+    )
+    sent = signature.collect_parameters(
+        headers={"Authorization": authorization}, exclude_oauth_signature=False
+    )
+    given = dict(sent)["oauth_signature"]
+    # HMAC-SHA1 by the RFC's own words (section 3.4.2): key "consumer_secret&token_secret".
+    key = f"{quote(consumer_secret, safe='~')}&{quote(token_secret, safe='~')}".encode()
+    expected = base64.b64encode(hmac.new(key, base.encode(), hashlib.sha1).digest()).decode()
+    return bool(given == expected)
+
+
+def test_oauth1_signs_each_request_with_the_consumer_and_token_secrets(
+    registry: IntegrationRegistry, receiver: Receiver
+) -> None:
+    auth = {
+        "type": "OAUTH1",
+        "consumer_key": "ck-1",
+        "consumer_secret": "cs-secret",
+        "token": "at-1",
+        "token_secret": "ts-secret",
+    }
+    url = receiver.url + "/1.1/events?channel=ops"
+    hook = plugin_for(registry, endpoint=url, auth=auth, health_check={"endpoint": receiver.url + "/ping"})
+    assert run(hook.send(EVENT)).delivered
+    assert run(hook.health_check()) is True
+    sent, checked = receiver.requests
+    assert 'oauth_consumer_key="ck-1"' in sent.headers["Authorization"]
+    assert 'oauth_token="at-1"' in sent.headers["Authorization"]
+    assert oauth1_valid(sent, url, "cs-secret", "ts-secret")
+    assert oauth1_valid(checked, receiver.url + "/ping", "cs-secret", "ts-secret")
+    # The check can fail: another secret, or another URL, does not match.
+    assert not oauth1_valid(sent, url, "cs-other", "ts-secret")
+    assert not oauth1_valid(sent, receiver.url + "/1.1/events", "cs-secret", "ts-secret")
+
+
+def test_oauth1_without_a_consumer_key_or_secret_is_refused(registry: IntegrationRegistry) -> None:
+    from aws_mcp.errors import InvalidIntegrationError
+
+    for auth in ({"type": "OAUTH1", "consumer_secret": "s"}, {"type": "OAUTH1", "consumer_key": "k"}):
+        with pytest.raises(InvalidIntegrationError, match="consumer_"):
+            plugin_for(registry, endpoint="http://127.0.0.1:9/x", auth=auth)
+
+
+def test_oauthlib_is_loaded_only_when_an_oauth1_request_is_signed() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, aws_mcp.integrations.registry, aws_mcp.integrations.plugins; "
+        "print('oauthlib' in sys.modules)"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "False"

@@ -168,19 +168,20 @@ class Integration:
             raise InvalidIntegrationError(
                 f"An inbound {kind} integration needs auth.signing_secret: unsigned events are refused"
             )
-        if config.auth.type is AuthType.OAUTH1:
-            raise InvalidIntegrationError(
-                "auth type OAUTH1 is not supported; "
-                "use NONE, API_KEY, BASIC, BEARER_TOKEN, OAUTH2, AWS_SIG_V4, CERTIFICATE or CUSTOM"
-            )
         cls.validate_auth(config)
         check_url(config.health_check.endpoint, "health_check.endpoint", required=False)
         cls.validate_endpoint(config)
 
     @classmethod
     def validate_auth(cls, config: IntegrationConfig) -> None:
-        """CERTIFICATE: the PEM given loads (the presence of both is checked where stored ones count)."""
+        """OAUTH1: a consumer key; CERTIFICATE: the PEM given loads (the secrets' presence is
+        checked where stored ones count: the registry)."""
         auth = config.auth
+        if auth.type is AuthType.OAUTH1 and not auth.consumer_key:
+            raise InvalidIntegrationError(
+                "auth type OAUTH1 needs auth.consumer_key and the secret auth.consumer_secret "
+                "(and auth.token and auth.token_secret for a user's access token)"
+            )
         if auth.type is AuthType.CERTIFICATE and (
             auth.certificate is not None or auth.private_key is not None
         ):
@@ -241,7 +242,6 @@ class Integration:
                 False, retryable=not isinstance(err, TokenRefusedError), error=self.failure(err)
             )
         headers = {"Content-Type": "application/json", **authenticated, **self.extra_headers(event, body)}
-        headers = self.signed_for_aws(self.method, self.config.endpoint or "", body, headers)
         try:
             answer = await self.request(
                 self.method,
@@ -314,9 +314,11 @@ class Integration:
         headers: Mapping[str, str] | None = None,
         timeout: float,
     ) -> HttpAnswer:
-        """An HTTP request to the counterpart (with the client certificate, for CERTIFICATE)."""
+        """An HTTP request to the counterpart: signed (AWS_SIG_V4, OAUTH1), with the client
+        certificate (CERTIFICATE)."""
+        signed = self.signed(method, url, body or b"", dict(headers or {}))
         return await self.context.request(
-            method, url, body=body, headers=headers, timeout=timeout, pool=self._pool()
+            method, url, body=body, headers=signed, timeout=timeout, pool=self._pool()
         )
 
     def _pool(self) -> urllib3.PoolManager | None:
@@ -356,9 +358,12 @@ class Integration:
             return {name: value.get_secret_value() for name, value in auth.custom_headers.items()}
         return {}
 
-    def signed_for_aws(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:
-        """``headers`` plus SigV4's, when ``auth.type`` is AWS_SIG_V4 (the function's own credentials)."""
+    def signed(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:
+        """``headers`` plus the request's signature: SigV4 (AWS_SIG_V4, the function's own
+        credentials) or OAuth 1.0a (OAUTH1, HMAC-SHA1 in the Authorization header)."""
         auth = self.config.auth
+        if auth.type is AuthType.OAUTH1:
+            return self._signed_oauth1(method, url, headers)
         if auth.type is not AuthType.AWS_SIG_V4:
             return headers
         from botocore.auth import SigV4Auth
@@ -370,6 +375,23 @@ class Integration:
             credentials, auth.service or "execute-api", auth.region or self.context.default_region
         ).add_auth(request)
         return dict(request.headers.items())
+
+    def _signed_oauth1(self, method: str, url: str, headers: dict[str, str]) -> dict[str, str]:
+        """RFC 5849 with oauthlib (loaded only here): consumer key and secret, and the access
+        token and its secret when given. A JSON body is not part of the signature (only form
+        bodies are, by the RFC)."""
+        from oauthlib.oauth1 import Client
+
+        auth = self.config.auth
+        client = Client(
+            auth.consumer_key or "",
+            client_secret=self.secret("consumer_secret"),
+            resource_owner_key=self.secret("token"),
+            resource_owner_secret=self.secret("token_secret"),
+            timestamp=str(int(self.context.clock())),
+        )
+        _, signed, _ = client.sign(url, http_method=method)
+        return headers | {"Authorization": signed["Authorization"]}
 
     async def _oauth2_token(self) -> str:
         """A client-credentials token from ``auth.token_url`` (RFC 6749 §4.4), kept by this plugin

@@ -296,6 +296,8 @@ def _secrets_given(config: IntegrationConfig, names: Any) -> None:
         raise InvalidIntegrationError(
             "auth type CUSTOM sends auth.custom_headers ({header name: secret value}): give at least one"
         )
+    if config.auth.type is AuthType.OAUTH1 and "consumer_secret" not in names:
+        raise InvalidIntegrationError("auth type OAUTH1 needs auth.consumer_secret")
     if config.auth.type is AuthType.CERTIFICATE and not {"certificate", "private_key"} <= names:
         from aws_mcp.integrations.integration import CERTIFICATE_NEEDS
 
