@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.circuit_breaker.base import CircuitBreakerHandler
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aws_mcp.config import Settings
 from aws_mcp.errors import AwsUnavailableError, BreakerOpenError
@@ -167,3 +169,27 @@ def test_only_changes_of_state_to_open_or_closed_are_events(
             "us-east-1",
             "111122223333",
         )
+
+
+_attribute = st.one_of(
+    st.builds(lambda v: {"S": v}, st.text(max_size=30)),
+    st.builds(lambda v: {"N": str(v)}, st.one_of(st.integers(), st.sampled_from([10**12, -(10**12), 2**63]))),
+    st.builds(lambda v: {"BOOL": v}, st.booleans()),
+)
+_image = st.dictionaries(
+    st.sampled_from(["id", "state", "failure_count", "opened_at", "expiration", "other"]), _attribute
+)
+
+
+@given(
+    name=st.sampled_from(["INSERT", "MODIFY", "REMOVE", "?"]),
+    new=_image,
+    old=_image,
+    state=st.sampled_from(["OPEN", "HALF_OPEN", "CLOSED"]),
+)
+def test_any_breaker_stream_record_is_an_event_or_none_never_an_error(
+    name: str, new: dict[str, Any], old: dict[str, Any], state: str
+) -> None:
+    new = new | {"state": {"S": state}}
+    event = breaker_event({"eventID": "x", "eventName": name, "dynamodb": {"NewImage": new, "OldImage": old}})
+    assert event is None or event["type"] in ("breaker_opened", "breaker_closed")

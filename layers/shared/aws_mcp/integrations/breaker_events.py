@@ -72,10 +72,11 @@ def breaker_event(entry: Mapping[str, Any]) -> dict[str, Any] | None:
     }
     if account:
         event["account"] = account
-    if (opened := _int(new.get("opened_at"))) is not None:
-        event["opened_at"] = _iso(opened)
-    if isinstance(at := change.get("ApproximateCreationDateTime"), int | float):  # Lambda's: epoch seconds
-        event["at"] = _iso(float(at))
+    if (opened := _int(new.get("opened_at"))) is not None and (text := _iso(opened)):
+        event["opened_at"] = text
+    at = change.get("ApproximateCreationDateTime")  # Lambda's: epoch seconds
+    if isinstance(at, int | float) and (text := _iso(float(at))):
+        event["at"] = text
     return event
 
 
@@ -92,5 +93,9 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _iso(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+def _iso(seconds: float) -> str | None:
+    try:
+        moment = datetime.fromtimestamp(seconds, UTC)
+    except (ValueError, OverflowError, OSError):  # not a time this record could hold
+        return None
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
