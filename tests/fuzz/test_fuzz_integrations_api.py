@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from moto import mock_aws
 
+from aws_mcp.auth.roles import Role, Roles
 from aws_mcp.integrations.api import create_api
 from aws_mcp.integrations.integration import PluginContext
 from aws_mcp.integrations.model import AuthType, Direction, IntegrationType
@@ -44,7 +45,12 @@ def api() -> Iterator[TestClient]:
             SecretVault(lambda: secrets, "fuzz"),
             PluginContext(aws=aws, default_region="us-east-1"),
         ).register_built_in()
-        app = create_api(registry, RateLimiter(lambda: dynamodb, TABLE), rate_limit_per_minute=1_000_000)
+        app = create_api(
+            registry,
+            RateLimiter(lambda: dynamodb, TABLE),
+            roles=Roles(None, Role.ADMIN),
+            rate_limit_per_minute=1_000_000,
+        )
         with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
             yield client
 
@@ -60,14 +66,35 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
         "type": draw(enum_or_junk([a.value for a in AuthType])),
         "token": SECRET,
         "signing_secret": SECRET,
-    }
+    } | draw(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "consumer_key": texts(),
+                "consumer_secret": st.just(SECRET),
+                "certificate": st.one_of(st.just(f"-----BEGIN CERTIFICATE-----\n{SECRET}"), json_values()),
+                "private_key": st.just(SECRET),
+                "ca_certificate": st.one_of(texts(), json_values()),
+                "custom_headers": st.one_of(st.just({"X-Key": SECRET}), st.just(["X-Key"]), json_values()),
+            },
+        )
+    )
     candidate = {
         "name": draw(st.one_of(texts(), json_values())),
         "type": draw(enum_or_junk([t.value for t in IntegrationType])),
         "direction": draw(enum_or_junk([d.value for d in Direction])),
         "endpoint": draw(
-            st.one_of(st.just("http://127.0.0.1:9/x"), st.just("s3://b/p"), texts(), json_values())
+            st.one_of(
+                st.just("http://127.0.0.1:9/x"),
+                st.just(f"https://hooks.slack.com/services/T0/B0/{SECRET}"),
+                st.just(f"https://127.0.0.1:9/in?token={SECRET}"),
+                st.just("grpc://127.0.0.1:9"),
+                st.just("s3://b/p"),
+                texts(),
+                json_values(),
+            )
         ),
+        "endpoint_secret": draw(st.one_of(st.booleans(), json_values())),
         "auth": draw(st.one_of(st.just(auth), json_values())),
         "health_check": draw(st.one_of(st.just({"interval_seconds": 60}), json_values())),
         "retry": draw(st.one_of(st.just({"max_attempts": 2}), json_values())),

@@ -744,6 +744,10 @@ SERVER_METRICS: dict[str, set[tuple[str, ...]]] = {
     "BreakerStoreErrors": {("service",)},
     "AuditWriteErrors": {("service",)},
     "BreakerTransitions": {("aws_service", "service", "to_state")},
+    # The integrations' delivery function (aws_mcp.integrations.delivery).
+    "IntegrationDeliveries": {("service",)},
+    "IntegrationRetries": {("service",)},
+    "IntegrationDeadLetters": {("service",)},
 }
 LAMBDA_METRICS = {"Errors", "Throttles", "Invocations", "Duration", "ConcurrentExecutions"}
 
@@ -759,7 +763,9 @@ def emitted_metrics() -> dict[str, set[tuple[str, ...]]]:
     counted = {
         name
         for path in (REPO / "layers" / "shared" / "aws_mcp").rglob("*.py")
-        for name in re.findall(r'telemetry\.count\("(\w+)"\)', path.read_text(encoding="utf-8"))
+        for name in re.findall(
+            r'(?:telemetry\.count|self\._count)\("(\w+)"\)', path.read_text(encoding="utf-8")
+        )
     }
     assert counted, "Telemetry.count is called somewhere"
     for name in counted:
@@ -818,9 +824,10 @@ def test_alarms_read_the_documented_server_metrics_in_the_server_namespace(templ
                 continue
             if metric["Namespace"] == "AWS/SQS":
                 assert metric["MetricName"] == "ApproximateNumberOfMessagesVisible", name
-                assert dimensions == {
-                    "QueueName": {"Fn::GetAtt": ["AuditIngestDeadLetterQueue", "QueueName"]}
-                }, name
+                assert dimensions in [
+                    {"QueueName": {"Fn::GetAtt": [queue, "QueueName"]}}
+                    for queue in ("AuditIngestDeadLetterQueue", "IntegrationsDeadLetterQueue")
+                ], name
                 continue
             assert resolve(template, metric["Namespace"]) == namespace, name
             assert tuple(sorted(dimensions)) in SERVER_METRICS[metric["MetricName"]], name
@@ -836,6 +843,7 @@ def test_every_documented_failure_has_an_alarm(template: dict[str, Any]) -> None
         "Throttles",
         "BreakerStoreErrors",
         "AuditWriteErrors",
+        "IntegrationDeadLetters",
     ):
         alarm_on(template, namespace, metric, service=service)
     for metric in ("Errors", "Throttles"):
@@ -896,6 +904,7 @@ def test_tool_error_rate_alarm_divides_errors_by_calls_over_5_minutes_ignoring_f
         ("Throttles", 300, {"Ref": "ThrottleAlarmThreshold"}),
         ("BreakerStoreErrors", 300, 1),
         ("AuditWriteErrors", 300, 1),
+        ("IntegrationDeadLetters", 300, 1),
     ],
 )
 def test_counter_alarms_go_off_at_their_threshold(
@@ -1345,3 +1354,70 @@ def test_read_only_actions_are_not_narrowed(template: dict[str, Any]) -> None:
         for statement in reads:
             assert "Condition" not in statement, statement["Sid"]
         assert any(statement["Resource"] == "*" for statement in reads)
+
+
+def test_the_integrations_api_knows_callers_and_roles_as_the_mcp_function_does(
+    template: dict[str, Any],
+) -> None:
+    mcp = function(template)["Environment"]["Variables"]
+    api = resources(template)["IntegrationsApiFunction"]["Properties"]["Environment"]["Variables"]
+    for name in (
+        ENV.AUTH_MODE,
+        ENV.OAUTH_ISSUER,
+        ENV.OAUTH_AUDIENCE,
+        ENV.OAUTH_JWKS_URL,
+        ENV.ROLES_PARAMETER,
+    ):
+        assert api[name] == mcp[name], name
+    statements = resources(template)["IntegrationsFunctionRole"]["Properties"]["Policies"][0][
+        "PolicyDocument"
+    ]["Statement"]
+    (reads_roles,) = [s for s in statements if "Fn::If" in s]
+    condition, statement, otherwise = reads_roles["Fn::If"]
+    assert (condition, statement["Action"], otherwise) == (
+        "HasRolesParameter",
+        ["ssm:GetParameter"],
+        {"Ref": "AWS::NoValue"},
+    )
+
+
+def test_a_dead_letter_of_the_integrations_delivery_raises_an_alarm(template: dict[str, Any]) -> None:
+    queue = {"Fn::GetAtt": ["IntegrationsDeadLetterQueue", "QueueName"]}
+    props = alarms(template)[
+        alarm_on(template, "AWS/SQS", "ApproximateNumberOfMessagesVisible", QueueName=queue)
+    ]
+    assert (props["Statistic"], props["ComparisonOperator"], props["Threshold"]) == (
+        "Maximum",
+        "GreaterThanThreshold",
+        0,
+    )
+    delivery = resources(template)["IntegrationsDeliveryFunction"]["Properties"]
+    stream = delivery["Events"]["AuditStream"]["Properties"]
+    assert stream["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["IntegrationsDeadLetterQueue", "Arn"]
+    }
+    # The function counts IntegrationDeadLetters where the alarm on it looks.
+    assert delivery["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"] == {
+        "Fn::FindInMap": ["Metrics", "Server", "Namespace"]
+    }
+
+
+def test_circuits_opening_and_closing_reach_the_delivery_function(template: dict[str, Any]) -> None:
+    table = resources(template)["BreakerTable"]["Properties"]
+    assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    delivery = resources(template)["IntegrationsDeliveryFunction"]["Properties"]
+    stream = delivery["Events"]["BreakerStream"]["Properties"]
+    assert stream["Stream"] == {"Fn::GetAtt": ["BreakerTable", "StreamArn"]}
+    assert stream["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["IntegrationsDeadLetterQueue", "Arn"]
+    }
+    (pattern,) = [json.loads(f["Pattern"]) for f in stream["FilterCriteria"]["Filters"]]
+    assert pattern == {
+        "eventName": ["INSERT", "MODIFY"],
+        "dynamodb": {"NewImage": {"state": {"S": ["OPEN", "CLOSED"]}}},
+    }
+    statements = resources(template)["IntegrationsFunctionRole"]["Properties"]["Policies"][0][
+        "PolicyDocument"
+    ]["Statement"]
+    (reads,) = [s for s in statements if s.get("Sid") == "IntegrationsAuditStream"]
+    assert {"Fn::GetAtt": ["BreakerTable", "StreamArn"]} in reads["Resource"]

@@ -368,9 +368,13 @@ def integrations_app(settings: Settings, clients: ClientFactory) -> Any:
 
         raise ConfigurationError(f"{ENV.INTEGRATIONS_TABLE} is not set: the integrations API has no table")
     limiter = RateLimiter(registry.store.client, registry.store.table)
+    # The MCP endpoint's roles and (AuthMode=OAUTH) token rules: one caller, one role, both doors.
+    roles = build_roles(settings, clients)
     return create_api(
         registry,
         limiter,
+        roles=roles,
+        oauth=build_oauth(settings, roles),
         rate_limit_per_minute=settings.integrations_api_rate_limit,
         version=settings.server_version,
     )

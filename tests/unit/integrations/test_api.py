@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from aws_mcp.auth.roles import Role, Roles
 from aws_mcp.integrations.api import create_api
 from aws_mcp.integrations.ratelimit import RateLimiter
 from aws_mcp.integrations.registry import IntegrationRegistry
@@ -25,7 +26,7 @@ def api(
     registry: IntegrationRegistry, aws_clients: Callable[[str, str], Any], clock: Clock
 ) -> Iterator[TestClient]:
     limiter = RateLimiter(lambda: aws_clients("dynamodb", REGION), TABLE, clock=lambda: clock().timestamp())
-    app = create_api(registry, limiter, rate_limit_per_minute=40)
+    app = create_api(registry, limiter, roles=Roles(None, Role.ADMIN), rate_limit_per_minute=40)
     with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
         yield client
 
@@ -116,9 +117,9 @@ def test_invalid_input_is_a_422_problem_listing_each_problem(api: TestClient) ->
 
 
 def test_a_type_without_a_plugin_or_a_wrong_endpoint_is_422(api: TestClient) -> None:
-    grpc = api.post(BASE, json=webhook("http://127.0.0.1:9/", type="GRPC"))
-    assert grpc.status_code == 422
-    assert "GRPC" in grpc.json()["detail"] and "WEBHOOK" in grpc.json()["registered"]
+    database = api.post(BASE, json=webhook("http://127.0.0.1:9/", type="DATABASE"))
+    assert database.status_code == 422
+    assert "DATABASE" in database.json()["detail"] and "GRPC" in database.json()["registered"]
     assert api.post(BASE, json=webhook("ftp://x")).status_code == 422
 
 

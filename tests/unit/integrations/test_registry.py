@@ -158,8 +158,8 @@ def test_the_type_cannot_change_and_configurations_the_type_cannot_use_are_refus
         run(registry.update(created.id, update(created, type="REST_API"), caller="me"))
     with pytest.raises(InvalidIntegrationError, match="endpoint"):
         run(registry.create(config(endpoint="ftp://example"), caller="me"))
-    with pytest.raises(InvalidIntegrationError, match="No plugin is registered for GRPC"):
-        run(registry.create(config(type="GRPC"), caller="me"))
+    with pytest.raises(InvalidIntegrationError, match="No plugin is registered for DATABASE"):
+        run(registry.create(config(type="DATABASE"), caller="me"))
 
 
 def test_deleting_removes_the_record_and_schedules_the_secret_deletion(

@@ -45,7 +45,16 @@ from aws_mcp.errors import INTERNAL_ERROR, INVALID_REQUEST
 from aws_mcp.jsontext import dumps
 from aws_mcp.protocol import Dispatcher, Message, Reply, parse
 
-__all__ = ["CALLER_SCOPE_KEY", "MCP_PATH", "METADATA_PATH", "create_app", "host_matcher"]
+__all__ = [
+    "CALLER_SCOPE_KEY",
+    "MCP_PATH",
+    "METADATA_PATH",
+    "bearer_challenge",
+    "call_context",
+    "create_app",
+    "host_matcher",
+    "metadata_url",
+]
 
 MCP_PATH: Final = "/mcp"
 _ENDPOINT_PATHS: Final = (MCP_PATH, MCP_PATH + "/")
@@ -104,7 +113,7 @@ def create_app(
         if oauth is not None:
             checked = oauth.tokens.check(request.headers.get("authorization"))
             if isinstance(checked, Refusal):
-                return _unauthorized(checked, _metadata_url(request))
+                return _unauthorized(checked, metadata_url(request))
             request.scope[CALLER_SCOPE_KEY] = {
                 "caller": checked.caller,
                 "scopes": checked.scopes,
@@ -116,7 +125,7 @@ def create_app(
 
         parsed = parse(body)
         headers = _headers(request)
-        context = _context(request.scope)
+        context = call_context(request.scope)
         try:
             if not one_request_at_a_time and dispatcher.blocks(parsed):
                 # Keep the event loop free for other requests (uvicorn) while a tool waits on AWS.
@@ -268,15 +277,21 @@ def _split_host(value: str) -> tuple[str, int | None] | None:
     return found["name"].lower(), int(port) if port else None
 
 
-def _unauthorized(refusal: Refusal, metadata_url: str) -> Response:
+def _unauthorized(refusal: Refusal, metadata: str) -> Response:
     """401/403 as RFC 6750 and the MCP authorization spec have them: where the metadata is, and why."""
-    challenge = f'Bearer resource_metadata="{metadata_url}"'
+    challenged = refusal.status in (401, 403)
+    headers = {"WWW-Authenticate": bearer_challenge(refusal, metadata)} if challenged else {}
+    return _refuse(refusal.status, refusal.description, headers=headers)
+
+
+def bearer_challenge(refusal: Refusal, metadata: str) -> str:
+    """The ``WWW-Authenticate`` value of a refused token (the integrations API's too)."""
+    challenge = f'Bearer resource_metadata="{metadata}"'
     if refusal.error:
         challenge += f', error="{refusal.error}", error_description="{_quotable(refusal.description)}"'
     if refusal.scope:
         challenge += f', scope="{refusal.scope}"'
-    headers = {"WWW-Authenticate": challenge} if refusal.status in (401, 403) else {}
-    return _refuse(refusal.status, refusal.description, headers=headers)
+    return challenge
 
 
 def _quotable(text: str) -> str:
@@ -297,7 +312,8 @@ def _base_url(request: Request) -> str:
     return f"{proto}://{request.headers.get('host', '')}{prefix}"
 
 
-def _metadata_url(request: Request) -> str:
+def metadata_url(request: Request) -> str:
+    """Where the RFC 9728 metadata of this deployment's MCP endpoint is, as ``request`` reached us."""
     return _base_url(request) + METADATA_PATH + MCP_PATH
 
 
@@ -350,7 +366,7 @@ def _headers(request: Request) -> dict[str, tuple[str, ...]]:
     return {name: tuple(values) for name, values in grouped.items()}
 
 
-def _context(scope: Mapping[str, Any]) -> CallContext:
+def call_context(scope: Mapping[str, Any]) -> CallContext:
     """Caller identity from the API Gateway request context (via Mangum) or a bearer token this
     app checked (``CALLER_SCOPE_KEY``), or ``local``; and how it was authenticated (its role's source)."""
     token = scope.get(CALLER_SCOPE_KEY)

@@ -7,10 +7,14 @@ Starlette's; docs/ARCHITECTURE.md). The app runs in its own function (Mangum) an
 * Errors are RFC 9457 problem details (``application/problem+json``): the exception tree's
   ``IntegrationError`` classes carry their status and title; request validation is a 422 listing
   each problem's location and message (never the input, which may hold a secret).
-* Who calls: :func:`caller_of` reads the principal API Gateway authenticated (IAM user ARN, API key
-  id), the same way the MCP endpoint does. **The one seam for roles** (security issue): the
-  ``Caller.role`` it returns; writes depend on :func:`admin`, which refuses a caller whose role is
-  not ``admin``. Until roles exist every authenticated caller is ``admin``.
+* Who calls: :func:`caller_of` reads the caller exactly as the MCP endpoint does
+  (``aws_mcp.http.call_context``: the IAM principal or API key id API Gateway authenticated, or,
+  with ``AuthMode=OAUTH``, the bearer token this app checks with the MCP endpoint's rules) and
+  gives it its role from the same role configuration (``auth/roles.py``). Reads (list, get,
+  health) need a role (viewer or more); everything that changes or acts (create, update, delete,
+  test) needs ``admin``. A refusal is a 403 problem naming the role needed and the caller's, and a
+  warning log line (this API writes no audit records: those are for ``tools/call``). A role
+  configuration that cannot be read refuses every request (fail closed), as on the MCP endpoint.
 * Every request counts against its caller's per-minute limit (``ratelimit``): 429 with
   ``Retry-After`` beyond it.
 * ``POST /api/v1/integrations/{id}/events`` is for external systems, which cannot sign AWS requests:
@@ -19,7 +23,7 @@ Starlette's; docs/ARCHITECTURE.md). The app runs in its own function (Mangum) an
 """
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
@@ -28,8 +32,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from aws_mcp.auth.oauth import OAuth, Refusal
+from aws_mcp.auth.roles import Role, Roles
 from aws_mcp.cursor import decode_cursor, encode_cursor
-from aws_mcp.errors import IntegrationError, RateLimitedError
+from aws_mcp.errors import AccessDeniedError, IntegrationError, RateLimitedError
+from aws_mcp.http.app import CALLER_SCOPE_KEY, bearer_challenge, call_context, metadata_url
 from aws_mcp.integrations.model import (
     IntegrationConfig,
     IntegrationRecord,
@@ -53,41 +60,60 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class Caller:
     principal: str
-    role: str
+    # None: authenticated, but the role configuration gives it no role here.
+    role: Role | None
 
 
-def caller_of(request: Request) -> Caller:
-    """The authenticated principal (from API Gateway's request context, via Mangum) and its role.
-
-    Roles come with the security issue: this is where they will be read; for now ``admin``.
-    """
-    event = request.scope.get("aws.event")
-    if not isinstance(event, Mapping):
-        return Caller("local", "admin")
-    context = _mapping(event.get("requestContext"))
-    identity = _mapping(context.get("identity"))
-    authorizer = _mapping(context.get("authorizer"))
-    principal = (
-        identity.get("userArn")
-        or (f"apikey:{identity['apiKeyId']}" if identity.get("apiKeyId") else None)
-        or _mapping(authorizer.get("claims")).get("sub")
-        or authorizer.get("principalId")
-        or "anonymous"
-    )
-    return Caller(str(principal), "admin")
+def caller_of(request: Request, roles: Roles) -> Caller:
+    """The caller (from API Gateway's request context, via Mangum, or the token this app checked)
+    and the role ``roles`` give it; ``local`` off API Gateway, with the local role."""
+    context = call_context(request.scope)
+    try:
+        role = roles.policy().role_of(context)
+    except AccessDeniedError as err:  # the role configuration is bad: refuse, saying so
+        raise _ForbiddenError(str(err)) from None
+    return Caller(context.caller, role)
 
 
-def admin(caller: Annotated[Caller, Depends(caller_of)]) -> Caller:
-    if caller.role != "admin":
-        raise _ForbiddenError(
-            f"{caller.principal} may read integrations, not change them (role {caller.role})"
+def _needs(least: Role) -> Callable[[Request, Caller], Caller]:
+    """A dependency refusing (403) a caller whose role is below ``least``."""
+
+    def check(request: Request, caller: Caller) -> Caller:
+        if caller.role is not None and caller.role >= least:
+            return caller
+        yours = f"your role is {caller.role.label}" if caller.role else "you have no role here"
+        logger.warning(
+            "integrations API refused a caller",
+            extra={
+                "caller": caller.principal,
+                "role": caller.role.label if caller.role else None,
+                "needed": least.label,
+                "method": request.method,
+                "path": request.url.path,
+            },
         )
-    return caller
+        what = "read integrations" if least is Role.VIEWER else "change or test integrations"
+        raise _ForbiddenError(
+            f"To {what} you need the role {least.label}; {yours} (caller {caller.principal}).",
+            required_role=least.label,
+            role=caller.role.label if caller.role else None,
+        )
+
+    return check
 
 
 class _ForbiddenError(IntegrationError):
     status = 403
     title = "Forbidden"
+
+
+class _UnauthorizedError(IntegrationError):
+    title = "Unauthorized"
+
+    def __init__(self, refusal: Refusal, challenge: str) -> None:
+        super().__init__(refusal.description)
+        self.status = refusal.status
+        self.challenge = challenge
 
 
 class _BadCursorError(IntegrationError):
@@ -99,10 +125,13 @@ def create_api(
     registry: IntegrationRegistry,
     limiter: RateLimiter,
     *,
+    roles: Roles,
     rate_limit_per_minute: int,
+    oauth: OAuth | None = None,
     version: str = "0.1.0",
 ) -> FastAPI:
-    """The REST API over ``registry``, each caller held to ``rate_limit_per_minute`` by ``limiter``."""
+    """The REST API over ``registry``: callers given their role by ``roles`` (their bearer tokens
+    checked by ``oauth`` when set), each held to ``rate_limit_per_minute`` by ``limiter``."""
     import asyncio
 
     app = FastAPI(
@@ -114,12 +143,9 @@ def create_api(
         redoc_url=None,
     )
 
-    async def limited(caller: Annotated[Caller, Depends(caller_of)]) -> Caller:
-        await asyncio.to_thread(limiter.acquire, f"caller#{caller.principal}", rate_limit_per_minute)
-        return caller
-
-    reader = Annotated[Caller, Depends(limited)]
-    writer = Annotated[Caller, Depends(limited), Depends(admin)]
+    reading, changing = _access(roles, oauth, limiter, rate_limit_per_minute)
+    reader = Annotated[Caller, Depends(reading)]
+    writer = Annotated[Caller, Depends(changing)]
     base = f"{API_PREFIX}/integrations"
 
     @app.get(base, summary="List integrations", response_model=None)
@@ -218,6 +244,38 @@ def create_api(
     return app
 
 
+def _access(
+    roles: Roles, oauth: OAuth | None, limiter: RateLimiter, rate_limit_per_minute: int
+) -> tuple[Callable[..., Awaitable[Caller]], Callable[..., Awaitable[Caller]]]:
+    """The dependencies of reads and of changes: the caller authenticated (its token checked
+    when ``oauth`` is set), counted against its rate limit, then its role checked."""
+    import asyncio
+
+    async def limited(request: Request) -> Caller:
+        if oauth is not None:
+            checked = oauth.tokens.check(request.headers.get("authorization"))
+            if isinstance(checked, Refusal):
+                raise _UnauthorizedError(checked, bearer_challenge(checked, metadata_url(request)))
+            request.scope[CALLER_SCOPE_KEY] = {
+                "caller": checked.caller,
+                "scopes": checked.scopes,
+                "groups": checked.groups,
+            }
+        caller = caller_of(request, roles)
+        await asyncio.to_thread(limiter.acquire, f"caller#{caller.principal}", rate_limit_per_minute)
+        return caller
+
+    may_read, may_change = _needs(Role.VIEWER), _needs(Role.ADMIN)
+
+    async def reading(request: Request, caller: Annotated[Caller, Depends(limited)]) -> Caller:
+        return may_read(request, caller)
+
+    async def changing(request: Request, caller: Annotated[Caller, Depends(limited)]) -> Caller:
+        return may_change(request, caller)
+
+    return reading, changing
+
+
 async def _bounded_body(request: Request) -> bytes:
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -245,6 +303,8 @@ def _etag(integration: IntegrationRecord) -> str:
 def _problem(status: int, title: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": instance}
     headers = {}
+    if "challenge" in extra:
+        headers["WWW-Authenticate"] = extra.pop("challenge")
     if "retry_after_seconds" in extra:
         headers["Retry-After"] = str(extra["retry_after_seconds"])
     return JSONResponse(body | extra, status_code=status, media_type=_PROBLEM, headers=headers)
@@ -257,6 +317,8 @@ def _problem_handlers(app: FastAPI) -> None:
         extra = dict(exc.extra)
         if isinstance(exc, RateLimitedError):
             extra.setdefault("retry_after_seconds", 60)
+        if isinstance(exc, _UnauthorizedError):
+            extra["challenge"] = exc.challenge
         return _problem(exc.status, exc.title, exc.detail, request.url.path, **extra)
 
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -288,7 +350,3 @@ def _problem_handlers(app: FastAPI) -> None:
     }
     for kind, handler in handlers.items():
         app.add_exception_handler(kind, handler)
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}

@@ -4,7 +4,8 @@ subscribe to them.
 The audit table holds one record per ``tools/call``; its DynamoDB stream (new images) is the
 server's event log. A completed record is an event: ``tool_call`` (a mutating call's outcome),
 ``denied`` (the server or AWS refused it), ``breaker_open`` (refused because its AWS service's
-circuit was open). Each goes to every enabled, ``ACTIVE``, outbound integration whose
+circuit was open). The breaker table's stream adds ``breaker_opened`` and ``breaker_closed``
+(``breaker_events``). Each goes to every enabled, ``ACTIVE``, outbound integration whose
 ``subscription`` wants it (event type, tool, account).
 
 Per integration and event: attempts up to ``retry.max_attempts`` (one when retries are off), a
@@ -35,7 +36,9 @@ import orjson
 from boto3.dynamodb.types import TypeDeserializer
 
 from aws_mcp.audit.record import redact
-from aws_mcp.integrations.integration import SendResult, describe_failure
+from aws_mcp.errors import InvalidIntegrationError
+from aws_mcp.integrations.breaker_events import breaker_event, is_breaker_image
+from aws_mcp.integrations.integration import SendResult
 from aws_mcp.integrations.model import EventType, IntegrationRecord, IntegrationStatus
 from aws_mcp.integrations.ratelimit import RateLimiter
 from aws_mcp.integrations.registry import IntegrationRegistry
@@ -82,11 +85,17 @@ def event_of(record: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def events_from_stream(stream_event: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The events of a DynamoDB stream batch of the audit table (new images)."""
+    """The events of a DynamoDB stream batch: of the audit table (its completed records) or of
+    the breaker table (its circuits opening and closing, ``breaker_events``)."""
     events = []
     for entry in stream_event.get("Records") or ():
         image = (entry.get("dynamodb") or {}).get("NewImage")
         if entry.get("eventName") not in ("INSERT", "MODIFY") or not image:
+            continue
+        if is_breaker_image(image):
+            event = breaker_event(entry)
+            if event is not None:
+                events.append(event)
             continue
         record = {k: _DESERIALIZER.deserialize(v) for k, v in image.items()}
         event = event_of(record)
@@ -155,7 +164,7 @@ class Delivery:
             lambda: [
                 i
                 for i in self._registry.store.every(enabled=True, status=IntegrationStatus.ACTIVE.value)
-                if i.direction.sends
+                if i.direction.sends and self._type_sends(i)
             ]
         )
         jobs = [
@@ -176,6 +185,14 @@ class Delivery:
 
         await asyncio.gather(*(run(q) for q in by_integration.values()))
         return report
+
+    def _type_sends(self, integration: IntegrationRecord) -> bool:
+        """Whether its type delivers events (GRPC is only checked); a type with no plugin is
+        tried, and its failure dead-letters the events as any other would."""
+        try:
+            return self._registry.plugin_type(integration.type).sends
+        except InvalidIntegrationError:
+            return True
 
     async def _one(
         self,
@@ -201,7 +218,7 @@ class Delivery:
             try:
                 result = await plugin.send(event)
             except Exception as err:  # a plugin's bug must not lose the event: dead-lettered below
-                result = SendResult(False, error=describe_failure(err))
+                result = SendResult(False, error=plugin.failure(err))
             if result.delivered:
                 report.delivered += 1
                 self._count("IntegrationDeliveries")

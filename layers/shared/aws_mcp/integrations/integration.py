@@ -37,15 +37,18 @@ import orjson
 import urllib3
 
 from aws_mcp.errors import InvalidIntegrationError
+from aws_mcp.integrations.endpoints import scrub
 from aws_mcp.integrations.model import AuthType, IntegrationConfig, IntegrationType
 
 __all__ = [
+    "CERTIFICATE_NEEDS",
     "CheckResult",
     "HttpAnswer",
     "Integration",
     "IntegrationType",
     "PluginContext",
     "SendResult",
+    "TokenRefusedError",
     "check_url",
     "describe_failure",
 ]
@@ -105,9 +108,12 @@ class PluginContext:
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float,
+        pool: urllib3.PoolManager | None = None,
     ) -> HttpAnswer:
+        http = pool or self.http
+
         def call() -> HttpAnswer:
-            answer = self.http.request(
+            answer = http.request(
                 method,
                 url,
                 body=body,
@@ -143,6 +149,10 @@ class Integration:
         self.context = context
         self.initialized = False
         self.last_check: CheckResult | None = None
+        # OAUTH2: the access token and until when it is used (this plugin's lifetime at most).
+        self._token: tuple[str, float] | None = None
+        # CERTIFICATE: a pool of its own, presenting the client certificate.
+        self._tls_pool: urllib3.PoolManager | None = None
 
     @classmethod
     def validate(cls, config: IntegrationConfig) -> None:
@@ -158,13 +168,28 @@ class Integration:
             raise InvalidIntegrationError(
                 f"An inbound {kind} integration needs auth.signing_secret: unsigned events are refused"
             )
-        if config.auth.type in (AuthType.OAUTH1, AuthType.CERTIFICATE, AuthType.CUSTOM):
-            raise InvalidIntegrationError(
-                f"auth type {config.auth.type.value} is not supported yet; "
-                "use NONE, API_KEY, BASIC, BEARER_TOKEN, OAUTH2 or AWS_SIG_V4"
-            )
+        cls.validate_auth(config)
         check_url(config.health_check.endpoint, "health_check.endpoint", required=False)
         cls.validate_endpoint(config)
+
+    @classmethod
+    def validate_auth(cls, config: IntegrationConfig) -> None:
+        """OAUTH1: a consumer key; CERTIFICATE: the PEM given loads (the secrets' presence is
+        checked where stored ones count: the registry)."""
+        auth = config.auth
+        if auth.type is AuthType.OAUTH1 and not auth.consumer_key:
+            raise InvalidIntegrationError(
+                "auth type OAUTH1 needs auth.consumer_key and the secret auth.consumer_secret "
+                "(and auth.token and auth.token_secret for a user's access token)"
+            )
+        if auth.type is AuthType.CERTIFICATE and (
+            auth.certificate is not None or auth.private_key is not None
+        ):
+            if auth.certificate is None or auth.private_key is None:
+                raise InvalidIntegrationError(CERTIFICATE_NEEDS)
+            _client_tls(
+                auth.certificate.get_secret_value(), auth.private_key.get_secret_value(), auth.ca_certificate
+            )
 
     @classmethod
     def validate_endpoint(cls, config: IntegrationConfig) -> None:
@@ -187,7 +212,7 @@ class Integration:
             return True
         started = time.perf_counter()
         try:
-            answer = await self.context.request(
+            answer = await self.request(
                 check.method,
                 check.endpoint,
                 body=check.body.encode() if check.body is not None else None,
@@ -195,7 +220,7 @@ class Integration:
                 timeout=check.timeout_seconds,
             )
         except Exception as err:  # any failure to reach it is an unhealthy answer, said as such
-            return self._checked(started, False, describe_failure(err))
+            return self._checked(started, False, self.failure(err))
         if answer.status != check.expected_status_code:
             return self._checked(
                 started, False, f"HTTP {answer.status}, expected {check.expected_status_code}", answer.status
@@ -210,14 +235,15 @@ class Integration:
                 False, error=f"{self.config.type.value} integrations send only to an http(s) endpoint"
             )
         body = self.body_for(event)
-        headers = {
-            "Content-Type": "application/json",
-            **await self.auth_headers(),
-            **self.extra_headers(event, body),
-        }
-        headers = self.signed_for_aws(self.method, self.config.endpoint or "", body, headers)
         try:
-            answer = await self.context.request(
+            authenticated = await self.auth_headers()
+        except Exception as err:  # no credentials to send with: worth another attempt unless refused
+            return SendResult(
+                False, retryable=not isinstance(err, TokenRefusedError), error=self.failure(err)
+            )
+        headers = {"Content-Type": "application/json", **authenticated, **self.extra_headers(event, body)}
+        try:
+            answer = await self.request(
                 self.method,
                 self.config.endpoint or "",
                 body=body,
@@ -225,7 +251,7 @@ class Integration:
                 timeout=self.config.timeout_seconds,
             )
         except Exception as err:  # unreachable: worth another attempt
-            return SendResult(False, retryable=True, error=describe_failure(err))
+            return SendResult(False, retryable=True, error=self.failure(err))
         return self.judge(answer)
 
     async def receive(self, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
@@ -279,6 +305,39 @@ class Integration:
         self.last_check = CheckResult(healthy, latency, error, status)
         return healthy
 
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float,
+    ) -> HttpAnswer:
+        """An HTTP request to the counterpart: signed (AWS_SIG_V4, OAUTH1), with the client
+        certificate (CERTIFICATE)."""
+        signed = self.signed(method, url, body or b"", dict(headers or {}))
+        return await self.context.request(
+            method, url, body=body, headers=signed, timeout=timeout, pool=self._pool()
+        )
+
+    def _pool(self) -> urllib3.PoolManager | None:
+        auth = self.config.auth
+        if auth.type is not AuthType.CERTIFICATE:
+            return None
+        if self._tls_pool is None:
+            certificate, key = self.secret("certificate"), self.secret("private_key")
+            if certificate is None or key is None:
+                raise InvalidIntegrationError(CERTIFICATE_NEEDS)
+            context = _client_tls(certificate, key, auth.ca_certificate)
+            self._tls_pool = urllib3.PoolManager(retries=False, ssl_context=context)
+        return self._tls_pool
+
+    def failure(self, err: BaseException) -> str:
+        """:func:`describe_failure`, a secret endpoint masked (urllib3 names the URL it failed on)."""
+        said = describe_failure(err)
+        return scrub(said, self.config.endpoint) if self.config.secret_endpoint else said
+
     def secret(self, name: str) -> str | None:
         value = getattr(self.config.auth, name)
         return value.get_secret_value() if value is not None else None
@@ -295,11 +354,16 @@ class Integration:
             return {"Authorization": f"Bearer {self.secret('token') or ''}"}
         if auth.type is AuthType.OAUTH2:
             return {"Authorization": f"Bearer {await self._oauth2_token()}"}
+        if auth.type is AuthType.CUSTOM:
+            return {name: value.get_secret_value() for name, value in auth.custom_headers.items()}
         return {}
 
-    def signed_for_aws(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:
-        """``headers`` plus SigV4's, when ``auth.type`` is AWS_SIG_V4 (the function's own credentials)."""
+    def signed(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:
+        """``headers`` plus the request's signature: SigV4 (AWS_SIG_V4, the function's own
+        credentials) or OAuth 1.0a (OAUTH1, HMAC-SHA1 in the Authorization header)."""
         auth = self.config.auth
+        if auth.type is AuthType.OAUTH1:
+            return self._signed_oauth1(method, url, headers)
         if auth.type is not AuthType.AWS_SIG_V4:
             return headers
         from botocore.auth import SigV4Auth
@@ -312,8 +376,29 @@ class Integration:
         ).add_auth(request)
         return dict(request.headers.items())
 
+    def _signed_oauth1(self, method: str, url: str, headers: dict[str, str]) -> dict[str, str]:
+        """RFC 5849 with oauthlib (loaded only here): consumer key and secret, and the access
+        token and its secret when given. A JSON body is not part of the signature (only form
+        bodies are, by the RFC)."""
+        from oauthlib.oauth1 import Client
+
+        auth = self.config.auth
+        client = Client(
+            auth.consumer_key or "",
+            client_secret=self.secret("consumer_secret"),
+            resource_owner_key=self.secret("token"),
+            resource_owner_secret=self.secret("token_secret"),
+            timestamp=str(int(self.context.clock())),
+        )
+        _, signed, _ = client.sign(url, http_method=method)
+        return headers | {"Authorization": signed["Authorization"]}
+
     async def _oauth2_token(self) -> str:
-        """A client-credentials token from ``auth.token_url`` (RFC 6749 §4.4)."""
+        """A client-credentials token from ``auth.token_url`` (RFC 6749 §4.4), kept by this plugin
+        until shortly before its ``expires_in``."""
+        now = self.context.clock()
+        if self._token is not None and now < self._token[1]:
+            return self._token[0]
         auth = self.config.auth
         if not auth.token_url:
             raise InvalidIntegrationError("OAUTH2 needs auth.token_url")
@@ -323,7 +408,7 @@ class Integration:
         from urllib.parse import urlencode
 
         pair = f"{auth.client_id or ''}:{self.secret('client_secret') or ''}".encode()
-        answer = await self.context.request(
+        answer = await self.request(
             "POST",
             auth.token_url,
             body=urlencode(form).encode(),
@@ -333,12 +418,44 @@ class Integration:
             },
             timeout=self.config.timeout_seconds,
         )
+        if 400 <= answer.status < 500:
+            raise TokenRefusedError(f"the token endpoint answered HTTP {answer.status}")
         if answer.status != 200:
             raise ConnectionError(f"the token endpoint answered HTTP {answer.status}")
-        token = orjson.loads(answer.body).get("access_token")
+        try:
+            granted = orjson.loads(answer.body)
+        except orjson.JSONDecodeError:
+            granted = None
+        token = granted.get("access_token") if isinstance(granted, dict) else None
         if not isinstance(token, str):
             raise ConnectionError("the token endpoint's answer has no access_token")
+        lifetime = granted.get("expires_in") if isinstance(granted, dict) else None
+        if isinstance(lifetime, int) and lifetime > 60:
+            self._token = (token, now + lifetime - 30)
         return token
+
+
+CERTIFICATE_NEEDS: Final = (
+    "auth type CERTIFICATE needs auth.certificate (PEM, the chain after it) and auth.private_key "
+    "(PEM, the key it certifies); auth.ca_certificate, when set, is PEM too"
+)
+
+
+def _client_tls(certificate: str, private_key: str, ca_certificate: str | None) -> Any:
+    """The client TLS context, or InvalidIntegrationError saying what is wrong (never the PEM)."""
+    import ssl
+
+    from aws_mcp.integrations.tls import client_context
+
+    try:
+        return client_context(certificate, private_key, ca_certificate)
+    except (ssl.SSLError, ValueError, OSError) as err:
+        reason = getattr(err, "reason", None) or type(err).__name__
+        raise InvalidIntegrationError(f"{CERTIFICATE_NEEDS} ({reason})") from None
+
+
+class TokenRefusedError(ConnectionError):
+    """The token endpoint refused the client's credentials (4xx): another attempt will not help."""
 
 
 def check_url(url: str | None, name: str, *, required: bool) -> None:
@@ -350,7 +467,10 @@ def check_url(url: str | None, name: str, *, required: bool) -> None:
 
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidIntegrationError(f"{name} must be an http:// or https:// URL with a host, not {url!r}")
+        # Not the URL itself: it may be a credential (a webhook's token in its path).
+        raise InvalidIntegrationError(
+            f"{name} must be an http:// or https:// URL with a host (this one's scheme: {parts.scheme!r})"
+        )
 
 
 def describe_failure(err: BaseException) -> str:

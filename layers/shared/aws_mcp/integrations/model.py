@@ -22,6 +22,8 @@ from typing import Annotated, Any, Final
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 __all__ = [
+    "CUSTOM_HEADERS",
+    "HEADER_PREFIX",
     "SECRET_FIELDS",
     "AuthConfig",
     "AuthType",
@@ -101,6 +103,9 @@ class EventType(StrEnum):
     DENIED = "denied"
     # A call refused because its AWS service's circuit breaker was open.
     BREAKER_OPEN = "breaker_open"
+    # An AWS service's circuit breaker opened (it kept failing), or closed again (it recovered).
+    BREAKER_OPENED = "breaker_opened"
+    BREAKER_CLOSED = "breaker_closed"
 
 
 # Secret fields of AuthConfig, in the order they are listed in answers.
@@ -116,6 +121,11 @@ SECRET_FIELDS: Final = (
     "signing_secret",
 )
 _Secret = Annotated[SecretStr, Field(min_length=1, max_length=16_384)]
+_HeaderName = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[!-9;-~]+$")]
+# A custom header's value in the integration's secret: ``header:<name>``.
+HEADER_PREFIX: Final = "header:"
+# In clear_secrets: every custom header.
+CUSTOM_HEADERS: Final = "custom_headers"
 
 
 class _Model(BaseModel):
@@ -146,19 +156,34 @@ class AuthConfig(_Model):
     certificate: _Secret | None = None
     private_key: _Secret | None = None
     signing_secret: _Secret | None = None
+    # CERTIFICATE (and grpcs://): the CA, PEM, the counterpart's certificate is checked against
+    # when the system's do not vouch for it. Not a secret.
+    ca_certificate: str | None = Field(default=None, max_length=16_384)
+    # CUSTOM: headers sent with every request, each value a secret (answers name the headers only).
+    custom_headers: dict[_HeaderName, _Secret] = Field(default_factory=dict, max_length=16)
+
+    @field_validator("custom_headers", mode="before")
+    @classmethod
+    def _names_as_answered(cls, value: Any) -> Any:
+        # The list of names an answer shows, sent back: no new values (the stored ones stay).
+        return {} if isinstance(value, list) else value
 
     def secrets(self) -> dict[str, str]:
-        """The secrets given, by field name (what goes to Secrets Manager)."""
-        return {
+        """The secrets given, by field name (what goes to Secrets Manager); a custom header's
+        under ``header:<name>``."""
+        found = {
             name: value.get_secret_value()
             for name in SECRET_FIELDS
             if (value := getattr(self, name)) is not None
         }
+        found |= {f"{HEADER_PREFIX}{h}": v.get_secret_value() for h, v in self.custom_headers.items()}
+        return found
 
     def view(self, secrets_set: list[str]) -> AuthView:
         return AuthView(
-            **self.model_dump(exclude=set(SECRET_FIELDS)),
+            **self.model_dump(exclude={*SECRET_FIELDS, "custom_headers"}),
             secrets_set=[n for n in SECRET_FIELDS if n in secrets_set],
+            custom_headers=sorted(self.custom_headers),
         )
 
 
@@ -176,8 +201,12 @@ class AuthView(BaseModel):
     scopes: list[str] = Field(default_factory=list)
     service: str | None = None
     region: str | None = None
+    ca_certificate: str | None = None
     secrets_set: list[str] = Field(
         default_factory=list, description="Which secrets are stored; never their values."
+    )
+    custom_headers: list[str] = Field(
+        default_factory=list, description="CUSTOM: the headers sent, whose values are stored secrets."
     )
 
 
@@ -243,6 +272,9 @@ class IntegrationConfig(_Model):
     direction: Direction
     version: str = Field(default="1.0.0", min_length=1, max_length=32, pattern=r"^[0-9A-Za-z.+-]+$")
     endpoint: str | None = Field(default=None, max_length=2048)
+    # The endpoint is itself a credential (kept in Secrets Manager, answered masked): set for any
+    # URL; chat webhooks, URLs with a query or user:password@ are so without it (``endpoints``).
+    endpoint_secret: bool = False
     auth: AuthConfig = Field(default_factory=AuthConfig)
     health_check: HealthCheckConfig = Field(default_factory=HealthCheckConfig)
     retry: RetryConfig = Field(default_factory=RetryConfig)
@@ -264,6 +296,21 @@ class IntegrationConfig(_Model):
             raise ValueError("metadata must be at most 16 kB of JSON")
         return value
 
+    @property
+    def secret_endpoint(self) -> bool:
+        from aws_mcp.integrations.endpoints import is_secret
+
+        return is_secret(self.endpoint, marked=self.endpoint_secret)
+
+    def secrets(self) -> dict[str, str]:
+        """What goes to Secrets Manager: ``auth``'s secrets, and the endpoint when it is one."""
+        from aws_mcp.integrations.endpoints import ENDPOINT_KEY
+
+        found = self.auth.secrets()
+        if self.secret_endpoint and self.endpoint:
+            found[ENDPOINT_KEY] = self.endpoint
+        return found
+
 
 class IntegrationUpdate(IntegrationConfig):
     """A PUT: the whole configuration again, the revision it replaces, optionally a status.
@@ -278,13 +325,14 @@ class IntegrationUpdate(IntegrationConfig):
         default=None, description="A move by hand: INACTIVE, TESTING, DEPRECATED."
     )
     status_reason: Text | None = None
-    clear_secrets: list[str] = Field(default_factory=list, max_length=len(SECRET_FIELDS))
+    clear_secrets: list[str] = Field(default_factory=list, max_length=len(SECRET_FIELDS) + 1)
 
     @model_validator(mode="after")
     def _known_secrets(self) -> IntegrationUpdate:
-        unknown = sorted(set(self.clear_secrets) - set(SECRET_FIELDS))
+        known = [*SECRET_FIELDS, CUSTOM_HEADERS]
+        unknown = sorted(set(self.clear_secrets) - set(known))
         if unknown:
-            raise ValueError(f"clear_secrets: unknown secret names {unknown}; known: {list(SECRET_FIELDS)}")
+            raise ValueError(f"clear_secrets: unknown secret names {unknown}; known: {known}")
         return self
 
     def config(self) -> IntegrationConfig:
@@ -333,6 +381,8 @@ class IntegrationRecord(BaseModel):
     direction: Direction
     version: str = "1.0.0"
     endpoint: str | None = None
+    # True: ``endpoint`` is shown masked (scheme and host); the URL is in Secrets Manager.
+    endpoint_secret: bool = False
     auth: AuthView = Field(default_factory=AuthView)
     health_check: HealthCheckConfig = Field(default_factory=HealthCheckConfig)
     retry: RetryConfig = Field(default_factory=RetryConfig)
@@ -378,13 +428,25 @@ class IntegrationRecord(BaseModel):
 
     def config_for(self, secrets: dict[str, str]) -> IntegrationConfig:
         """The configuration again, with its secrets (only for the plugin that uses them)."""
+        from aws_mcp.integrations.endpoints import ENDPOINT_KEY
+
         data = self.model_dump(include=set(IntegrationConfig.model_fields))
-        auth = {k: v for k, v in data["auth"].items() if k != "secrets_set"}
-        data["auth"] = {**auth, **secrets}
+        auth = {k: v for k, v in data["auth"].items() if k not in ("secrets_set", "custom_headers")}
+        named = {k: v for k, v in secrets.items() if k != ENDPOINT_KEY and not k.startswith(HEADER_PREFIX)}
+        headers = {
+            k.removeprefix(HEADER_PREFIX): v for k, v in secrets.items() if k.startswith(HEADER_PREFIX)
+        }
+        data["auth"] = {**auth, **named, "custom_headers": headers}
+        if self.endpoint_secret:
+            data["endpoint"] = secrets.get(ENDPOINT_KEY)
         return IntegrationConfig.model_validate(data)
 
 
 def _config_fields(config: IntegrationConfig) -> dict[str, Any]:
+    from aws_mcp.integrations.endpoints import masked
+
     values = {name: getattr(config, name) for name in IntegrationConfig.model_fields if name != "auth"}
     values["auth"] = config.auth.view(list(config.auth.secrets()))
+    if config.secret_endpoint and config.endpoint:
+        values["endpoint"], values["endpoint_secret"] = masked(config.endpoint), True
     return values

@@ -22,9 +22,13 @@ from typing import Any, Final
 
 from aws_mcp.errors import InvalidIntegrationError, RevisionConflictError
 from aws_mcp.integrations import lifecycle
+from aws_mcp.integrations.endpoints import ENDPOINT_KEY
 from aws_mcp.integrations.integration import CheckResult, Integration, PluginContext
 from aws_mcp.integrations.model import (
+    CUSTOM_HEADERS,
+    HEADER_PREFIX,
     SECRET_FIELDS,
+    AuthType,
     IntegrationConfig,
     IntegrationRecord,
     IntegrationStatus,
@@ -117,9 +121,10 @@ class IntegrationRegistry:
 
     async def create(self, config: IntegrationConfig, *, caller: str) -> IntegrationRecord:
         self.validate(config)
+        _secrets_given(config, config.secrets())
         now = self._now()
         record = IntegrationRecord.new(new_id(now), config, caller=caller, now=now)
-        values = config.auth.secrets()
+        values = config.secrets()
         if values:
             arn, version = await asyncio.to_thread(self.vault.store, record.id, values, None)
             record = record.model_copy(update={"secret_arn": arn, "secret_version": version})
@@ -140,8 +145,12 @@ class IntegrationRegistry:
         self, integration_id: str, update: IntegrationUpdate, *, caller: str
     ) -> IntegrationRecord:
         config = update.config()
-        self.validate(config)
         current = await self.get(integration_id)
+        if current.endpoint_secret and config.endpoint == current.endpoint:
+            # The masked endpoint an answer showed, sent back: the stored one stays.
+            stored = await asyncio.to_thread(self.vault.read, current.secret_arn, current.secret_version)
+            config = config.model_copy(update={"endpoint": stored.get(ENDPOINT_KEY), "endpoint_secret": True})
+        self.validate(config)
         if current.revision != update.revision:
             raise RevisionConflictError(
                 f"Integration {integration_id} is at revision {current.revision}, not {update.revision}: "
@@ -153,8 +162,11 @@ class IntegrationRegistry:
         now = self._now()
         changed = current.reconfigured(config, caller=caller, now=now)
         kept = set(current.auth.secrets_set) - set(update.clear_secrets)
-        given = config.auth.secrets()
-        if given or update.clear_secrets:
+        if not config.auth.custom_headers and CUSTOM_HEADERS not in update.clear_secrets:
+            kept |= {f"{HEADER_PREFIX}{h}" for h in current.auth.custom_headers}  # left out: kept
+        given = config.secrets()
+        _secrets_given(config, kept | set(given))
+        if given or update.clear_secrets or current.endpoint_secret:
             old = await asyncio.to_thread(self.vault.read, current.secret_arn, current.secret_version)
             values = {k: v for k, v in old.items() if k in kept} | given
             arn, version = await asyncio.to_thread(self.vault.store, current.id, values, current.secret_arn)
@@ -164,7 +176,12 @@ class IntegrationRegistry:
         changed = changed.model_copy(
             update={
                 "auth": changed.auth.model_copy(
-                    update={"secrets_set": [n for n in SECRET_FIELDS if n in names]}
+                    update={
+                        "secrets_set": [n for n in SECRET_FIELDS if n in names],
+                        "custom_headers": sorted(
+                            n.removeprefix(HEADER_PREFIX) for n in names if n.startswith(HEADER_PREFIX)
+                        ),
+                    }
                 )
             }
         )
@@ -192,6 +209,7 @@ class IntegrationRegistry:
         """The check's result, within its timeout; nothing stored."""
         timeout = integration.health_check.timeout_seconds
         started = asyncio.get_running_loop().time()
+        plugin: Integration | None = None
         try:
             plugin = await self.plugin(integration)
             healthy = await asyncio.wait_for(plugin.health_check(), timeout=timeout)
@@ -201,7 +219,8 @@ class IntegrationRegistry:
             from aws_mcp.integrations.integration import describe_failure
 
             elapsed = (asyncio.get_running_loop().time() - started) * 1000
-            return CheckResult(False, round(elapsed, 1), describe_failure(err))
+            said = plugin.failure(err) if plugin is not None else describe_failure(err)
+            return CheckResult(False, round(elapsed, 1), said)
         return plugin.last_check or CheckResult(healthy, 0.0)
 
     async def record_check(self, integration_id: str, result: CheckResult, *, trigger: str) -> CheckOutcome:
@@ -268,3 +287,18 @@ class IntegrationRegistry:
         entry = {"at": now.isoformat(), "id": new_id(now), **accepted}
         await asyncio.to_thread(self.store.add_history, integration_id, HistoryKind.EVENT, entry, now)
         return entry
+
+
+def _secrets_given(config: IntegrationConfig, names: Any) -> None:
+    """The secrets its auth type cannot do without are among ``names`` (given now or stored)."""
+    names = set(names)
+    if config.auth.type is AuthType.CUSTOM and not any(n.startswith(HEADER_PREFIX) for n in names):
+        raise InvalidIntegrationError(
+            "auth type CUSTOM sends auth.custom_headers ({header name: secret value}): give at least one"
+        )
+    if config.auth.type is AuthType.OAUTH1 and "consumer_secret" not in names:
+        raise InvalidIntegrationError("auth type OAUTH1 needs auth.consumer_secret")
+    if config.auth.type is AuthType.CERTIFICATE and not {"certificate", "private_key"} <= names:
+        from aws_mcp.integrations.integration import CERTIFICATE_NEEDS
+
+        raise InvalidIntegrationError(CERTIFICATE_NEEDS)

@@ -18,10 +18,11 @@ from aws_mcp.integrations.secrets import SecretVault
 from aws_mcp.integrations.store import IntegrationStore
 from aws_mcp_local.demo.estate import DEMO_REGIONS, DemoClients
 
-__all__ = ["BROKEN_WEBHOOK", "DEMO_INTEGRATIONS", "TABLE", "seed"]
+__all__ = ["BROKEN_WEBHOOK", "DEMO_HOOK_TOKEN", "DEMO_INTEGRATIONS", "TABLE", "seed"]
 
 TABLE: Final = "aws-mcp-demo-integrations"
 BROKEN_WEBHOOK: Final = "demo-chat-webhook"
+DEMO_HOOK_TOKEN: Final = "T000-demo-hook-token"  # noqa: S105 - the demo's, to show it masked
 _ACCOUNT = "123456789012"
 
 DEMO_INTEGRATIONS: Final[tuple[dict[str, Any], ...]] = (
@@ -55,7 +56,10 @@ DEMO_INTEGRATIONS: Final[tuple[dict[str, Any], ...]] = (
         "description": "The #ops chat channel (its relay is down)",
         "type": "WEBHOOK",
         "direction": "OUTBOUND",
-        "endpoint": "http://127.0.0.1:9/hooks/ops",
+        # A chat webhook's URL is its credential (the token in the path): kept as a secret, shown
+        # as http://127.0.0.1:9/… everywhere.
+        "endpoint": f"http://127.0.0.1:9/hooks/ops/{DEMO_HOOK_TOKEN}",
+        "endpoint_secret": True,
         "auth": {"type": "BEARER_TOKEN", "token": "demo-chat-token", "signing_secret": "demo-signing-secret"},
         "health_check": {"failure_threshold": 1, "timeout_seconds": 5},
         "subscription": {"event_types": ["denied", "breaker_open"]},

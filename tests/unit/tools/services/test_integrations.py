@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from aws_mcp.aws.clients import ClientFactory
@@ -10,7 +12,7 @@ from aws_mcp.context import CallContext
 from aws_mcp.server import build_server
 from aws_mcp.tools.registry import ToolRegistry
 from aws_mcp_local.demo import seed, table_names
-from aws_mcp_local.demo.estate.integrations import BROKEN_WEBHOOK, DEMO_INTEGRATIONS, TABLE
+from aws_mcp_local.demo.estate.integrations import BROKEN_WEBHOOK, DEMO_HOOK_TOKEN, DEMO_INTEGRATIONS, TABLE
 from tests.unit.tools.services.calling import answers_as_declared, call
 
 
@@ -51,14 +53,30 @@ def test_a_test_of_a_failing_integration_reports_it_unhealthy(registry: ToolRegi
     assert (tested["healthy"], tested["status"]) == (False, "ERROR")
 
 
-def test_no_answer_shows_a_secret(registry: ToolRegistry) -> None:
+def test_no_answer_audit_or_log_line_shows_a_secret(
+    registry: ToolRegistry, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    texts = []
     for name, args in (
         ("integrations_list", {}),
         ("integrations_health", {"integration": BROKEN_WEBHOOK}),
         ("integrations_test", {"integration": BROKEN_WEBHOOK}),
     ):
-        text = registry.call(name, args, CallContext()).text
-        assert "demo-chat-token" not in text and "demo-signing-secret" not in text
+        texts.append(registry.call(name, args, CallContext()).text)
+    # Every log record whole (the audit trail's carry each call's record under ``audit``).
+    records = [json.dumps(vars(r), default=str) for r in caplog.records]
+    assert sum('"call_id"' in r for r in records) == 3  # the three calls' audit records were there
+    captured = capsys.readouterr()
+    for text in (*texts, *records, captured.out, captured.err):
+        for secret in ("demo-chat-token", "demo-signing-secret", DEMO_HOOK_TOKEN, "/hooks/ops"):
+            assert secret not in text, secret
+    listed = json.loads(texts[0])
+    (hook,) = [i for i in listed["integrations"] if i["name"] == BROKEN_WEBHOOK]
+    assert (hook.get("endpoint"), hook.get("endpoint_secret")) in (
+        (None, None),
+        ("http://127.0.0.1:9/…", True),
+    )
 
 
 def test_an_unknown_integration_is_a_tool_error_naming_the_way_out(registry: ToolRegistry) -> None:

@@ -1,7 +1,8 @@
 """The integration types this server ships, one plugin class each, registered by ``BUILT_IN``.
 
-GRPC and DATABASE have no plugin yet: a real check needs grpcio or a database driver per engine,
-which the Lambda layer does not carry; creating one is refused, naming the types there are.
+GRPC's check (grpc.health.v1) loads grpcio when it runs, never here. DATABASE has no plugin: a
+real check needs a driver per engine, which the Lambda layer does not carry; creating one is
+refused, naming the types there are.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Final
 from aws_mcp.integrations.integration import Integration, IntegrationType
 from aws_mcp.integrations.plugins.aws import EventBusIntegration, FileIntegration, MessageQueueIntegration
 from aws_mcp.integrations.plugins.custom import CustomIntegration
+from aws_mcp.integrations.plugins.grpc import GrpcIntegration
 from aws_mcp.integrations.plugins.http import GraphQLIntegration, RestApiIntegration, WebhookIntegration
 
 __all__ = ["BUILT_IN"]
@@ -23,4 +25,5 @@ BUILT_IN: Final[dict[IntegrationType, type[Integration]]] = {
     IntegrationType.MESSAGE_QUEUE: MessageQueueIntegration,
     IntegrationType.FILE: FileIntegration,
     IntegrationType.CUSTOM: CustomIntegration,
+    IntegrationType.GRPC: GrpcIntegration,
 }

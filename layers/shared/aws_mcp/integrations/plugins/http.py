@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from aws_mcp.errors import InvalidIntegrationError
-from aws_mcp.integrations.integration import HttpAnswer, Integration, SendResult, describe_failure
+from aws_mcp.integrations.integration import HttpAnswer, Integration, SendResult
 from aws_mcp.integrations.model import IntegrationConfig
 
 __all__ = ["GraphQLIntegration", "RestApiIntegration", "WebhookIntegration"]
@@ -30,13 +30,13 @@ class _HttpIntegration(Integration):
         try:
             answer = await self._probe()
         except Exception as err:
-            return self._checked(started, False, describe_failure(err))
+            return self._checked(started, False, self.failure(err))
         healthy, error = self._judge_probe(answer)
         return self._checked(started, healthy, error, answer.status)
 
     async def _probe(self) -> HttpAnswer:
         assert self.config.endpoint
-        return await self.context.request(
+        return await self.request(
             "HEAD",
             self.config.endpoint,
             headers=await self.auth_headers(),
@@ -91,7 +91,7 @@ class GraphQLIntegration(_HttpIntegration):
 
     async def _probe(self) -> HttpAnswer:
         assert self.config.endpoint
-        return await self.context.request(
+        return await self.request(
             "POST",
             self.config.endpoint,
             body=b'{"query":"{ __typename }"}',
