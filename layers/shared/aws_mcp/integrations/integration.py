@@ -14,7 +14,14 @@
 A plugin is built for one integration (its configuration, secrets included, and a
 :class:`PluginContext` giving it AWS clients and an HTTP pool); ``health_check`` answers whether
 it is reachable and leaves the details in ``last_check``; ``send`` delivers one of the server's
-events (outbound types); ``receive`` accepts an inbound event (types that take them).
+events (outbound types); ``receive`` accepts an inbound event (types that take them), verified,
+and hands it to ``process_event``. As the seed's event-driven integrations do, a type may also
+act when an integration starts or stops taking events (``start_listening``, ``stop_listening``:
+the registry calls them as one is created, enabled, set inactive or deleted). And, as the seed's
+custom authentication providers do, a class registered in ``registry.auth_providers`` for an
+auth type (``registry.auth_providers[AuthType.CUSTOM] = CustomAuthProvider``) is built with the
+integration's ``AuthConfig`` and its ``authenticate(request)`` sees every request first (an
+:class:`OutboundRequest`, whose headers and URL it may change).
 
 The base class's own ``health_check`` is the seed's generic one: the request ``health_check``
 describes (method, endpoint, body, headers, expected status), within its timeout. A type whose
@@ -28,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import inspect
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,14 +46,17 @@ import urllib3
 
 from aws_mcp.errors import InvalidIntegrationError
 from aws_mcp.integrations.endpoints import scrub
-from aws_mcp.integrations.model import AuthType, IntegrationConfig, IntegrationType
+from aws_mcp.integrations.model import AuthConfig, AuthType, IntegrationConfig, IntegrationType
 
 __all__ = [
     "CERTIFICATE_NEEDS",
+    "AuthConfig",
+    "AuthType",
     "CheckResult",
     "HttpAnswer",
     "Integration",
     "IntegrationType",
+    "OutboundRequest",
     "PluginContext",
     "SendResult",
     "TokenRefusedError",
@@ -131,6 +142,16 @@ class PluginContext:
         return await asyncio.to_thread(call)
 
 
+@dataclass(slots=True)
+class OutboundRequest:
+    """A request to the counterpart as an auth provider's ``authenticate`` sees it, before it is signed."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes | None = None
+
+
 class Integration:
     """One integration's plugin. Subclasses override what their type does differently.
 
@@ -153,6 +174,8 @@ class Integration:
         self._token: tuple[str, float] | None = None
         # CERTIFICATE: a pool of its own, presenting the client certificate.
         self._tls_pool: urllib3.PoolManager | None = None
+        # The registry's auth provider for this auth type, if one is registered (built with it).
+        self.auth_provider: Any = None
 
     @classmethod
     def validate(cls, config: IntegrationConfig) -> None:
@@ -270,7 +293,20 @@ class Integration:
             payload = orjson.loads(body)
         except orjson.JSONDecodeError:
             raise InvalidIntegrationError("An inbound event's body must be JSON") from None
-        return {"payload": payload}
+        kept = await self.process_event(payload)
+        return {"payload": payload} if kept is None else kept
+
+    async def process_event(self, event: Any) -> dict[str, Any] | None:
+        """An inbound event, its signature checked: what the integration's history keeps of it
+        (None: the event as sent). A type that acts on events does so here."""
+        return None
+
+    async def start_listening(self) -> None:
+        """The integration starts taking inbound events (created, or enabled again): a type that must
+        subscribe at its counterpart does so here."""
+
+    async def stop_listening(self) -> None:
+        """The integration stops taking inbound events (disabled, inactive, deprecated, deleted)."""
 
     def body_for(self, event: Mapping[str, Any]) -> bytes:
         return orjson.dumps(event)
@@ -314,11 +350,21 @@ class Integration:
         headers: Mapping[str, str] | None = None,
         timeout: float,
     ) -> HttpAnswer:
-        """An HTTP request to the counterpart: signed (AWS_SIG_V4, OAUTH1), with the client
-        certificate (CERTIFICATE)."""
-        signed = self.signed(method, url, body or b"", dict(headers or {}))
+        """An HTTP request to the counterpart: through the registered auth provider, if any, then
+        signed (AWS_SIG_V4, OAUTH1), with the client certificate (CERTIFICATE)."""
+        outgoing = OutboundRequest(method, url, dict(headers or {}), body)
+        if self.auth_provider is not None:
+            said = self.auth_provider.authenticate(outgoing)
+            if inspect.isawaitable(said):
+                await said
+        signed = self.signed(outgoing.method, outgoing.url, outgoing.body or b"", outgoing.headers)
         return await self.context.request(
-            method, url, body=body, headers=signed, timeout=timeout, pool=self._pool()
+            outgoing.method,
+            outgoing.url,
+            body=outgoing.body,
+            headers=signed,
+            timeout=timeout,
+            pool=self._pool(),
         )
 
     def _pool(self) -> urllib3.PoolManager | None:

@@ -3,6 +3,7 @@
 What the seed's examples call works as written::
 
     await registry.register_plugin_type(IntegrationType.CUSTOM, CustomIntegration)
+    registry.auth_providers[AuthType.CUSTOM] = CustomAuthProvider
     integration_id = await registry.register_integration(config)
 
 Everything that reads or changes an integration goes through here, for the REST API, the MCP tools,
@@ -15,6 +16,7 @@ blocking boto3 calls, made in a worker thread so the event loop keeps serving.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +41,8 @@ from aws_mcp.integrations.secrets import SecretVault
 from aws_mcp.integrations.store import HistoryKind, IntegrationStore, Page, new_id
 
 __all__ = ["CheckOutcome", "IntegrationRegistry"]
+
+logger = logging.getLogger(__name__)
 
 # A check's result is stored even when other writes keep coming: this many tries at the revision race.
 _WRITE_TRIES: Final = 5
@@ -78,6 +82,9 @@ class IntegrationRegistry:
         self.context = context
         self._now = now
         self._plugin_types: dict[IntegrationType, type[Integration]] = {}
+        # The seed's custom authentication providers: a class per auth type, built with the
+        # integration's AuthConfig; its authenticate(request) sees each request (integration.py).
+        self.auth_providers: dict[AuthType, Any] = {}
 
     # -- plugin types --------------------------------------------------------------------------
 
@@ -110,9 +117,23 @@ class IntegrationRegistry:
     async def plugin(self, integration: IntegrationRecord) -> Integration:
         """The integration's plugin, initialized, with its secrets."""
         secrets = await asyncio.to_thread(self.vault.read, integration.secret_arn, integration.secret_version)
-        plugin = self.plugin_type(integration.type)(integration.config_for(secrets), self.context)
+        config = integration.config_for(secrets)
+        plugin = self.plugin_type(integration.type)(config, self.context)
+        if (provider := self.auth_providers.get(config.auth.type)) is not None:
+            plugin.auth_provider = provider(config.auth)
         await plugin.initialize()
         return plugin
+
+    async def _listening(self, integration: IntegrationRecord, start: bool) -> None:
+        """Tell the plugin its integration starts (or stops) taking inbound events. A failure is
+        logged and does not undo the change: the integration's status and checks say the rest."""
+        try:
+            plugin = await self.plugin(integration)
+            await (plugin.start_listening() if start else plugin.stop_listening())
+        except Exception:
+            logger.warning(
+                "integration %s: %s failed", integration.id, "start_listening" if start else "stop_listening"
+            )
 
     # -- integrations --------------------------------------------------------------------------
 
@@ -121,7 +142,7 @@ class IntegrationRegistry:
 
     async def create(self, config: IntegrationConfig, *, caller: str) -> IntegrationRecord:
         self.validate(config)
-        _secrets_given(config, config.secrets())
+        _secrets_given(config, config.secrets(), provided=config.auth.type in self.auth_providers)
         now = self._now()
         record = IntegrationRecord.new(new_id(now), config, caller=caller, now=now)
         values = config.secrets()
@@ -133,6 +154,8 @@ class IntegrationRegistry:
         except Exception:
             await asyncio.to_thread(self.vault.delete, record.secret_arn)
             raise
+        if _takes_events(record):
+            await self._listening(record, start=True)
         return record
 
     async def get(self, integration_id: str) -> IntegrationRecord:
@@ -165,7 +188,7 @@ class IntegrationRegistry:
         if not config.auth.custom_headers and CUSTOM_HEADERS not in update.clear_secrets:
             kept |= {f"{HEADER_PREFIX}{h}" for h in current.auth.custom_headers}  # left out: kept
         given = config.secrets()
-        _secrets_given(config, kept | set(given))
+        _secrets_given(config, kept | set(given), provided=config.auth.type in self.auth_providers)
         if given or update.clear_secrets or current.endpoint_secret:
             old = await asyncio.to_thread(self.vault.read, current.secret_arn, current.secret_version)
             values = {k: v for k, v in old.items() if k in kept} | given
@@ -190,9 +213,14 @@ class IntegrationRegistry:
             cause = f"set by {caller}" + (f": {update.status_reason}" if update.status_reason else "")
             changed, transition = lifecycle.move(changed, update.status, cause, now, by_hand=True)
             transitions.append(transition)
-        return await asyncio.to_thread(self.store.replace, changed, current.revision, transitions)
+        replaced = await asyncio.to_thread(self.store.replace, changed, current.revision, transitions)
+        if _takes_events(replaced) != _takes_events(current):
+            await self._listening(replaced, start=_takes_events(replaced))
+        return replaced
 
     async def delete(self, integration_id: str, revision: int | None) -> IntegrationRecord:
+        if _takes_events(current := await self.get(integration_id)):
+            await self._listening(current, start=False)  # while its secrets are still there
         deleted = await asyncio.to_thread(self.store.delete, integration_id, revision)
         await asyncio.to_thread(self.vault.delete, deleted.secret_arn)
         return deleted
@@ -274,10 +302,7 @@ class IntegrationRegistry:
             raise InvalidIntegrationError(
                 f"Integration {integration_id} is {integration.direction.value}: it takes no events"
             )
-        if not integration.enabled or integration.status in (
-            IntegrationStatus.INACTIVE,
-            IntegrationStatus.DEPRECATED,
-        ):
+        if not _takes_events(integration):
             raise InvalidIntegrationError(
                 f"Integration {integration_id} is not taking events ({integration.status.value})"
             )
@@ -289,10 +314,23 @@ class IntegrationRegistry:
         return entry
 
 
-def _secrets_given(config: IntegrationConfig, names: Any) -> None:
-    """The secrets its auth type cannot do without are among ``names`` (given now or stored)."""
+def _takes_events(integration: IntegrationRecord) -> bool:
+    return (
+        integration.direction.receives
+        and integration.enabled
+        and integration.status not in (IntegrationStatus.INACTIVE, IntegrationStatus.DEPRECATED)
+    )
+
+
+def _secrets_given(config: IntegrationConfig, names: Any, *, provided: bool = False) -> None:
+    """The secrets its auth type cannot do without are among ``names`` (given now or stored);
+    ``provided``: a registered auth provider authenticates instead (CUSTOM needs no headers)."""
     names = set(names)
-    if config.auth.type is AuthType.CUSTOM and not any(n.startswith(HEADER_PREFIX) for n in names):
+    if (
+        config.auth.type is AuthType.CUSTOM
+        and not provided
+        and not any(n.startswith(HEADER_PREFIX) for n in names)
+    ):
         raise InvalidIntegrationError(
             "auth type CUSTOM sends auth.custom_headers ({header name: secret value}): give at least one"
         )
