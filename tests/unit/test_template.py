@@ -285,7 +285,17 @@ def test_function_runs_the_lambda_handler_on_python_3_13(template: dict[str, Any
     }
     assert attribute in assigned
     assert props["Tracing"] == "Active"
-    assert props["Layers"] == [{"Ref": "SharedLayer"}]
+    # The shared layer, and the deployment's integration plugins' layer when it names one.
+    assert props["Layers"] == [
+        {"Ref": "SharedLayer"},
+        {
+            "Fn::If": [
+                "HasIntegrationPluginsLayer",
+                {"Ref": "IntegrationPluginsLayerArn"},
+                {"Ref": "AWS::NoValue"},
+            ]
+        },
+    ]
     assert props["MemorySize"] >= 256
 
 
@@ -1421,3 +1431,32 @@ def test_circuits_opening_and_closing_reach_the_delivery_function(template: dict
     ]["Statement"]
     (reads,) = [s for s in statements if s.get("Sid") == "IntegrationsAuditStream"]
     assert {"Fn::GetAtt": ["BreakerTable", "StreamArn"]} in reads["Resource"]
+
+
+def test_every_function_that_builds_the_integration_registry_gets_the_plugins_and_their_layer(
+    template: dict[str, Any],
+) -> None:
+    plugin_layer = {
+        "Fn::If": [
+            "HasIntegrationPluginsLayer",
+            {"Ref": "IntegrationPluginsLayerArn"},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+    builders = {
+        name: resource["Properties"]
+        for name, resource in resources(template).items()
+        if resource["Type"] == "AWS::Serverless::Function"
+        and "AWS_MCP_INTEGRATIONS_TABLE" in resource["Properties"].get("Environment", {}).get("Variables", {})
+    }
+    assert set(builders) == {
+        "McpFunction",
+        "IntegrationsApiFunction",
+        "IntegrationsHealthFunction",
+        "IntegrationsDeliveryFunction",
+    }
+    for name, props in builders.items():
+        assert props["Environment"]["Variables"]["AWS_MCP_INTEGRATION_PLUGINS"] == {
+            "Ref": "IntegrationPlugins"
+        }, name
+        assert plugin_layer in props["Layers"], name

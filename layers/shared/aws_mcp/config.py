@@ -7,6 +7,7 @@ here as constants so the template, the tests and the CLI agree on them.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -68,6 +69,8 @@ class ENV:
     INTEGRATIONS_HEALTH_FUNCTION: Final = "AWS_MCP_INTEGRATIONS_HEALTH_FUNCTION"
     INTEGRATIONS_API_RATE_LIMIT: Final = "AWS_MCP_INTEGRATIONS_API_RATE_LIMIT"
     INTEGRATIONS_DEAD_LETTER_QUEUE: Final = "AWS_MCP_INTEGRATIONS_DEAD_LETTER_QUEUE"
+    # Modules that register integration types and auth providers: "module" or "module:function".
+    INTEGRATION_PLUGINS: Final = "AWS_MCP_INTEGRATION_PLUGINS"
     METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
     # Who may do what (aws_mcp/auth).
     LOCAL_ROLE: Final = "AWS_MCP_LOCAL_ROLE"
@@ -155,6 +158,8 @@ class Settings:
     integrations_table: str | None = None
     integrations_secret_prefix: str = "aws-mcp/integrations"  # noqa: S105 - a name prefix
     integrations_health_function: str | None = None
+    # What registers plugins with every integration registry built (IntegrationRegistry.load_plugins).
+    integration_plugins: tuple[str, ...] = ()
     # Requests a minute per caller of the integrations REST API (counted in the integrations table).
     integrations_api_rate_limit: int = 120
     # Where outbound deliveries that still fail go (an SQS queue URL; the delivery function's).
@@ -265,6 +270,7 @@ class Settings:
                 env.get(ENV.INTEGRATIONS_SECRET_PREFIX) or defaults.integrations_secret_prefix
             ),
             integrations_health_function=env.get(ENV.INTEGRATIONS_HEALTH_FUNCTION) or None,
+            integration_plugins=_plugins(env.get(ENV.INTEGRATION_PLUGINS)),
             integrations_dead_letter_queue=env.get(ENV.INTEGRATIONS_DEAD_LETTER_QUEUE) or None,
             integrations_api_rate_limit=_int(
                 env, ENV.INTEGRATIONS_API_RATE_LIMIT, defaults.integrations_api_rate_limit, minimum=1
@@ -321,6 +327,17 @@ def _globs(raw: str | None) -> tuple[str, ...] | None:
     """A comma list as it is ("default" kept for the executor to expand); none: None."""
     found = tuple(item.strip() for item in (raw or "").split(",") if item.strip())
     return found or None
+
+
+_PLUGIN: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*)?$")
+
+
+def _plugins(raw: str | None) -> tuple[str, ...]:
+    """A comma list of ``module`` or ``module:function`` (checked here, loaded by the registry)."""
+    found = tuple(item.strip() for item in (raw or "").split(",") if item.strip())
+    if wrong := [item for item in found if not _PLUGIN.match(item)]:
+        raise ConfigurationError(f"{ENV.INTEGRATION_PLUGINS}: {wrong[0]!r} is not module or module:function")
+    return found
 
 
 def _accounts(raw: str | None) -> Accounts:

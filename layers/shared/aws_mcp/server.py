@@ -317,7 +317,8 @@ def lambda_handler(settings: Settings | None = None) -> Callable[[Any, Any], dic
 
 def build_integrations(settings: Settings, clients: ClientFactory) -> Any:
     """The integration registry (``IntegrationRegistry``) over the integrations table, with every
-    built-in plugin type; None when ``settings`` name no integrations table."""
+    built-in plugin type and what the deployment's plugins register; None when ``settings``
+    name no integrations table."""
     if not settings.integrations_table:
         return None
     from aws_mcp.integrations.integration import PluginContext
@@ -333,7 +334,11 @@ def build_integrations(settings: Settings, clients: ClientFactory) -> Any:
         lambda: clients.client("secretsmanager", region, state=True), settings.integrations_secret_prefix
     )
     context = PluginContext(aws=clients.client, default_region=settings.default_region)
-    return IntegrationRegistry(store, vault, context).register_built_in()
+    return (
+        IntegrationRegistry(store, vault, context)
+        .register_built_in()
+        .load_plugins(settings.integration_plugins)
+    )
 
 
 def _integration_services(settings: Settings, clients: ClientFactory) -> dict[str, Any]:

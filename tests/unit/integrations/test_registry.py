@@ -9,13 +9,21 @@ from typing import Any
 
 import pytest
 
+from aws_mcp.config import ENV, Settings
 from aws_mcp.errors import (
+    ConfigurationError,
     IllegalTransitionError,
     IntegrationNotFoundError,
     InvalidIntegrationError,
     RevisionConflictError,
 )
-from aws_mcp.integrations.model import IntegrationConfig, IntegrationStatus, IntegrationUpdate
+from aws_mcp.integrations.model import (
+    AuthType,
+    IntegrationConfig,
+    IntegrationStatus,
+    IntegrationType,
+    IntegrationUpdate,
+)
 from aws_mcp.integrations.registry import IntegrationRegistry
 from tests.unit.integrations.conftest import REGION, UNREACHABLE, Clock
 
@@ -194,3 +202,65 @@ def test_lists_filter_by_type_status_and_tag_and_page_in_creation_order(
     assert run(registry.page(limit=10, status="ACTIVE")).items == []
     paged = run(registry.page(limit=1, itype="REST_API", after=made[1]))
     assert [i.name for i in paged.items] == ["i3"] and paged.after == made[3]
+
+
+class TestLoadPlugins:
+    """AWS_MCP_INTEGRATION_PLUGINS: a deployment's modules register types and auth providers."""
+
+    @pytest.fixture
+    def plugins(self, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+        (tmp_path / "acme_plugins.py").write_text(
+            "from aws_mcp.integrations.integration import AuthType, Integration, IntegrationType\n"
+            "class Acme(Integration):\n"
+            "    pass\n"
+            "class AcmeAuth:\n"
+            "    def __init__(self, config):\n"
+            "        self.config = config\n"
+            "    async def authenticate(self, request):\n"
+            "        request.headers['X-Acme'] = '1'\n"
+            "async def register(registry):\n"
+            "    await registry.register_plugin_type(IntegrationType.CUSTOM, Acme)\n"
+            "def register_auth(registry):\n"
+            "    registry.auth_providers[AuthType.CUSTOM] = AcmeAuth\n"
+        )
+        monkeypatch.syspath_prepend(str(tmp_path))
+        return "acme_plugins"
+
+    def test_each_module_or_function_named_registers_what_it_holds(
+        self, registry: IntegrationRegistry, plugins: str
+    ) -> None:
+        registry.load_plugins([plugins, f"{plugins}:register_auth"])
+        assert registry.plugin_type(IntegrationType.CUSTOM).__name__ == "Acme"
+        assert registry.auth_providers[AuthType.CUSTOM].__name__ == "AcmeAuth"
+
+    def test_it_works_while_an_event_loop_runs(self, registry: IntegrationRegistry, plugins: str) -> None:
+        async def inside() -> None:
+            registry.load_plugins([plugins])
+
+        asyncio.run(inside())
+        assert registry.plugin_type(IntegrationType.CUSTOM).__name__ == "Acme"
+
+    @pytest.mark.parametrize("spec", ["no_such_module_here", "acme_plugins:nope", "json:dumps"])
+    def test_one_that_cannot_register_stops_the_start_naming_it(
+        self, registry: IntegrationRegistry, plugins: str, spec: str
+    ) -> None:
+        with pytest.raises(
+            ConfigurationError, match=f"AWS_MCP_INTEGRATION_PLUGINS: '{spec}' could not register"
+        ):
+            registry.load_plugins([spec])
+
+    def test_the_setting_is_a_comma_list_of_modules_or_functions(self) -> None:
+        env = {ENV.INTEGRATION_PLUGINS: " acme.plugins , acme.auth:register_auth ,"}
+        assert Settings.from_env(env).integration_plugins == ("acme.plugins", "acme.auth:register_auth")
+        with pytest.raises(ConfigurationError, match="not module or module:function"):
+            Settings.from_env({ENV.INTEGRATION_PLUGINS: "acme plugins"})
+
+    def test_the_server_builds_its_registries_with_them(
+        self, plugins: str, settings: Settings, clients: Any
+    ) -> None:
+        from aws_mcp.server import build_integrations
+
+        built = build_integrations(
+            settings.with_changes(integrations_table="t", integration_plugins=(plugins,)), clients
+        )
+        assert built.plugin_type(IntegrationType.CUSTOM).__name__ == "Acme"

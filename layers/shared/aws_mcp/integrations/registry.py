@@ -16,13 +16,17 @@ blocking boto3 calls, made in a worker thread so the event loop keeps serving.
 from __future__ import annotations
 
 import asyncio
+import importlib
+import inspect
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from aws_mcp.errors import InvalidIntegrationError, RevisionConflictError
+from aws_mcp.config import ENV
+from aws_mcp.errors import ConfigurationError, InvalidIntegrationError, RevisionConflictError
 from aws_mcp.integrations import lifecycle
 from aws_mcp.integrations.endpoints import ENDPOINT_KEY
 from aws_mcp.integrations.integration import CheckResult, Integration, PluginContext
@@ -94,6 +98,26 @@ class IntegrationRegistry:
         if not (isinstance(plugin, type) and issubclass(plugin, Integration)):
             raise TypeError(f"{plugin!r} is not a subclass of Integration")
         self._plugin_types[IntegrationType(integration_type)] = plugin
+
+    def load_plugins(self, specs: Iterable[str]) -> IntegrationRegistry:
+        """Run each of ``specs``' registration on this registry: ``module`` (its ``register``) or
+        ``module:function``, a function of the registry as the seed's examples write them (async,
+        as there, or not). How a deployment adds its own types and auth providers
+        (``AWS_MCP_INTEGRATION_PLUGINS``); one that cannot be loaded stops the start, named."""
+        for spec in specs:
+            module, _, function = spec.partition(":")
+            try:
+                register = getattr(importlib.import_module(module), function or "register")
+                said = register(self)
+                if inspect.isawaitable(said):
+                    # In a thread of its own: this may be called while an event loop runs.
+                    with ThreadPoolExecutor(1) as thread:
+                        thread.submit(asyncio.run, _awaited(said)).result()
+            except Exception as err:
+                raise ConfigurationError(
+                    f"{ENV.INTEGRATION_PLUGINS}: {spec!r} could not register ({type(err).__name__}: {err})"
+                ) from err
+        return self
 
     def register_built_in(self) -> IntegrationRegistry:
         from aws_mcp.integrations.plugins import BUILT_IN
@@ -312,6 +336,10 @@ class IntegrationRegistry:
         entry = {"at": now.isoformat(), "id": new_id(now), **accepted}
         await asyncio.to_thread(self.store.add_history, integration_id, HistoryKind.EVENT, entry, now)
         return entry
+
+
+async def _awaited(awaitable: Awaitable[Any]) -> Any:
+    return await awaitable
 
 
 def _takes_events(integration: IntegrationRecord) -> bool:
