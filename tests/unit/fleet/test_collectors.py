@@ -167,8 +167,8 @@ def test_a_failing_collector_loses_only_its_own_type(
     assert call(registry, "fleet_search", type="rds:db-instance")["failed"] == []
 
 
-def test_a_member_accounts_tagging_failure_keeps_its_resources_and_names_it(
-    settings: Settings, refreshed: dict[str, Any]
+def test_a_tagging_failure_keeps_the_resources_and_is_named_for_the_types_it_tags(
+    settings: Settings, registry: ToolRegistry, refreshed: dict[str, Any]
 ) -> None:
     factory = ClientFactory(settings)
 
@@ -179,6 +179,21 @@ def test_a_member_accounts_tagging_failure_keeps_its_resources_and_names_it(
 
     collected = collect(clients, "123456789012", "us-east-1")
     assert "tags" in collected.errors and any(r.type == "lambda:function" for r in collected.resources)
+    dynamodb = factory.client("dynamodb", "us-east-1", state=True)
+    refresh_target(
+        dynamodb,
+        TABLE,
+        collected.resources,
+        account="prod",
+        region="us-east-1",
+        run_id="tags-down",
+        types=collected.types,
+        errors=collected.errors,
+    )
+    named = call(registry, "fleet_search", type="lambda:function")["failed"]
+    assert [(f["account"], f["region"]) for f in named] == [("prod", "us-east-1")]
+    assert call(registry, "fleet_search", type="ec2:vpc")["failed"] == []
+    refresh_fleet(None)
 
 
 def test_a_region_after_the_first_does_not_collect_account_wide_types(

@@ -297,13 +297,14 @@ class InventoryStore:
             conditions.append("contains(name_lc, :name)")
         return conditions
 
-    def failures(self, type: str) -> list[dict[str, str]]:
-        """The account x regions whose last refresh could not read ``type``, and why."""
+    def failures(self, type: str, *, tags_apart: bool = False) -> list[dict[str, str]]:
+        """The account x regions whose last refresh could not read ``type`` (or, ``tags_apart``:
+        the Tagging API its tags come from), and why."""
         return [
             {"account": row["account"], "region": row["region"], "error": reason}
             for row in self.summary()
             for kind, reason in (row.get("errors") or {}).items()
-            if kind in (type, "tags")
+            if kind == type or (tags_apart and kind == "tags")
         ]
 
     def summary(self) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from aws_mcp.audit.record import AuditRecord
 from aws_mcp.audit.record import now as audit_now
 from aws_mcp.errors import ToolInputError
 from aws_mcp.fleet.bulk import TYPES, Bulk
+from aws_mcp.fleet.collectors import COLLECTORS
 from aws_mcp.fleet.fanout import FanOut, FleetScope
 from aws_mcp.fleet.inventory import InventoryStore
 from aws_mcp.tools.contract import (
@@ -198,7 +199,9 @@ def fleet_search(fleet_store: InventoryStore | None, args: FleetSearchInput) -> 
         resources=found.resources,
         next_cursor=found.next_cursor,
         # Said on the first page; a cursor's pages continue the same answer.
-        failed=store.failures(args.type) if args.cursor is None else [],
+        failed=store.failures(args.type, tags_apart=COLLECTORS[args.type].tagged_as is not None)
+        if args.cursor is None
+        else [],
     )
     output._cursors = found.cursors
     return output
