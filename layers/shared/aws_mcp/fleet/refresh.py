@@ -21,8 +21,12 @@ from typing import Any, Final
 
 import orjson
 
+# The tools package first: it imports fanout, which imports it back; entered from fanout (or
+# from another thread while one imports the tools), that cycle sees a half-made module.
+import aws_mcp.tools  # noqa: F401  # isort: skip
 from aws_mcp.accounts import HOME, Accounts
 from aws_mcp.fleet.collectors import collect
+from aws_mcp.fleet.fanout import FleetScope
 from aws_mcp.fleet.inventory import Refreshed, refresh_target
 
 __all__ = ["REFRESH_CALLER", "enqueue", "refresh_locally", "units", "worker"]
@@ -35,10 +39,6 @@ def units(accounts: Accounts, default_region: str) -> list[dict[str, Any]]:
     """Every account x region to refresh: each registered account in its own regions (else the
     server's default region); without a registry, the server's own account. Each account's first
     unit (``first``) also collects its account-wide types."""
-    # Here, not at the top: fanout imports the tools package, which imports fanout (a cycle when
-    # this module is the first of them imported, as in the worker function).
-    from aws_mcp.fleet.fanout import FleetScope
-
     targets = FleetScope(accounts, default_region).targets(None, None)
     work: list[dict[str, Any]] = []
     for t in targets:
