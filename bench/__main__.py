@@ -1,6 +1,7 @@
 """``make bench``: every benchmark, each figure beside its floor, the targets, and bench/RESULTS.md.
 
-    python -m bench [--out bench/RESULTS.md] [--only size,cold,warm,overhead,throughput,fleet] [--note TEXT]
+    python -m bench [--out bench/RESULTS.md] [--note TEXT]
+                    [--only size,cold,warm,overhead,throughput,fleet,executor]
 
 Builds McpFunction for x86_64 first when its sources changed (scripts/lambda_emulator.py
 caches the build on a source digest), and the floor function beside it.
@@ -20,13 +21,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import cold_start, fleet_registry, overhead, package_size, throughput, warm_latency
+from bench import cold_start, executor_cost, fleet_registry, overhead, package_size, throughput, warm_latency
 from bench.demo_aws import demo_aws_process
 from bench.emulated import Runtime, floor_function, our_function
 from bench.paths import REPO, lambda_emulator
 from bench.report import Table, cpu_model, load_average, megabytes
 
-SECTIONS = ("size", "cold", "warm", "overhead", "throughput", "fleet")
+SECTIONS = ("size", "cold", "warm", "overhead", "throughput", "fleet", "executor")
 OURS = "McpFunction"
 FLOOR = "floor"
 LOCAL = "aws-mcp serve"
@@ -190,7 +191,7 @@ def _document(tables: list[Table], machine: list[str], started: datetime, second
         "```bash",
         "make bench                                  # everything; writes this file",
         "make bench BENCH_OUT=/tmp/results.md        # elsewhere",
-        ".venv/bin/python -m bench --only cold,warm  # some of it: size, cold, warm, overhead, throughput",
+        ".venv/bin/python -m bench --only cold,warm  # some: size,cold,warm,overhead,...",
         ".venv/bin/python scripts/lambda_emulator.py build   # the x86_64 build the benchmarks run",
         "```",
         "",
@@ -236,6 +237,10 @@ def main(argv: list[str] | None = None) -> int:
         if "size" in chosen:
             results["size"] = found = package_size.measure(ours, floor)
             show(package_size.tables(found, OURS))
+        if "executor" in chosen:
+            layer = ours.build.layer_dir if "size" in chosen else None
+            results["executor"] = cost = executor_cost.measure(layer)
+            show(executor_cost.tables(cost))
         if "cold" in chosen:
             results["cold"] = cold = cold_start.measure(runtime, targets)
             show(cold_start.tables(cold, OURS, FLOOR))

@@ -102,6 +102,8 @@ def lambda_like_settings() -> Settings:
         idempotency_table=tables["idempotency"],
         audit_table=tables["audit"],
         audit_table_writes="mutations",
+        # The mutating calls it counts need the operator's role (the local default is viewer).
+        local_role="operator",
     )
 
 

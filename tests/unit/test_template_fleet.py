@@ -145,3 +145,36 @@ def test_the_cli_executor_gets_only_the_access_chosen_and_only_when_served(
 ) -> None:
     assert template["Parameters"]["CliExecutorAccess"]["Default"] == "None"
     assert managed(template, {"CliExecutorAccess": access, "Toolsets": toolsets}) == policies
+
+
+def test_the_worker_may_read_exactly_what_the_registrys_collectors_read(template: dict[str, Any]) -> None:
+    from aws_mcp.fleet.collectors import REFRESH_ACTIONS
+
+    worker = template["Resources"]["FleetWorkerFunction"]["Properties"]["Policies"]
+    reads = [
+        s
+        for policy in worker
+        if "Statement" in policy
+        for s in policy["Statement"]
+        if s.get("Sid") == "FleetRegistryReads"
+    ]
+    assert len(reads) == 1 and set(reads[0]["Action"]) == set(REFRESH_ACTIONS)
+
+
+def test_the_member_roles_read_only_access_covers_every_registry_read() -> None:
+    """AWS's ReadOnlyAccess, as moto ships it, grants each action a refresh makes in a member account."""
+    from fnmatch import fnmatchcase
+
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    from aws_mcp.fleet.collectors import REFRESH_ACTIONS
+
+    document = json.loads(aws_managed_policies_data)["ReadOnlyAccess"]["Document"]
+    allowed = [
+        pattern.lower()
+        for s in document["Statement"]
+        if s["Effect"] == "Allow"
+        for pattern in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    ]
+    missing = [a for a in REFRESH_ACTIONS if not any(fnmatchcase(a.lower(), p) for p in allowed)]
+    assert missing == []

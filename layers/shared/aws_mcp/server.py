@@ -104,8 +104,9 @@ def build_server(
         write_reads=settings.audit_table_writes == "all",
         telemetry=telemetry,
     )
+    breakers = Breakers(settings, state_tables, telemetry)
     resilience = Resilience(
-        breakers=Breakers(settings, state_tables, telemetry),
+        breakers=breakers,
         idempotency=Idempotency(settings, state_tables),
         deadlines=Deadlines(settings.deadline_margin_ms),
     )
@@ -144,6 +145,9 @@ def build_server(
                     ),
                 ),
                 settings.max_result_chars,
+                # Each command through its own service's circuit (the Breaker guard knows one per tool).
+                breakers=breakers,
+                read_timeout=settings.aws_read_timeout,
             ),
             # Room for one last AWS call's attempt after the wait, before the Deadline guard's timeout.
             WAIT_BUDGET: wait

@@ -11,7 +11,8 @@ import pytest
 from aws_mcp.accounts import Accounts
 from aws_mcp.aws.clients import ClientFactory
 from aws_mcp.config import Settings
-from aws_mcp.fleet.inventory import COLLECTORS, GONE
+from aws_mcp.fleet.collectors import COLLECTORS
+from aws_mcp.fleet.inventory import GONE
 from aws_mcp.fleet.refresh import units, worker
 from aws_mcp.server import build_server
 from aws_mcp.tools.registry import ToolRegistry
@@ -145,12 +146,17 @@ def test_gone_resources_are_kept_and_found_when_asked(settings: Settings, refres
     before = InventoryStore(lambda: dynamodb, TABLE).search(
         type="ec2:instance", accounts=["staging"], regions=["eu-west-1"]
     )
-    volumes = InventoryStore(lambda: dynamodb, TABLE).search(
-        type="ec2:volume", accounts=["staging"], regions=["eu-west-1"]
+    every = sum(
+        len(
+            InventoryStore(lambda: dynamodb, TABLE)
+            .search(type=t, accounts=["staging"], regions=["eu-west-1"])
+            .resources
+        )
+        for t in COLLECTORS
     )
     assert before.resources
     result = refresh_target(dynamodb, TABLE, [], account="staging", region="eu-west-1", run_id="empty-run")
-    assert result.gone == len(before.resources) + len(volumes.resources)
+    assert result.gone == every
     store = InventoryStore(lambda: dynamodb, TABLE)
     assert store.search(type="ec2:instance", accounts=["staging"], regions=["eu-west-1"]).resources == []
     gone = store.search(
@@ -178,7 +184,7 @@ def test_the_examples_answer_as_declared(registry: ToolRegistry) -> None:
 
 
 def test_a_server_without_a_registry_refreshes_its_own_account(refreshed: dict[str, Any]) -> None:
-    assert units(Accounts(), "eu-west-1") == [{"account": "self", "region": "eu-west-1"}]
+    assert units(Accounts(), "eu-west-1") == [{"account": "self", "region": "eu-west-1", "first": True}]
     assert MEMBERS["staging"] == "222222222222"
 
 

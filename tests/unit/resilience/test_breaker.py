@@ -223,3 +223,26 @@ def test_a_failing_member_account_pauses_only_its_own_circuit(build: Build) -> N
     # The same service and region elsewhere still answers: the server's own account, and sandbox.
     assert not list_in(registry, region).is_error
     assert not registry.call("ec2_list_instances", {"region": region, "account": "sandbox"}, CALL).is_error
+
+
+def test_the_cli_executor_pauses_the_commands_own_service_region_and_account(build: Build) -> None:
+    """The executor's tools call any service: each command goes through that service's circuit."""
+    from aws_mcp_local.demo import DEMO_ACCOUNTS
+
+    registry, clients, telemetry = build(accounts=DEMO_ACCOUNTS)
+    region = "ap-northeast-3"
+    staging = DEMO_ACCOUNTS.resolve("staging")
+    command = {"command": "sqs list-queues", "region": region, "account": "staging"}
+    with Stubber(clients.client("sqs", region, account=staging, caller=CALL.caller)) as stubber:
+        for _ in range(3):
+            stubber.add_client_error("list_queues", "ServiceUnavailable", http_status_code=503)
+        for _ in range(3):
+            assert "transient" in registry.call("aws_cli_run", command, CALL).text
+        blocked = registry.call("aws_cli_run", command, CALL)
+        stubber.assert_no_pending_responses()
+    assert blocked.is_error and "sqs" in blocked.text and "of account staging" in blocked.text
+    assert "No call was made" in blocked.text
+    assert telemetry.total("BreakerTransitions", aws_service="sqs", to_state="OPEN") == 1
+    # Another service, and the same one in the server's own account, still answer.
+    assert not registry.call("aws_cli_run", {**command, "command": "sns list-topics"}, CALL).is_error
+    assert not registry.call("aws_cli_run", {"command": "sqs list-queues", "region": region}, CALL).is_error

@@ -24,10 +24,12 @@ from typing import TYPE_CHECKING, Any, Final
 if TYPE_CHECKING:
     import botocore.session
 
+    from aws_mcp.accounts import Account
     from aws_mcp.config import Settings
     from aws_mcp.executor.command import CliCall
     from aws_mcp.executor.policy import CliPolicy
     from aws_mcp.executor.run import CliAnswer
+    from aws_mcp.resilience import Breakers
 
 __all__ = ["CLI_EXECUTOR", "CliExecutor", "Executor"]
 
@@ -38,9 +40,15 @@ CLI_EXECUTOR: Final = "cli_executor"
 class Executor:
     """Parses, checks and runs executor calls for one server: its rules and result budget."""
 
-    def __init__(self, policy: CliPolicy, budget: int) -> None:
+    def __init__(
+        self, policy: CliPolicy, budget: int, *, breakers: Breakers | None = None, read_timeout: float = 60.0
+    ) -> None:
         self.policy = policy
         self._budget = budget
+        # The registry's Breaker guard knows one service per tool; the executor's service is the
+        # command's, so it runs each call through that service's circuit itself.
+        self._breakers = breakers
+        self._read_timeout = read_timeout
         self._session: botocore.session.Session | None = None
         self._lock = threading.Lock()
 
@@ -76,8 +84,17 @@ class Executor:
             **{k: v for k, v in options.items() if v is not None},
         )
 
-    def run(self, call: CliCall, client: Any) -> CliAnswer:
-        """``call`` with ``client`` (of its service and where it acts), if the rules allow it."""
+    def run(
+        self,
+        call: CliCall,
+        client: Any,
+        *,
+        account: Account | None = None,
+        region: str | None = None,
+        tool: str = "aws_cli_run",
+    ) -> CliAnswer:
+        """``call`` with ``client`` (of its service and where it acts), if the rules allow it; with
+        ``region`` (and ``account``), through the circuit breaker of that service, region and account."""
         from aws_mcp.errors import ToolInputError
         from aws_mcp.executor.run import execute
 
@@ -88,7 +105,19 @@ class Executor:
                 "that reads objects, or the AWS CLI with your own credentials."
             )
         # Room for the answer's other fields and the JSON around it.
-        return execute(client, call, self._paginator, max(self._budget - 600, 400))
+        budget = max(self._budget - 600, 400)
+        if self._breakers is None or region is None:
+            return execute(client, call, self._paginator, budget)
+        from aws_mcp.accounts import HOME
+        from aws_mcp.aws.errors import translated
+
+        def guarded() -> CliAnswer:
+            # Translated here, so throttles and 5xx count toward the breaker as the guard's calls do.
+            mutating = tool != "aws_cli_run"
+            with translated(tool, call.service, region, mutating=mutating, read_timeout=self._read_timeout):
+                return execute(client, call, self._paginator, budget)
+
+        return self._breakers.run(call.service, region, guarded, account=account or HOME)
 
     def _model(self, service: str) -> Any:
         return self._botocore().get_service_model(service)

@@ -31,7 +31,7 @@ from aws_mcp.audit.record import AuditRecord, Outcome
 from aws_mcp.audit.record import now as audit_now
 from aws_mcp.errors import AccessDeniedError, AwsCallError, ToolError, ToolInputError
 
-__all__ = ["ACTIONS", "BULK", "Bulk", "Plan"]
+__all__ = ["ACTIONS", "BULK", "TYPES", "Bulk", "Plan"]
 
 BULK: Final = "bulk"
 # How long a plan may be executed after it is made.
@@ -44,12 +44,18 @@ _MARGIN_S: Final = 3.0
 
 
 def _stop(clients: Callable[[str], Any], target: dict[str, str], change: dict[str, Any]) -> str:
-    clients("ec2").stop_instances(InstanceIds=[target["id"]])
+    if target.get("type") == "rds:db-instance":
+        clients("rds").stop_db_instance(DBInstanceIdentifier=target["id"])
+    else:
+        clients("ec2").stop_instances(InstanceIds=[target["id"]])
     return "stopping"
 
 
 def _start(clients: Callable[[str], Any], target: dict[str, str], change: dict[str, Any]) -> str:
-    clients("ec2").start_instances(InstanceIds=[target["id"]])
+    if target.get("type") == "rds:db-instance":
+        clients("rds").start_db_instance(DBInstanceIdentifier=target["id"])
+    else:
+        clients("ec2").start_instances(InstanceIds=[target["id"]])
     return "starting"
 
 
@@ -88,6 +94,38 @@ ACTIONS: Final[dict[str, tuple[Callable[..., str], str]]] = {
     "set_capacity": (_capacity, "autoscaling:SetDesiredCapacity"),
     "set_count": (_count, "ecs:UpdateService"),
 }
+# The registry types each action applies to (a selector's type must be one of them).
+TYPES: Final[dict[str, tuple[str, ...]]] = {
+    "stop": ("ec2:instance", "rds:db-instance"),
+    "start": ("ec2:instance", "rds:db-instance"),
+    "set_capacity": ("autoscaling:group",),
+    "set_count": ("ecs:service",),
+}
+# Tags of other services' resources change through the Resource Groups Tagging API, by ARN, at
+# most this many per call. EC2's keep their own CreateTags/DeleteTags, one target a call: the
+# Tagging API has no batch advantage there (CreateTags fails a batch as a whole) and moto's
+# Tagging API does not tag EC2 resources.
+TAG_BATCH: Final = 20
+
+
+def _by_arn(target: dict[str, str]) -> bool:
+    return bool(target.get("arn")) and not target.get("type", "ec2:").startswith("ec2:")
+
+
+def _tag_batch(
+    clients: Callable[[str], Any], action: str, change: dict[str, Any], targets: list[dict[str, str]]
+) -> dict[str, str]:
+    """Tag or untag up to TAG_BATCH targets of one account and region in one call: each ARN's failure."""
+    tagging = clients("resourcegroupstaggingapi")
+    arns = [t["arn"] for t in targets]
+    if action == "tag":
+        failed = tagging.tag_resources(ResourceARNList=arns, Tags=change["tags"])
+    else:
+        failed = tagging.untag_resources(ResourceARNList=arns, TagKeys=change["tag_keys"])
+    return {
+        arn: f"{why.get('ErrorCode', 'Error')}: {why.get('ErrorMessage', '')}"[:300]
+        for arn, why in failed.get("FailedResourcesMap", {}).items()
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,23 +237,81 @@ class Bulk:
                 "made. Plan again to see them."
             )
         act = ACTIONS[plan.action][0]
-        results: list[dict[str, str]] = []
+        results: dict[str, dict[str, str]] = {}
         until = _deadline()
-        for target in plan.targets:
-            key = _key(target)
-            if key in plan.done:
-                results.append({**target, **plan.done[key], "note": "done before"})
-                continue
-            if time.monotonic() > until:
-                results.append({**target, "status": "not_reached"})
+        for batch in self._batches(plan):
+            pending = []
+            for target in batch:
+                key = _key(target)
+                if key in plan.done:
+                    results[key] = {**target, **plan.done[key], "note": "done before"}
+                elif time.monotonic() > until:
+                    results[key] = {**target, "status": "not_reached"}
+                else:
+                    pending.append(target)
+            if not pending:
                 continue
             started = time.monotonic()
-            results.append({**target, **self._one(plan, target, act, record)})
-            time.sleep(max(0.0, 1 / RATE_PER_SECOND - (time.monotonic() - started)))
+            if plan.action not in ("tag", "untag") or not _by_arn(pending[0]):
+                results[_key(pending[0])] = {**pending[0], **self._one(plan, pending[0], act, record)}
+            else:
+                for target, result in self._tag_many(plan, pending, record):
+                    results[_key(target)] = {**target, **result}
+            # The rate bounds targets changed a second, a batch counting as its targets.
+            time.sleep(max(0.0, len(pending) / RATE_PER_SECOND - (time.monotonic() - started)))
+        ordered = [results[_key(t)] for t in plan.targets]
         counts: dict[str, int] = {}
-        for r in results:
+        for r in ordered:
             counts[r["status"]] = counts.get(r["status"], 0) + 1
-        return {"plan_id": plan.plan_id, "counts": counts, "results": results}
+        return {"plan_id": plan.plan_id, "counts": counts, "results": ordered}
+
+    @staticmethod
+    def _batches(plan: Plan) -> list[list[dict[str, str]]]:
+        """One target each, but tags by ARN: up to TAG_BATCH of one account and region together."""
+        if plan.action not in ("tag", "untag"):
+            return [[t] for t in plan.targets]
+        batches: list[list[dict[str, str]]] = []
+        grouped: dict[tuple[str, str], list[dict[str, str]]] = {}
+        for target in plan.targets:
+            if _by_arn(target):
+                grouped.setdefault((target["account"], target["region"]), []).append(target)
+            else:
+                batches.append([target])
+        for group in grouped.values():
+            batches += [group[n : n + TAG_BATCH] for n in range(0, len(group), TAG_BATCH)]
+        return batches
+
+    def _tag_many(
+        self, plan: Plan, targets: list[dict[str, str]], record: AuditRecord
+    ) -> list[tuple[dict[str, str], dict[str, str]]]:
+        """One Tagging API call for targets of one account and region; each target's result, audited."""
+        first = targets[0]
+        account = self._accounts.resolve(first["account"] if first["account"] != "self" else None)
+        begun = time.perf_counter()
+        try:
+            failed = _tag_batch(
+                lambda service: self._clients(service, first["region"], account=account, caller=plan.caller),
+                plan.action,
+                plan.change,
+                targets,
+            )
+        except ClientError as err:
+            reason = f"{err.response.get('Error', {}).get('Code', 'Error')}: "
+            reason = (reason + err.response.get("Error", {}).get("Message", ""))[:300]
+            failed = {t["arn"]: reason for t in targets}
+        except (ToolError, AwsCallError) as err:
+            failed = {t["arn"]: str(err)[:300] for t in targets}
+        took = (time.perf_counter() - begun) * 1000 / len(targets)
+        answered = []
+        for target in targets:
+            if target["arn"] in failed:
+                result = {"status": "failed", "detail": failed[target["arn"]]}
+            else:
+                result = {"status": "done", "detail": "tagged" if plan.action == "tag" else "untagged"}
+                self._mark(plan, target, result)
+            self._audited(plan, target, account, record, result, took)
+            answered.append((target, result))
+        return answered
 
     def _one(
         self, plan: Plan, target: dict[str, str], act: Callable[..., str], record: AuditRecord
@@ -263,6 +359,41 @@ class Bulk:
                 )
             )
         return result
+
+    def _audited(  # noqa: PLR0917 - a batch's target, as _one audits one
+        self,
+        plan: Plan,
+        target: dict[str, str],
+        account: Any,
+        record: AuditRecord,
+        result: dict[str, str],
+        duration_ms: float,
+    ) -> None:
+        if self._audit is None:
+            return
+        one = dataclasses.replace(
+            record,
+            call_id=uuid.uuid4().hex,
+            started_at=audit_now(),
+            region=target["region"],
+            account=account.label if account.account_id else None,
+            arguments={
+                "plan_id": plan.plan_id,
+                "target": target,
+                "action": plan.action,
+                "change": plan.change,
+            },
+            mutating=True,
+        )
+        failed = result["status"] != "done"
+        self._audit(
+            one.completed(
+                Outcome.TOOL_ERROR if failed else Outcome.SUCCESS,
+                duration_ms=duration_ms,
+                error=result["detail"] if failed else None,
+                aws_request_ids=(),
+            )
+        )
 
     def _mark(self, plan: Plan, target: dict[str, str], result: dict[str, str]) -> None:
         """Keep a target's result in its plan, once: a second executor's write is refused."""

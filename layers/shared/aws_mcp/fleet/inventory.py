@@ -6,19 +6,22 @@ Layout (the template's FleetTable; TTL on ``expires_at``, set only on resources 
     pk = SUMMARY                 sk = <account>#<region>  counts by type and state, per refresh
     GSI by-type: type, sk2 = <account>#<region>#<id>      a type's resources, by account and region
 
-A refresh is one unit of work per account x region (:func:`refresh_target`): list the
-resources there, write each with this run's id and time, then mark every resource of that
-target not seen in this run ``gone`` (kept, with when it went, for ``GONE_DAYS``), and write the
-target's summary. Searches (:class:`InventoryStore`) read only this table: no call reaches a
-member account. Hand-written: no library keeps an inventory of AWS resources in DynamoDB
-(AWS Config's aggregator does, as a paid service per account and region, with no table of ours).
+(an account-wide resource, an S3 bucket, sits under the pk of the region it was listed from, its
+own region in ``region`` and sk2). A refresh is one unit of work per account x region
+(:func:`refresh_target`): list the resources there (:mod:`aws_mcp.fleet.collectors`), write each
+with this run's id and time, then mark every resource of the types read in full that this run
+did not see ``gone`` (kept, with when it went, for ``GONE_DAYS``), and write the
+target's summary (with the collectors that failed, and why). Searches (:class:`InventoryStore`)
+read only this table: no call reaches a member account. Hand-written: no library keeps an
+inventory of AWS resources in DynamoDB (AWS Config's aggregator does, as a paid service per
+account and region, with no table of ours).
 """
 
 from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -28,7 +31,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from aws_mcp.errors import ToolInputError
 
-__all__ = ["BY_TYPE", "FLEET_STORE", "GONE", "InventoryStore", "Resource", "collect", "refresh_target"]
+__all__ = ["BY_TYPE", "FLEET_STORE", "GONE", "InventoryStore", "Resource", "refresh_target"]
 
 FLEET_STORE: Final = "fleet_store"
 BY_TYPE: Final = "by-type"
@@ -49,68 +52,8 @@ class Resource:
     state: str
     tags: dict[str, str] = field(default_factory=dict)
     attributes: dict[str, Any] = field(default_factory=dict)
-
-
-def _tags(raw: list[dict[str, str]] | None) -> dict[str, str]:
-    return {t["Key"]: t["Value"] for t in raw or []}
-
-
-def _instances(ec2: Any, account: str, region: str) -> Iterator[Resource]:
-    for page in ec2.get_paginator("describe_instances").paginate(PaginationConfig={"PageSize": 1000}):
-        for reservation in page["Reservations"]:
-            for i in reservation["Instances"]:
-                tags = _tags(i.get("Tags"))
-                yield Resource(
-                    type="ec2:instance",
-                    id=i["InstanceId"],
-                    arn=f"arn:aws:ec2:{region}:{account}:instance/{i['InstanceId']}",
-                    name=tags.get("Name"),
-                    state=i["State"]["Name"],
-                    tags=tags,
-                    attributes={
-                        k: v
-                        for k, v in {
-                            "instance_type": i.get("InstanceType"),
-                            "private_ip": i.get("PrivateIpAddress"),
-                            "vpc_id": i.get("VpcId"),
-                            "launched": i["LaunchTime"].isoformat() if i.get("LaunchTime") else None,
-                        }.items()
-                        if v is not None
-                    },
-                )
-
-
-def _volumes(ec2: Any, account: str, region: str) -> Iterator[Resource]:
-    for page in ec2.get_paginator("describe_volumes").paginate(PaginationConfig={"PageSize": 500}):
-        for v in page["Volumes"]:
-            tags = _tags(v.get("Tags"))
-            yield Resource(
-                type="ec2:volume",
-                id=v["VolumeId"],
-                arn=f"arn:aws:ec2:{region}:{account}:volume/{v['VolumeId']}",
-                name=tags.get("Name"),
-                state=v["State"],
-                tags=tags,
-                attributes={
-                    "size_gib": v["Size"],
-                    "volume_type": v["VolumeType"],
-                    "encrypted": v["Encrypted"],
-                },
-            )
-
-
-# Each type: the boto3 service it reads and how. A new type is one function and one entry.
-COLLECTORS: Final[dict[str, tuple[str, Callable[[Any, str, str], Iterator[Resource]]]]] = {
-    "ec2:instance": ("ec2", _instances),
-    "ec2:volume": ("ec2", _volumes),
-}
-# The IAM actions a refresh needs in every member account.
-REFRESH_ACTIONS: Final = ("ec2:DescribeInstances", "ec2:DescribeVolumes")
-
-
-def collect(clients: Callable[[str], Any], account: str, region: str) -> list[Resource]:
-    """Every resource of every known type in one account and region (``clients(service)``)."""
-    return [r for service, read in COLLECTORS.values() for r in read(clients(service), account, region)]
+    # Where it lives, when not in the region it was listed from (an account-wide type's, e.g. S3's).
+    region: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +66,18 @@ class Refreshed:
 
 
 def refresh_target(
-    dynamodb: Any, table: str, resources: list[Resource], *, account: str, region: str, run_id: str
+    dynamodb: Any,
+    table: str,
+    resources: list[Resource],
+    *,
+    account: str,
+    region: str,
+    run_id: str,
+    types: Collection[str] | None = None,
+    errors: Mapping[str, str] | None = None,
 ) -> Refreshed:
-    """Write one account x region's resources as seen by ``run_id``; mark the rest gone; sum them up."""
+    """Write one account x region's resources as seen by ``run_id``; mark gone the rest of the
+    ``types`` read in full (default: every type); sum them up, with the collectors' ``errors``."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
     pk = f"R#{account}#{region}"
     requests = [
@@ -144,6 +96,8 @@ def refresh_target(
     ):
         if item["run_id"]["S"] == run_id or item["state"]["S"] == GONE:
             continue
+        if types is not None and item["sk"]["S"].partition("#")[0] not in types:
+            continue  # a type not read this time (its collector failed) keeps what it had
         dynamodb.update_item(
             TableName=table,
             Key={"pk": item["pk"], "sk": item["sk"]},
@@ -173,6 +127,7 @@ def refresh_target(
                 "region": region,
                 "counts": counts,
                 "gone": gone,
+                "errors": dict(errors or {}),
                 "refreshed_at": now,
                 "run_id": run_id,
             }
@@ -186,11 +141,11 @@ def _item(r: Resource, pk: str, account: str, region: str, *, run_id: str, now: 
         "pk": pk,
         "sk": f"{r.type}#{r.id}",
         "type": r.type,
-        "sk2": f"{account}#{region}#{r.id}",
+        "sk2": f"{account}#{r.region or region}#{r.id}",
         "id": r.id,
         "arn": r.arn,
         "account": account,
-        "region": region,
+        "region": r.region or region,
         "state": r.state,
         "tags": r.tags,
         "attributes": r.attributes,
@@ -205,7 +160,7 @@ def _item(r: Resource, pk: str, account: str, region: str, *, run_id: str, now: 
 
 
 def _serialized(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: _SERIALIZER.serialize(v) for k, v in data.items() if v != {} or k in ("counts",)}
+    return {k: _SERIALIZER.serialize(v) for k, v in data.items() if v != {} or k in ("counts", "errors")}
 
 
 def _batch_write(dynamodb: Any, table: str, requests: list[dict[str, Any]]) -> int:
@@ -341,6 +296,16 @@ class InventoryStore:
             values[":name"] = {"S": name.lower()}
             conditions.append("contains(name_lc, :name)")
         return conditions
+
+    def failures(self, type: str, *, tags_apart: bool = False) -> list[dict[str, str]]:
+        """The account x regions whose last refresh could not read ``type`` (or, ``tags_apart``:
+        the Tagging API its tags come from), and why."""
+        return [
+            {"account": row["account"], "region": row["region"], "error": reason}
+            for row in self.summary()
+            for kind, reason in (row.get("errors") or {}).items()
+            if kind == type or (tags_apart and kind == "tags")
+        ]
 
     def summary(self) -> list[dict[str, Any]]:
         """Each account x region's counts by type and state, from its last refresh."""

@@ -23,8 +23,9 @@ from typing import Any, Final
 import orjson
 
 from aws_mcp.accounts import HOME, Accounts
+from aws_mcp.fleet.collectors import collect
 from aws_mcp.fleet.fanout import FleetScope, Target
-from aws_mcp.fleet.inventory import Refreshed, collect, refresh_target
+from aws_mcp.fleet.inventory import Refreshed, refresh_target
 
 __all__ = [
     "FLEET_REFRESHER",
@@ -44,14 +45,19 @@ FLEET_REFRESHER: Final = "fleet_refresher"
 REFRESH_CALLER: Final = "aws-mcp-refresh"
 
 
-def units(accounts: Accounts, default_region: str) -> list[dict[str, str]]:
+def units(accounts: Accounts, default_region: str) -> list[dict[str, Any]]:
     """Every account x region to refresh: each registered account in its own regions (else the
-    server's default region); without a registry, the server's own account."""
+    server's default region); without a registry, the server's own account. Each account's first
+    unit (``first``) also collects its account-wide types."""
     targets = FleetScope(accounts, default_region).targets(None, None)
-    return [{"account": t.account.alias, "region": t.region} for t in targets]
+    work: list[dict[str, Any]] = []
+    for t in targets:
+        first = not any(w["account"] == t.account.alias for w in work)
+        work.append({"account": t.account.alias, "region": t.region, **({"first": True} if first else {})})
+    return work
 
 
-def enqueue(sqs: Any, queue_url: str, work: list[dict[str, str]], run_id: str | None = None) -> str:
+def enqueue(sqs: Any, queue_url: str, work: list[dict[str, Any]], run_id: str | None = None) -> str:
     """Send one message per unit (in batches of ten); the run's id."""
     run_id = run_id or uuid.uuid4().hex
     for start in range(0, len(work), 10):
@@ -80,13 +86,16 @@ def refresh_unit(
         return clients(service, region, account=account, caller=REFRESH_CALLER)
 
     label = account.account_id or client("sts").get_caller_identity()["Account"]
+    collected = collect(client, label, region, first_region=bool(body.get("first")))
     return refresh_target(
         dynamodb,
         table,
-        collect(client, label, region),
+        collected.resources,
         account=account.alias,
         region=region,
         run_id=body["run_id"],
+        types=collected.types,
+        errors=collected.errors,
     )
 
 

@@ -15,7 +15,15 @@ from typing import Final
 from aws_mcp.accounts import Account, Accounts
 from aws_mcp_local.demo.estate import DEMO_IMAGE, DemoClients
 
-__all__ = ["DEMO_ACCOUNTS", "HOME_ACCOUNT_ID", "MEMBER_MACHINES", "MEMBER_ROLE_NAME", "member_role", "seed"]
+__all__ = [
+    "DEMO_ACCOUNTS",
+    "HOME_ACCOUNT_ID",
+    "MEMBER_MACHINES",
+    "MEMBER_ROLE_NAME",
+    "member_bucket",
+    "member_role",
+    "seed",
+]
 
 # moto's default account: the one the demo's own credentials act in.
 HOME_ACCOUNT_ID: Final = "123456789012"
@@ -26,6 +34,10 @@ REGIONS: Final = {
     "staging": ("us-east-1", "eu-west-1"),
     "sandbox": ("us-east-1", "us-west-2"),
 }
+
+
+def member_bucket(alias: str) -> str:
+    return f"acme-{alias}-artifacts"
 
 
 def member_role(account_id: str) -> str:
@@ -82,3 +94,9 @@ def seed(clients: DemoClients) -> None:
             )
             if machine.state == "stopped":
                 ec2.stop_instances(InstanceIds=[launched["Instances"][0]["InstanceId"]])
+        # One bucket each, for the registry's account-wide type (S3) across accounts.
+        s3 = clients("s3", REGIONS[alias][0], account=account_id)
+        s3.create_bucket(Bucket=member_bucket(alias))
+        s3.put_bucket_tagging(
+            Bucket=member_bucket(alias), Tagging={"TagSet": [{"Key": "env", "Value": alias}]}
+        )

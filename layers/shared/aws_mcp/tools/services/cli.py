@@ -16,6 +16,7 @@ from aws_mcp.errors import AccessDeniedError, ToolInputError
 from aws_mcp.executor import Executor
 from aws_mcp.executor.command import CliCall
 from aws_mcp.executor.policy import reads
+from aws_mcp.fleet.fanout import FleetScope
 from aws_mcp.tools.contract import (
     CallClients,
     Example,
@@ -78,7 +79,9 @@ def _call(executor: Executor, args: CliRunInput | CliChangeInput, region: str | 
     return call
 
 
-def _answer(executor: Executor, aws: CallClients, call: CliCall) -> dict[str, Any]:
+def _answer(
+    executor: Executor, aws: CallClients, scope: FleetScope, call: CliCall, args: CliRunInput | CliChangeInput
+) -> dict[str, Any]:
     if call.region is not None:
         from aws_mcp.aws.regions import check_region
 
@@ -86,7 +89,14 @@ def _answer(executor: Executor, aws: CallClients, call: CliCall) -> dict[str, An
             check_region(call.region)
         except ValueError as err:
             raise ToolInputError(f"--region: {err}") from None
-    answer = executor.run(call, aws(call.service, call.region))
+    # The breaker's circuit: the command's service, where it runs, in the call's account.
+    answer = executor.run(
+        call,
+        aws(call.service, call.region),
+        account=scope.accounts.resolve(args.account),
+        region=call.region or args.region or scope.default_region,
+        tool="aws_cli_change" if isinstance(args, CliChangeInput) else "aws_cli_run",
+    )
     return {
         "command": call.command,
         "result": answer.result,
@@ -112,7 +122,9 @@ def _answer(executor: Executor, aws: CallClients, call: CliCall) -> dict[str, An
         ),
     ),
 )
-def run_cli(aws: CallClients, cli_executor: Executor, args: CliRunInput) -> CliOutput:
+def run_cli(
+    aws: CallClients, cli_executor: Executor, fleet_scope: FleetScope, args: CliRunInput
+) -> CliOutput:
     """Run a read-only AWS CLI command (shorthand, JSON, --query; pages followed) via botocore, or
     service, operation and parameters. For what no other tool covers."""
     call = _call(cli_executor, args, args.region)
@@ -122,7 +134,7 @@ def run_cli(aws: CallClients, cli_executor: Executor, args: CliRunInput) -> CliO
             f"{call.command} changes something: aws_cli_run only reads. "
             "Use aws_cli_change (ReadWrite servers)."
         )
-    return CliOutput.model_validate(_answer(cli_executor, aws, call))
+    return CliOutput.model_validate(_answer(cli_executor, aws, fleet_scope, call, args))
 
 
 @tool(
@@ -138,9 +150,12 @@ def run_cli(aws: CallClients, cli_executor: Executor, args: CliRunInput) -> CliO
         ),
     ),
 )
-def change_cli(aws: CallClients, cli_executor: Executor, args: CliChangeInput) -> CliChangeOutput:
+def change_cli(
+    aws: CallClients, cli_executor: Executor, fleet_scope: FleetScope, args: CliChangeInput
+) -> CliChangeOutput:
     """Run an AWS CLI command that changes something. Never what reads secrets or changes access."""
-    return CliChangeOutput.model_validate(_answer(cli_executor, aws, _call(cli_executor, args, args.region)))
+    call = _call(cli_executor, args, args.region)
+    return CliChangeOutput.model_validate(_answer(cli_executor, aws, fleet_scope, call, args))
 
 
 TOOLSET = "fleet"

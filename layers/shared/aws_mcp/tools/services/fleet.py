@@ -10,7 +10,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 from aws_mcp.audit.record import AuditRecord
 from aws_mcp.audit.record import now as audit_now
 from aws_mcp.errors import ToolInputError
-from aws_mcp.fleet.bulk import Bulk
+from aws_mcp.fleet.bulk import TYPES, Bulk
+from aws_mcp.fleet.collectors import COLLECTORS
 from aws_mcp.fleet.fanout import FanOut, FleetScope
 from aws_mcp.fleet.inventory import InventoryStore
 from aws_mcp.fleet.refresh import Refresher
@@ -103,11 +104,28 @@ def _store(store: InventoryStore | None) -> InventoryStore:
 
 
 _Short = Annotated[str, Field(max_length=64)]
+# The registry's types (collectors.COLLECTORS; a test holds them equal).
+RegistryType = Literal[
+    "ec2:instance",
+    "ec2:volume",
+    "ec2:vpc",
+    "ec2:subnet",
+    "ec2:security-group",
+    "ec2:snapshot",
+    "s3:bucket",
+    "lambda:function",
+    "rds:db-instance",
+    "rds:db-cluster",
+    "ecs:cluster",
+    "ecs:service",
+    "autoscaling:group",
+    "elasticloadbalancing:loadbalancer",
+    "dynamodb:table",
+]
 
 
 class FleetSearchInput(ToolInput):
-    # The registry's types (inventory.COLLECTORS; a test holds them equal).
-    type: Literal["ec2:instance", "ec2:volume"] = Field(default="ec2:instance", description="Resource type")
+    type: RegistryType = Field(default="ec2:instance", description="Resource type")
     accounts: list[_Short] | None = Field(default=None, max_length=50, description="Account aliases")
     regions: list[_Short] | None = Field(default=None, max_length=40, description="Regions")
     states: list[_Short] | None = Field(
@@ -130,6 +148,10 @@ class FleetSearchOutput(BaseModel):
     )
     next_cursor: str | None = Field(default=None, description="Pass as cursor for more.")
     truncated: str | None = Field(default=None, description="Why this page is shorter.")
+    failed: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="Targets whose last refresh failed to read this type, and why.",
+    )
 
     def shrunk(self) -> FleetSearchOutput | None:
         """Half the page, continuing after its last resource (the registry's result budget)."""
@@ -161,7 +183,8 @@ def fleet_search(fleet_store: InventoryStore | None, args: FleetSearchInput) -> 
     """Find resources across accounts and regions in the resource registry (refreshed hourly): by type,
     tags, account, region, state, name. Fast; no call to the accounts."""
     accounts = [a.strip().lower() for a in args.accounts] if args.accounts else None
-    found = _store(fleet_store).search(
+    store = _store(fleet_store)
+    found = store.search(
         type=args.type,
         accounts=accounts,
         regions=args.regions,
@@ -173,7 +196,13 @@ def fleet_search(fleet_store: InventoryStore | None, args: FleetSearchInput) -> 
         cursor=args.cursor,
     )
     output = FleetSearchOutput(
-        count=len(found.resources), resources=found.resources, next_cursor=found.next_cursor
+        count=len(found.resources),
+        resources=found.resources,
+        next_cursor=found.next_cursor,
+        # Said on the first page; a cursor's pages continue the same answer.
+        failed=store.failures(args.type, tags_apart=COLLECTORS[args.type].tagged_as is not None)
+        if args.cursor is None
+        else [],
     )
     output._cursors = found.cursors
     return output
@@ -186,6 +215,9 @@ class FleetSummaryInput(ToolInput):
 class FleetSummaryOutput(BaseModel):
     counts: dict[str, dict[str, int]] = Field(description="Per group, resources per type:state.")
     refreshed: dict[str, str] = Field(description="Per account#region, its last refresh (UTC).")
+    failed: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="Per account#region, types its last refresh failed to read."
+    )
 
 
 @tool(
@@ -201,8 +233,11 @@ def fleet_summary(fleet_store: InventoryStore | None, args: FleetSummaryInput) -
     """Count the registry's resources by type, account, region or state, as of each target's last refresh."""
     counts: dict[str, dict[str, int]] = {}
     refreshed: dict[str, str] = {}
+    failed: dict[str, dict[str, str]] = {}
     for row in _store(fleet_store).summary():
         refreshed[f"{row['account']}#{row['region']}"] = row["refreshed_at"]
+        if row.get("errors"):
+            failed[f"{row['account']}#{row['region']}"] = dict(row["errors"])
         for kind, states in row["counts"].items():
             for state, number in states.items():
                 group = {"type": kind, "account": row["account"], "region": row["region"], "state": state}[
@@ -216,7 +251,7 @@ def fleet_summary(fleet_store: InventoryStore | None, args: FleetSummaryInput) -
                 args.by
             ]
             counts.setdefault(group, {})["gone"] = counts.get(group, {}).get("gone", 0) + int(row["gone"])
-    return FleetSummaryOutput(counts=counts, refreshed=refreshed)
+    return FleetSummaryOutput(counts=counts, refreshed=refreshed, failed=failed)
 
 
 class RefreshInput(ToolInput):
@@ -266,6 +301,7 @@ class PlanInput(MutatingInput):
     action: Literal["stop", "start", "tag", "untag", "set_capacity", "set_count"] = Field(
         description="The change"
     )
+    type: RegistryType = Field(default="ec2:instance", description="Selector: registry type")
     targets: list[Target] | None = Field(default=None, max_length=200, description="Or: explicit targets")
     accounts: list[_Short] | None = Field(
         default=None, max_length=50, description="Selector: account aliases"
@@ -306,13 +342,27 @@ def _change(args: PlanInput) -> dict[str, Any]:
 def _selected(store: InventoryStore | None, selector: dict[str, Any]) -> list[dict[str, str]]:
     found: list[dict[str, str]] = []
     cursor = None
+    chosen = dict(selector)
+    kind = chosen.pop("type", "ec2:instance")
     for _ in range(10):
-        page = _store(store).search(type="ec2:instance", max_results=200, cursor=cursor, **selector)
-        found += [{"account": r["account"], "region": r["region"], "id": r["id"]} for r in page.resources]
+        page = _store(store).search(type=kind, max_results=200, cursor=cursor, **chosen)
+        found += [
+            {"account": r["account"], "region": r["region"], "id": r["id"], "type": kind, "arn": r["arn"]}
+            for r in page.resources
+        ]
         cursor = page.next_cursor
         if cursor is None:
             return found
-    raise ToolInputError("The selector matches more than 2,000 instances: narrow it.")
+    raise ToolInputError(f"The selector matches more than 2,000 of {kind}: narrow it.")
+
+
+def _type(args: PlanInput) -> str:
+    """The selector's type: as given, else the one the action changes (instances for stop and start)."""
+    kinds = TYPES.get(args.action)
+    kind: str = args.type if "type" in args.model_fields_set or not kinds else kinds[0]
+    if kinds and kind not in kinds:
+        raise ToolInputError(f"{args.action} applies to {', '.join(kinds)}, not {kind}.")
+    return kind
 
 
 @tool(
@@ -326,12 +376,12 @@ def _selected(store: InventoryStore | None, selector: dict[str, Any]) -> list[di
 def plan_change(
     bulk: Bulk | None, fleet_store: InventoryStore | None, caller: str, args: PlanInput
 ) -> PlanOutput:
-    """Plan a change to many resources: stop/start/tag/untag instances chosen by a selector (the
-    registry) or targets; set_capacity (Auto Scaling) or set_count (ECS) on targets. Changes nothing."""
+    """Plan a change to resources chosen by a registry selector or targets: tag/untag any type;
+    stop/start instances or RDS; set_capacity (Auto Scaling); set_count (ECS services). Changes nothing."""
     if bulk is None:
         raise ToolInputError("Bulk changes need the resource registry (a fleet table), not set up here.")
     change = _change(args)
-    selector = {
+    selector: dict[str, Any] = {
         k: v
         for k, v in {
             "accounts": args.accounts,
@@ -342,15 +392,14 @@ def plan_change(
         if v
     }
     if args.targets:
-        if selector:
+        if selector or "type" in args.model_fields_set:
             raise ToolInputError("Give targets or a selector, not both.")
         targets = [t.model_dump() for t in args.targets]
         chosen = None
-    elif args.action in ("set_capacity", "set_count"):
-        raise ToolInputError(f"{args.action} takes targets: account, region and id each.")
-    elif not selector:
-        raise ToolInputError("Give a selector (accounts, regions, states, tags) or targets.")
+    elif not selector and "type" not in args.model_fields_set:
+        raise ToolInputError("Give a selector (type, accounts, regions, states, tags) or targets.")
     else:
+        selector["type"] = _type(args)
         targets, chosen = _selected(fleet_store, selector), selector
     plan = bulk.plan(caller, args.action, change, targets, chosen)
     return PlanOutput(
