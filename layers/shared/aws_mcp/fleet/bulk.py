@@ -317,20 +317,6 @@ class Bulk:
         self, plan: Plan, target: dict[str, str], act: Callable[..., str], record: AuditRecord
     ) -> dict[str, str]:
         account = self._accounts.resolve(target["account"] if target["account"] != "self" else None)
-        one = dataclasses.replace(
-            record,
-            call_id=uuid.uuid4().hex,
-            started_at=audit_now(),
-            region=target["region"],
-            account=account.label if account.account_id else None,
-            arguments={
-                "plan_id": plan.plan_id,
-                "target": target,
-                "action": plan.action,
-                "change": plan.change,
-            },
-            mutating=True,
-        )
         begun = time.perf_counter()
         try:
             detail = act(
@@ -339,28 +325,20 @@ class Bulk:
                 plan.change,
             )
             result = {"status": "done", "detail": detail}
-            outcome, error = Outcome.SUCCESS, None
         except ClientError as err:
             code = err.response.get("Error", {}).get("Code", "Error")
             result = {
                 "status": "failed",
                 "detail": f"{code}: {err.response.get('Error', {}).get('Message', '')}"[:300],
             }
-            outcome, error = Outcome.TOOL_ERROR, result["detail"]
         except (ToolError, AwsCallError) as err:
             result = {"status": "failed", "detail": str(err)[:300]}
-            outcome, error = Outcome.TOOL_ERROR, result["detail"]
         if result["status"] == "done":
             self._mark(plan, target, result)
-        if self._audit is not None:
-            self._audit(
-                one.completed(
-                    outcome, duration_ms=(time.perf_counter() - begun) * 1000, error=error, aws_request_ids=()
-                )
-            )
+        self._audited(plan, target, account, record, result, (time.perf_counter() - begun) * 1000)
         return result
 
-    def _audited(  # noqa: PLR0917 - a batch's target, as _one audits one
+    def _audited(  # noqa: PLR0917 - one target's own audit record, whether changed alone or in a batch
         self,
         plan: Plan,
         target: dict[str, str],
