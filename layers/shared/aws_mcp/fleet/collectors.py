@@ -39,196 +39,191 @@ def _ec2(kind: str, account: str, region: str, item_id: str) -> str:
     return f"arn:aws:ec2:{region}:{account}:{kind}/{item_id}"
 
 
+def _each(client: Any, operation: str, key: str, page_size: int, **request: Any) -> Iterator[Any]:
+    """Every item under ``key`` of every page of ``operation``, ``page_size`` a page."""
+    for page in client.get_paginator(operation).paginate(**request, PaginationConfig={"PageSize": page_size}):
+        yield from page[key]
+
+
 def _instances(ec2: Any, account: str, region: str) -> Iterator[Resource]:
-    for page in ec2.get_paginator("describe_instances").paginate(PaginationConfig={"PageSize": 1000}):
-        for reservation in page["Reservations"]:
-            for i in reservation["Instances"]:
-                tags = _tags(i.get("Tags"))
-                yield Resource(
-                    type="ec2:instance",
-                    id=i["InstanceId"],
-                    arn=_ec2("instance", account, region, i["InstanceId"]),
-                    name=tags.get("Name"),
-                    state=i["State"]["Name"],
-                    tags=tags,
-                    attributes=_some(
-                        instance_type=i.get("InstanceType"),
-                        private_ip=i.get("PrivateIpAddress"),
-                        vpc_id=i.get("VpcId"),
-                        launched=i["LaunchTime"].isoformat() if i.get("LaunchTime") else None,
-                    ),
-                )
+    for reservation in _each(ec2, "describe_instances", "Reservations", 1000):
+        for i in reservation["Instances"]:
+            tags = _tags(i.get("Tags"))
+            yield Resource(
+                type="ec2:instance",
+                id=i["InstanceId"],
+                arn=_ec2("instance", account, region, i["InstanceId"]),
+                name=tags.get("Name"),
+                state=i["State"]["Name"],
+                tags=tags,
+                attributes=_some(
+                    instance_type=i.get("InstanceType"),
+                    private_ip=i.get("PrivateIpAddress"),
+                    vpc_id=i.get("VpcId"),
+                    launched=i["LaunchTime"].isoformat() if i.get("LaunchTime") else None,
+                ),
+            )
 
 
 def _volumes(ec2: Any, account: str, region: str) -> Iterator[Resource]:
-    for page in ec2.get_paginator("describe_volumes").paginate(PaginationConfig={"PageSize": 500}):
-        for v in page["Volumes"]:
-            tags = _tags(v.get("Tags"))
-            yield Resource(
-                type="ec2:volume",
-                id=v["VolumeId"],
-                arn=_ec2("volume", account, region, v["VolumeId"]),
-                name=tags.get("Name"),
-                state=v["State"],
-                tags=tags,
-                attributes={
-                    "size_gib": v["Size"],
-                    "volume_type": v["VolumeType"],
-                    "encrypted": v["Encrypted"],
-                },
-            )
+    for v in _each(ec2, "describe_volumes", "Volumes", 500):
+        tags = _tags(v.get("Tags"))
+        yield Resource(
+            type="ec2:volume",
+            id=v["VolumeId"],
+            arn=_ec2("volume", account, region, v["VolumeId"]),
+            name=tags.get("Name"),
+            state=v["State"],
+            tags=tags,
+            attributes={
+                "size_gib": v["Size"],
+                "volume_type": v["VolumeType"],
+                "encrypted": v["Encrypted"],
+            },
+        )
 
 
 def _vpcs(ec2: Any, account: str, region: str) -> Iterator[Resource]:
-    for page in ec2.get_paginator("describe_vpcs").paginate(PaginationConfig={"PageSize": 1000}):
-        for v in page["Vpcs"]:
-            tags = _tags(v.get("Tags"))
-            yield Resource(
-                type="ec2:vpc",
-                id=v["VpcId"],
-                arn=_ec2("vpc", account, region, v["VpcId"]),
-                name=tags.get("Name"),
-                state=v.get("State", "available"),
-                tags=tags,
-                attributes=_some(cidr=v.get("CidrBlock"), default=v.get("IsDefault")),
-            )
+    for v in _each(ec2, "describe_vpcs", "Vpcs", 1000):
+        tags = _tags(v.get("Tags"))
+        yield Resource(
+            type="ec2:vpc",
+            id=v["VpcId"],
+            arn=_ec2("vpc", account, region, v["VpcId"]),
+            name=tags.get("Name"),
+            state=v.get("State", "available"),
+            tags=tags,
+            attributes=_some(cidr=v.get("CidrBlock"), default=v.get("IsDefault")),
+        )
 
 
 def _subnets(ec2: Any, account: str, region: str) -> Iterator[Resource]:
-    for page in ec2.get_paginator("describe_subnets").paginate(PaginationConfig={"PageSize": 1000}):
-        for s in page["Subnets"]:
-            tags = _tags(s.get("Tags"))
-            yield Resource(
-                type="ec2:subnet",
-                id=s["SubnetId"],
-                arn=s.get("SubnetArn") or _ec2("subnet", account, region, s["SubnetId"]),
-                name=tags.get("Name"),
-                state=s.get("State", "available"),
-                tags=tags,
-                attributes=_some(
-                    vpc_id=s.get("VpcId"),
-                    cidr=s.get("CidrBlock"),
-                    zone=s.get("AvailabilityZone"),
-                    free_ips=s.get("AvailableIpAddressCount"),
-                ),
-            )
+    for s in _each(ec2, "describe_subnets", "Subnets", 1000):
+        tags = _tags(s.get("Tags"))
+        yield Resource(
+            type="ec2:subnet",
+            id=s["SubnetId"],
+            arn=s.get("SubnetArn") or _ec2("subnet", account, region, s["SubnetId"]),
+            name=tags.get("Name"),
+            state=s.get("State", "available"),
+            tags=tags,
+            attributes=_some(
+                vpc_id=s.get("VpcId"),
+                cidr=s.get("CidrBlock"),
+                zone=s.get("AvailabilityZone"),
+                free_ips=s.get("AvailableIpAddressCount"),
+            ),
+        )
 
 
 def _security_groups(ec2: Any, account: str, region: str) -> Iterator[Resource]:
-    for page in ec2.get_paginator("describe_security_groups").paginate(PaginationConfig={"PageSize": 1000}):
-        for g in page["SecurityGroups"]:
-            tags = _tags(g.get("Tags"))
-            yield Resource(
-                type="ec2:security-group",
-                id=g["GroupId"],
-                arn=_ec2("security-group", account, region, g["GroupId"]),
-                name=tags.get("Name") or g.get("GroupName"),
-                state="available",
-                tags=tags,
-                attributes=_some(
-                    group_name=g.get("GroupName"),
-                    vpc_id=g.get("VpcId"),
-                    inbound_rules=len(g.get("IpPermissions", [])),
-                ),
-            )
+    for g in _each(ec2, "describe_security_groups", "SecurityGroups", 1000):
+        tags = _tags(g.get("Tags"))
+        yield Resource(
+            type="ec2:security-group",
+            id=g["GroupId"],
+            arn=_ec2("security-group", account, region, g["GroupId"]),
+            name=tags.get("Name") or g.get("GroupName"),
+            state="available",
+            tags=tags,
+            attributes=_some(
+                group_name=g.get("GroupName"),
+                vpc_id=g.get("VpcId"),
+                inbound_rules=len(g.get("IpPermissions", [])),
+            ),
+        )
 
 
 def _snapshots(ec2: Any, account: str, region: str) -> Iterator[Resource]:
-    paginator = ec2.get_paginator("describe_snapshots")
-    for page in paginator.paginate(OwnerIds=["self"], PaginationConfig={"PageSize": 1000}):
-        for s in page["Snapshots"]:
-            if s.get("OwnerId", account) != account:
-                continue  # the AMIs' public snapshots, which moto answers despite OwnerIds
-            tags = _tags(s.get("Tags"))
-            yield Resource(
-                type="ec2:snapshot",
-                id=s["SnapshotId"],
-                # EC2 snapshot ARNs carry no account.
-                arn=f"arn:aws:ec2:{region}::snapshot/{s['SnapshotId']}",
-                name=tags.get("Name"),
-                state=s["State"],
-                tags=tags,
-                attributes=_some(
-                    volume_id=s.get("VolumeId"),
-                    size_gib=s.get("VolumeSize"),
-                    encrypted=s.get("Encrypted"),
-                    started=s["StartTime"].isoformat() if s.get("StartTime") else None,
-                ),
-            )
+    for s in _each(ec2, "describe_snapshots", "Snapshots", 1000, OwnerIds=["self"]):
+        if s.get("OwnerId", account) != account:
+            continue  # the AMIs' public snapshots, which moto answers despite OwnerIds
+        tags = _tags(s.get("Tags"))
+        yield Resource(
+            type="ec2:snapshot",
+            id=s["SnapshotId"],
+            # EC2 snapshot ARNs carry no account.
+            arn=f"arn:aws:ec2:{region}::snapshot/{s['SnapshotId']}",
+            name=tags.get("Name"),
+            state=s["State"],
+            tags=tags,
+            attributes=_some(
+                volume_id=s.get("VolumeId"),
+                size_gib=s.get("VolumeSize"),
+                encrypted=s.get("Encrypted"),
+                started=s["StartTime"].isoformat() if s.get("StartTime") else None,
+            ),
+        )
 
 
 def _buckets(s3: Any, account: str, region: str) -> Iterator[Resource]:
-    for page in s3.get_paginator("list_buckets").paginate(PaginationConfig={"PageSize": 1000}):
-        for b in page["Buckets"]:
-            # ListBuckets answers BucketRegion where it can; else one GetBucketLocation.
-            where = b.get("BucketRegion") or (
-                s3.get_bucket_location(Bucket=b["Name"]).get("LocationConstraint") or "us-east-1"
-            )
-            yield Resource(
-                type="s3:bucket",
-                id=b["Name"],
-                arn=f"arn:aws:s3:::{b['Name']}",
-                name=b["Name"],
-                state="available",
-                attributes=_some(created=b["CreationDate"].isoformat() if b.get("CreationDate") else None),
-                region=where,
-            )
+    for b in _each(s3, "list_buckets", "Buckets", 1000):
+        # ListBuckets answers BucketRegion where it can; else one GetBucketLocation.
+        where = b.get("BucketRegion") or (
+            s3.get_bucket_location(Bucket=b["Name"]).get("LocationConstraint") or "us-east-1"
+        )
+        yield Resource(
+            type="s3:bucket",
+            id=b["Name"],
+            arn=f"arn:aws:s3:::{b['Name']}",
+            name=b["Name"],
+            state="available",
+            attributes=_some(created=b["CreationDate"].isoformat() if b.get("CreationDate") else None),
+            region=where,
+        )
 
 
 def _functions(client: Any, account: str, region: str) -> Iterator[Resource]:
-    for page in client.get_paginator("list_functions").paginate(PaginationConfig={"PageSize": 50}):
-        for f in page["Functions"]:
-            yield Resource(
-                type="lambda:function",
-                id=f["FunctionName"],
-                arn=f["FunctionArn"],
-                name=f["FunctionName"],
-                state=f.get("State") or "Active",
-                attributes=_some(
-                    runtime=f.get("Runtime"),
-                    memory_mb=f.get("MemorySize"),
-                    architectures=f.get("Architectures"),
-                    last_modified=f.get("LastModified"),
-                ),
-            )
+    for f in _each(client, "list_functions", "Functions", 50):
+        yield Resource(
+            type="lambda:function",
+            id=f["FunctionName"],
+            arn=f["FunctionArn"],
+            name=f["FunctionName"],
+            state=f.get("State") or "Active",
+            attributes=_some(
+                runtime=f.get("Runtime"),
+                memory_mb=f.get("MemorySize"),
+                architectures=f.get("Architectures"),
+                last_modified=f.get("LastModified"),
+            ),
+        )
 
 
 def _db_instances(rds: Any, account: str, region: str) -> Iterator[Resource]:
-    for page in rds.get_paginator("describe_db_instances").paginate(PaginationConfig={"PageSize": 100}):
-        for d in page["DBInstances"]:
-            yield Resource(
-                type="rds:db-instance",
-                id=d["DBInstanceIdentifier"],
-                arn=d["DBInstanceArn"],
-                name=d["DBInstanceIdentifier"],
-                state=d["DBInstanceStatus"],
-                tags=_tags(d.get("TagList")),
-                attributes=_some(
-                    engine=d.get("Engine"),
-                    instance_class=d.get("DBInstanceClass"),
-                    multi_az=d.get("MultiAZ"),
-                    cluster=d.get("DBClusterIdentifier"),
-                    encrypted=d.get("StorageEncrypted"),
-                ),
-            )
+    for d in _each(rds, "describe_db_instances", "DBInstances", 100):
+        yield Resource(
+            type="rds:db-instance",
+            id=d["DBInstanceIdentifier"],
+            arn=d["DBInstanceArn"],
+            name=d["DBInstanceIdentifier"],
+            state=d["DBInstanceStatus"],
+            tags=_tags(d.get("TagList")),
+            attributes=_some(
+                engine=d.get("Engine"),
+                instance_class=d.get("DBInstanceClass"),
+                multi_az=d.get("MultiAZ"),
+                cluster=d.get("DBClusterIdentifier"),
+                encrypted=d.get("StorageEncrypted"),
+            ),
+        )
 
 
 def _db_clusters(rds: Any, account: str, region: str) -> Iterator[Resource]:
-    for page in rds.get_paginator("describe_db_clusters").paginate(PaginationConfig={"PageSize": 100}):
-        for c in page["DBClusters"]:
-            yield Resource(
-                type="rds:db-cluster",
-                id=c["DBClusterIdentifier"],
-                arn=c["DBClusterArn"],
-                name=c["DBClusterIdentifier"],
-                state=c["Status"],
-                tags=_tags(c.get("TagList")),
-                attributes=_some(
-                    engine=c.get("Engine"),
-                    members=len(c.get("DBClusterMembers", [])),
-                    encrypted=c.get("StorageEncrypted"),
-                ),
-            )
+    for c in _each(rds, "describe_db_clusters", "DBClusters", 100):
+        yield Resource(
+            type="rds:db-cluster",
+            id=c["DBClusterIdentifier"],
+            arn=c["DBClusterArn"],
+            name=c["DBClusterIdentifier"],
+            state=c["Status"],
+            tags=_tags(c.get("TagList")),
+            attributes=_some(
+                engine=c.get("Engine"),
+                members=len(c.get("DBClusterMembers", [])),
+                encrypted=c.get("StorageEncrypted"),
+            ),
+        )
 
 
 def _ecs_tags(raw: list[dict[str, str]] | None) -> dict[str, str]:
@@ -289,41 +284,38 @@ def _ecs_services(ecs: Any, account: str, region: str) -> Iterator[Resource]:
 
 
 def _groups(autoscaling: Any, account: str, region: str) -> Iterator[Resource]:
-    paginator = autoscaling.get_paginator("describe_auto_scaling_groups")
-    for page in paginator.paginate(PaginationConfig={"PageSize": 100}):
-        for g in page["AutoScalingGroups"]:
-            yield Resource(
-                type="autoscaling:group",
-                id=g["AutoScalingGroupName"],
-                arn=g["AutoScalingGroupARN"],
-                name=g["AutoScalingGroupName"],
-                state=g.get("Status") or "active",
-                tags=_tags(g.get("Tags")),
-                attributes=_some(
-                    min=g.get("MinSize"),
-                    max=g.get("MaxSize"),
-                    desired=g.get("DesiredCapacity"),
-                    instances=len(g.get("Instances", [])),
-                ),
-            )
+    for g in _each(autoscaling, "describe_auto_scaling_groups", "AutoScalingGroups", 100):
+        yield Resource(
+            type="autoscaling:group",
+            id=g["AutoScalingGroupName"],
+            arn=g["AutoScalingGroupARN"],
+            name=g["AutoScalingGroupName"],
+            state=g.get("Status") or "active",
+            tags=_tags(g.get("Tags")),
+            attributes=_some(
+                min=g.get("MinSize"),
+                max=g.get("MaxSize"),
+                desired=g.get("DesiredCapacity"),
+                instances=len(g.get("Instances", [])),
+            ),
+        )
 
 
 def _load_balancers(elbv2: Any, account: str, region: str) -> Iterator[Resource]:
-    for page in elbv2.get_paginator("describe_load_balancers").paginate(PaginationConfig={"PageSize": 400}):
-        for lb in page["LoadBalancers"]:
-            yield Resource(
-                type="elasticloadbalancing:loadbalancer",
-                id=lb["LoadBalancerName"],
-                arn=lb["LoadBalancerArn"],
-                name=lb["LoadBalancerName"],
-                state=(lb.get("State") or {}).get("Code", "active"),
-                attributes=_some(
-                    kind=lb.get("Type"),
-                    scheme=lb.get("Scheme"),
-                    dns=lb.get("DNSName"),
-                    vpc_id=lb.get("VpcId"),
-                ),
-            )
+    for lb in _each(elbv2, "describe_load_balancers", "LoadBalancers", 400):
+        yield Resource(
+            type="elasticloadbalancing:loadbalancer",
+            id=lb["LoadBalancerName"],
+            arn=lb["LoadBalancerArn"],
+            name=lb["LoadBalancerName"],
+            state=(lb.get("State") or {}).get("Code", "active"),
+            attributes=_some(
+                kind=lb.get("Type"),
+                scheme=lb.get("Scheme"),
+                dns=lb.get("DNSName"),
+                vpc_id=lb.get("VpcId"),
+            ),
+        )
 
 
 def _tables(dynamodb: Any, account: str, region: str) -> Iterator[Resource]:
